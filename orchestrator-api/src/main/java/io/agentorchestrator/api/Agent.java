@@ -1,0 +1,41 @@
+package io.agentorchestrator.api;
+
+/**
+ * The live view of one registered agent, as balancers and probes see it: what it is, how it is
+ * doing, how busy it is right now.
+ *
+ * <p>Implemented by the engine. Every method is a cheap read of a volatile or atomic field, safe
+ * from any thread, and meant to be called on the hot path of a pick.
+ */
+public interface Agent {
+
+    /** The agent's descriptor as last registered or updated. */
+    AgentDescriptor descriptor();
+
+    /** Its current routing status. */
+    AgentStatus status();
+
+    /** Tasks this orchestrator has sent to it that have not completed yet. */
+    int inFlight();
+
+    /**
+     * Exponentially weighted moving average of its recent task latency in nanoseconds, or
+     * {@code 0} when it has completed no task yet.
+     */
+    long latencyEwmaNanos();
+
+    /** Its id; same as {@code descriptor().id()}. */
+    default String id() {
+        return descriptor().id();
+    }
+
+    /** Its weight for weighted balancers; same as {@code descriptor().weight()}. */
+    default int weight() {
+        return descriptor().weight();
+    }
+
+    /** Whether it is below its max concurrency. */
+    default boolean hasCapacity() {
+        return inFlight() < descriptor().maxConcurrency();
+    }
+}

@@ -1,0 +1,56 @@
+package io.agentorchestrator.api;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Something that happened in the orchestrator: a registry change, a health change, a step in a
+ * task's life. A closed family, so a listener can {@code switch} over it exhaustively.
+ *
+ * <p>Events are delivered to {@link OrchestratorListener}s synchronously on the thread that
+ * caused them; see the listener's contract.
+ */
+public sealed interface OrchestratorEvent {
+
+    /** When it happened, from the orchestrator's clock. */
+    Instant at();
+
+    /** An agent joined the registry. */
+    record AgentRegistered(Instant at, AgentDescriptor agent) implements OrchestratorEvent {
+    }
+
+    /** An agent's descriptor was replaced (weight, capabilities, metadata...). */
+    record AgentUpdated(Instant at, AgentDescriptor previous, AgentDescriptor current) implements OrchestratorEvent {
+    }
+
+    /** An agent left the registry. Tasks already sent to it still complete. */
+    record AgentDeregistered(Instant at, AgentDescriptor agent) implements OrchestratorEvent {
+    }
+
+    /** An agent's routing status changed. */
+    record AgentStatusChanged(Instant at, String agentId, AgentStatus previous, AgentStatus current, String reason)
+            implements OrchestratorEvent {
+    }
+
+    /** One attempt of a task was sent to an agent. */
+    record TaskDispatched(Instant at, String taskId, String capability, String agentId, int attempt) implements OrchestratorEvent {
+    }
+
+    /** A task completed with a result. {@code latency} runs from dispatch to result. */
+    record TaskCompleted(Instant at, String taskId, String capability, String agentId, int attempts, Duration latency)
+            implements OrchestratorEvent {
+    }
+
+    /** An attempt failed and the task will be tried on another agent. */
+    record TaskRetried(Instant at, String taskId, String capability, String failedAgentId, int failedAttempt, String reason)
+            implements OrchestratorEvent {
+    }
+
+    /**
+     * A task ended without a result. {@code agentId} is the last agent tried, or {@code null};
+     * {@code error} is the exception the task's future completed with.
+     */
+    record TaskFailed(Instant at, String taskId, String capability, String agentId, int attempts, OrchestratorException error)
+            implements OrchestratorEvent {
+    }
+}

@@ -1,0 +1,15 @@
+package io.agentorchestrator.api;
+
+/**
+ * Receives {@link OrchestratorEvent}s.
+ *
+ * <p>Called synchronously on the thread where the event happened, often the hot path of a
+ * dispatch, so it must be fast and must not block; hand slow work to another thread. What a
+ * listener throws is caught, logged and otherwise ignored.
+ */
+@FunctionalInterface
+public interface OrchestratorListener {
+
+    /** Handles one event. */
+    void onEvent(OrchestratorEvent event);
+}

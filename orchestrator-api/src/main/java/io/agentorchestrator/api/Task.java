@@ -1,0 +1,231 @@
+package io.agentorchestrator.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A unit of work for an agent with a given capability: what the host hands to
+ * {@code Orchestrator.dispatch}. Immutable and validated.
+ *
+ * <pre>{@code
+ * Task t = Task.of("route-planning", Payload.ofUtf8("{\"from\":\"KUL\",\"to\":\"PEN\"}"));
+ * Task urgent = Task.builder("cold-chain-monitoring")
+ *     .payload(reading).priority(Task.MAX_PRIORITY).timeout(Duration.ofSeconds(2)).key("shipment-42").build();
+ * }</pre>
+ */
+public final class Task {
+
+    /** Lowest priority. */
+    public static final int MIN_PRIORITY = 0;
+    /** Highest priority. */
+    public static final int MAX_PRIORITY = 9;
+    /** Priority when none is set. */
+    public static final int DEFAULT_PRIORITY = 4;
+    /** Most headers a task may carry. */
+    public static final int MAX_HEADERS = 64;
+    /** Longest header value. */
+    public static final int MAX_HEADER_VALUE_LENGTH = 4096;
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private final String id;
+    private final String capability;
+    private final Payload payload;
+    private final int priority;
+    private final Duration timeout;
+    private final Instant deadline;
+    private final String key;
+    private final Map<String, String> headers;
+
+    private Task(Builder b) {
+        this.id = b.id == null ? TaskIds.next() : b.id;
+        this.capability = b.capability;
+        this.payload = b.payload;
+        this.priority = b.priority;
+        this.timeout = b.timeout;
+        this.deadline = b.deadline;
+        this.key = b.key;
+        this.headers = b.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    }
+
+    /** A task for {@code capability} carrying {@code payload}, with default priority and timeout. */
+    public static Task of(String capability, Payload payload) {
+        return builder(capability).payload(payload).build();
+    }
+
+    /** A task for {@code capability} carrying {@code text} as UTF-8. */
+    public static Task of(String capability, String text) {
+        return builder(capability).payload(Payload.ofUtf8(text)).build();
+    }
+
+    /** A task for {@code capability} carrying a copy of {@code bytes}. */
+    public static Task of(String capability, byte[] bytes) {
+        return builder(capability).payload(Payload.of(bytes)).build();
+    }
+
+    /** Starts a task for {@code capability}. */
+    public static Builder builder(String capability) {
+        return new Builder(capability);
+    }
+
+    /** A builder holding this task's values (including its id). */
+    public Builder toBuilder() {
+        Builder b = new Builder(capability).id(id).payload(payload).priority(priority).key(key);
+        b.timeout = timeout;
+        b.deadline = deadline;
+        b.headers.putAll(headers);
+        return b;
+    }
+
+    /** Unique id; generated when not set. Agents use it to recognise redelivered tasks. */
+    public String id() {
+        return id;
+    }
+
+    /** The capability an agent needs to take this task. */
+    public String capability() {
+        return capability;
+    }
+
+    /** The task's input, opaque to the orchestrator. */
+    public Payload payload() {
+        return payload;
+    }
+
+    /** {@value #MIN_PRIORITY} (lowest) to {@value #MAX_PRIORITY} (highest); waiting tasks are served highest first. */
+    public int priority() {
+        return priority;
+    }
+
+    /** How long the caller waits for a result; empty means the orchestrator's default. */
+    public Optional<Duration> timeout() {
+        return Optional.ofNullable(timeout);
+    }
+
+    /** An absolute deadline; the earlier of this and the timeout applies. */
+    public Optional<Instant> deadline() {
+        return Optional.ofNullable(deadline);
+    }
+
+    /** A routing key (session, shipment) for balancers that keep related tasks together. */
+    public Optional<String> key() {
+        return Optional.ofNullable(key);
+    }
+
+    /** Headers carried to the agent, such as W3C {@code traceparent}. */
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Task)) {
+            return false;
+        }
+        Task t = (Task) o;
+        return id.equals(t.id) && capability.equals(t.capability) && payload.equals(t.payload) && priority == t.priority
+                && Objects.equals(timeout, t.timeout) && Objects.equals(deadline, t.deadline) && Objects.equals(key, t.key)
+                && headers.equals(t.headers);
+    }
+
+    @Override
+    public int hashCode() {
+        return id.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Task[id=" + id + ", capability=" + capability + ", priority=" + priority + ", " + payload + "]";
+    }
+
+    /** Collects a task's values, checking each when set. Not thread-safe. */
+    public static final class Builder {
+        private String id;
+        private final String capability;
+        private Payload payload = Payload.empty();
+        private int priority = DEFAULT_PRIORITY;
+        private Duration timeout;
+        private Instant deadline;
+        private String key;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+
+        private Builder(String capability) {
+            this.capability = AgentDescriptor.requireCapability(capability, "capability");
+        }
+
+        /** Sets the id, 1-128 letters, digits, '.', '_', ':' or '-'; default a random UUID. */
+        public Builder id(String id) {
+            ValidationException.requireNonNull(id, "id");
+            ValidationException.require(ID.matcher(id).matches(), "id",
+                    "must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit", id);
+            this.id = id;
+            return this;
+        }
+
+        /** Sets the input; default empty. */
+        public Builder payload(Payload payload) {
+            this.payload = ValidationException.requireNonNull(payload, "payload");
+            return this;
+        }
+
+        /** Sets the input as UTF-8 text. */
+        public Builder payload(String text) {
+            return payload(Payload.ofUtf8(text));
+        }
+
+        /** Sets the priority, {@value #MIN_PRIORITY} to {@value #MAX_PRIORITY}; default {@value #DEFAULT_PRIORITY}. */
+        public Builder priority(int priority) {
+            this.priority = ValidationException.requireInRange(priority, MIN_PRIORITY, MAX_PRIORITY, "priority");
+            return this;
+        }
+
+        /** Sets how long to wait for a result, > 0; default the orchestrator's {@code defaultTimeout}. */
+        public Builder timeout(Duration timeout) {
+            ValidationException.requireNonNull(timeout, "timeout");
+            ValidationException.require(!timeout.isNegative() && !timeout.isZero(), "timeout", "must be > 0", timeout);
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Sets an absolute deadline; the task fails with a timeout if it is in the past when dispatched. */
+        public Builder deadline(Instant deadline) {
+            this.deadline = ValidationException.requireNonNull(deadline, "deadline");
+            return this;
+        }
+
+        /** Sets the routing key, 1-256 characters; {@code null} clears it. */
+        public Builder key(String key) {
+            if (key != null) {
+                ValidationException.require(!key.isEmpty() && key.length() <= 256, "key", "must be 1-256 characters", key);
+            }
+            this.key = key;
+            return this;
+        }
+
+        /** Adds a header; names are letters, digits, '.', '_' or '-'. */
+        public Builder header(String name, String value) {
+            ValidationException.requireNonNull(name, "header name");
+            ValidationException.require(HEADER_NAME.matcher(name).matches(), "header name",
+                    "must be 1-128 characters of letters, digits, '.', '_' or '-'", name);
+            ValidationException.requireNonNull(value, "header '" + name + "'");
+            ValidationException.require(value.length() <= MAX_HEADER_VALUE_LENGTH, "header '" + name + "'",
+                    "must be at most " + MAX_HEADER_VALUE_LENGTH + " characters", value.length() + " characters");
+            ValidationException.require(headers.size() < MAX_HEADERS || headers.containsKey(name), "headers",
+                    "must hold at most " + MAX_HEADERS + " entries", headers.size() + 1);
+            headers.put(name, value);
+            return this;
+        }
+
+        /** Builds the task. */
+        public Task build() {
+            return new Task(this);
+        }
+    }
+}
