@@ -1,0 +1,304 @@
+package io.agentorchestrator.core;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.Payload;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.TaskFailedException;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.internal.ProviderLookup;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hosts an {@link AgentHandler} on a transport: the agent side of the orchestrator. Receives the
+ * tasks addressed to the agent's endpoint, runs the handler with bounded concurrency, and replies.
+ *
+ * <pre>{@code
+ * AgentDescriptor planner = AgentDescriptor.builder("planner-1")
+ *     .capability("route-planning").endpoint("inproc:planner-1").maxConcurrency(8).build();
+ * try (AgentRuntime runtime = AgentRuntime.builder(planner)
+ *         .transport("inproc:")
+ *         .handler(task -> Payload.ofUtf8(plan(task.payload().asUtf8())))
+ *         .start()) {
+ *     ... // the orchestrator dispatches to it
+ * }
+ * }</pre>
+ *
+ * <p>Tasks beyond {@code maxConcurrency} are answered at once with a retryable
+ * {@link ResultEnvelope#AGENT_BUSY}; tasks whose deadline has passed with
+ * {@link ResultEnvelope#DEADLINE_EXCEEDED}, without running the handler. {@link #close()} drains:
+ * it refuses new tasks (retryable {@link ResultEnvelope#AGENT_STOPPING}), waits for running ones
+ * up to the grace period, then stops listening.
+ */
+public final class AgentRuntime implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentRuntime.class);
+
+    /** How long {@link #close()} waits for running tasks. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** Most worker threads a runtime starts by itself; more concurrency than this queues for a thread. */
+    public static final int MAX_OWN_THREADS = 256;
+
+    private final AgentDescriptor agent;
+    private final AgentHandler handler;
+    private final Transport transport;
+    private final boolean ownsTransport;
+    private final ExecutorService executor;
+    private final boolean ownsExecutor;
+    private final Clock clock;
+    private final Duration drainTimeout;
+    private final Semaphore permits;
+    private final AtomicInteger running = new AtomicInteger();
+    private final Object drained = new Object();
+    private volatile boolean stopping;
+    private volatile Transport.Listener listener;
+
+    private AgentRuntime(Builder b) {
+        this.agent = b.agent;
+        this.handler = b.handler;
+        this.transport = b.transport;
+        this.ownsTransport = b.ownsTransport;
+        this.clock = b.clock;
+        this.drainTimeout = b.drainTimeout;
+        this.permits = new Semaphore(agent.maxConcurrency());
+        if (b.executor != null) {
+            this.executor = b.executor;
+            this.ownsExecutor = false;
+        } else {
+            int threads = Math.min(agent.maxConcurrency(), MAX_OWN_THREADS);
+            AtomicInteger ids = new AtomicInteger();
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "agent-" + agent.id() + "-" + ids.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            pool.allowCoreThreadTimeOut(true);
+            this.executor = pool;
+            this.ownsExecutor = true;
+        }
+    }
+
+    /** Starts configuring a runtime for {@code agent}; its endpoint says where it listens. */
+    public static Builder builder(AgentDescriptor agent) {
+        return new Builder(agent);
+    }
+
+    /** The agent this runtime hosts. */
+    public AgentDescriptor agent() {
+        return agent;
+    }
+
+    /** Tasks the handler is running right now. */
+    public int running() {
+        return running.get();
+    }
+
+    private AgentRuntime start() {
+        try {
+            listener = transport.listen(agent, this::onTask);
+        } catch (RuntimeException e) {
+            if (ownsExecutor) {
+                executor.shutdownNow();
+            }
+            if (ownsTransport) {
+                transport.close();
+            }
+            throw e;
+        }
+        log.info("Agent {} listening at {}", agent.id(), agent.endpoint());
+        return this;
+    }
+
+    private void onTask(TaskEnvelope task, Transport.ReplySink reply) {
+        if (stopping) {
+            reply.reply(ResultEnvelope.failure(task.taskId(), agent.id(), ResultEnvelope.AGENT_STOPPING,
+                    "Agent '" + agent.id() + "' is shutting down", true));
+            return;
+        }
+        if (task.deadlineEpochMillis() > 0 && clock.millis() > task.deadlineEpochMillis()) {
+            reply.reply(ResultEnvelope.failure(task.taskId(), agent.id(), ResultEnvelope.DEADLINE_EXCEEDED,
+                    "Task " + task.taskId() + " arrived after its deadline", false));
+            return;
+        }
+        if (!permits.tryAcquire()) {
+            reply.reply(ResultEnvelope.failure(task.taskId(), agent.id(), ResultEnvelope.AGENT_BUSY,
+                    "Agent '" + agent.id() + "' is running its max of " + agent.maxConcurrency() + " tasks", true));
+            return;
+        }
+        running.incrementAndGet();
+        try {
+            executor.execute(() -> run(task, reply));
+        } catch (RejectedExecutionException e) {
+            finished();
+            reply.reply(ResultEnvelope.failure(task.taskId(), agent.id(), ResultEnvelope.AGENT_STOPPING,
+                    "Agent '" + agent.id() + "' is shutting down", true));
+        }
+    }
+
+    private void run(TaskEnvelope task, Transport.ReplySink reply) {
+        ResultEnvelope result;
+        try {
+            Payload out = handler.handle(task);
+            result = out == null
+                    ? ResultEnvelope.failure(task.taskId(), agent.id(), TaskFailedException.HANDLER_ERROR, "Handler returned null", false)
+                    : ResultEnvelope.success(task.taskId(), agent.id(), out);
+        } catch (TaskFailedException e) {
+            result = ResultEnvelope.failure(task.taskId(), agent.id(), e.errorCode(), e.getMessage(), e.retryable());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = ResultEnvelope.failure(task.taskId(), agent.id(), ResultEnvelope.AGENT_STOPPING, "Interrupted: agent stopping", true);
+        } catch (Exception | Error e) {
+            log.debug("Handler of agent {} failed task {}", agent.id(), task.taskId(), e);
+            result = ResultEnvelope.failure(task.taskId(), agent.id(), TaskFailedException.HANDLER_ERROR,
+                    e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), false);
+        }
+        try {
+            reply.reply(result);
+        } catch (RuntimeException e) {
+            log.warn("Agent {} could not send its reply to task {}", agent.id(), task.taskId(), e);
+        } finally {
+            finished();
+        }
+    }
+
+    private void finished() {
+        permits.release();
+        if (running.decrementAndGet() == 0 && stopping) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+    }
+
+    /** Drains with {@link Builder#drainTimeout(Duration)} (default 10 s). */
+    @Override
+    public void close() {
+        close(drainTimeout);
+    }
+
+    /**
+     * Stops taking tasks, waits up to {@code grace} for running ones, then stops listening; tasks
+     * still running are interrupted and their callers see a retryable failure (or a redelivery on
+     * a broker). {@code Duration.ZERO} stops at once, the way a crash would. Idempotent.
+     */
+    public void close(Duration grace) {
+        ValidationException.requireNonNull(grace, "grace");
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (drained) {
+            long left;
+            while (running.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(drained, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        Transport.Listener l = listener;
+        if (l != null) {
+            l.close();
+        }
+        if (ownsExecutor) {
+            executor.shutdownNow();
+        }
+        if (ownsTransport) {
+            transport.close();
+        }
+        log.info("Agent {} stopped{}", agent.id(), running.get() > 0 ? " with " + running.get() + " task(s) cut short" : "");
+    }
+
+    /** Configures an {@link AgentRuntime}. Not thread-safe. */
+    public static final class Builder {
+        private final AgentDescriptor agent;
+        private AgentHandler handler;
+        private Transport transport;
+        private boolean ownsTransport;
+        private ExecutorService executor;
+        private Clock clock = Clock.systemUTC();
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+
+        private Builder(AgentDescriptor agent) {
+            this.agent = ValidationException.requireNonNull(agent, "agent");
+        }
+
+        /** The handler that does the work. Required. */
+        public Builder handler(AgentHandler handler) {
+            this.handler = ValidationException.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * The transport, found by the URI's scheme; the runtime closes it. Defaults to one for the
+         * agent endpoint's own scheme (with no further configuration).
+         */
+        public Builder transport(String uri) {
+            this.transport = ProviderLookup.transport(uri);
+            this.ownsTransport = true;
+            return this;
+        }
+
+        /** A transport instance; the caller keeps ownership. */
+        public Builder transport(Transport transport) {
+            this.transport = ValidationException.requireNonNull(transport, "transport");
+            this.ownsTransport = false;
+            return this;
+        }
+
+        /**
+         * Runs handlers here instead of on the runtime's own daemon threads
+         * ({@code agent-<id>-N}, at most {@value #MAX_OWN_THREADS}). Not shut down by the runtime.
+         */
+        public Builder executor(ExecutorService executor) {
+            this.executor = ValidationException.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Clock for checking task deadlines; default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = ValidationException.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long {@link AgentRuntime#close()} waits for running tasks, >= 0; default 10 s. */
+        public Builder drainTimeout(Duration drainTimeout) {
+            ValidationException.requireNonNull(drainTimeout, "drainTimeout");
+            ValidationException.require(!drainTimeout.isNegative(), "drainTimeout", "must be >= 0", drainTimeout);
+            this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        /**
+         * Starts listening and returns the running runtime.
+         *
+         * @throws ValidationException when no handler was set
+         * @throws io.agentorchestrator.api.TransportException when the endpoint cannot be listened on
+         */
+        public AgentRuntime start() {
+            ValidationException.require(handler != null, "handler", "must be set", null);
+            if (transport == null) {
+                transport(agent.scheme() + ":");
+            }
+            if (!transport.scheme().equalsIgnoreCase(agent.scheme())) {
+                throw new ValidationException("transport", "must serve the agent endpoint's scheme '" + agent.scheme() + "'",
+                        transport.scheme());
+            }
+            return new AgentRuntime(this).start();
+        }
+    }
+}

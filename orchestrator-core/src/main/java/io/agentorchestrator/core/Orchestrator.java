@@ -1,0 +1,304 @@
+package io.agentorchestrator.core;
+
+import io.agentorchestrator.api.Agent;
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentRegistrationException;
+import io.agentorchestrator.api.AgentStatus;
+import io.agentorchestrator.api.Balancer;
+import io.agentorchestrator.api.NoAgentAvailableException;
+import io.agentorchestrator.api.OrchestratorClosedException;
+import io.agentorchestrator.api.OrchestratorListener;
+import io.agentorchestrator.api.ProviderNotFoundException;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskFailedException;
+import io.agentorchestrator.api.TaskRejectedException;
+import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.api.TaskTimeoutException;
+import io.agentorchestrator.api.Ticker;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.internal.DefaultOrchestrator;
+import io.agentorchestrator.core.internal.OrchestratorSettings;
+import io.agentorchestrator.core.internal.ProviderLookup;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Routes tasks to registered agents: picks a healthy agent with the task's capability through a
+ * {@link Balancer}, sends the task over the agent's {@link Transport}, waits for the result and
+ * fails over to another agent when one breaks.
+ *
+ * <pre>{@code
+ * try (Orchestrator orchestrator = Orchestrator.builder()
+ *         .transport("inproc:")
+ *         .balancer("least-connections")
+ *         .defaultTimeout(Duration.ofSeconds(5))
+ *         .build()) {
+ *     orchestrator.register(AgentDescriptor.builder("planner-1")
+ *         .capability("route-planning").endpoint("inproc:planner-1").weight(2).maxConcurrency(8).build());
+ *     TaskResult r = orchestrator.dispatch(Task.of("route-planning", payload)).get();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Dispatch never blocks: it returns a future that completes exactly once, with a
+ * {@link TaskResult} or with one of {@link NoAgentAvailableException},
+ * {@link TaskTimeoutException}, {@link TaskFailedException}, {@link TransportException},
+ * {@link TaskRejectedException} or {@link OrchestratorClosedException}. The future's dependent
+ * stages run on the thread that completed it (often a transport or agent thread): keep them short
+ * or use the {@code *Async} variants.
+ */
+public interface Orchestrator extends AutoCloseable {
+
+    /** Starts configuring an orchestrator. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Adds an agent to the registry; it gets tasks from now on.
+     *
+     * @return the agent's live view
+     * @throws ValidationException        when {@code agent} is null
+     * @throws AgentRegistrationException when the id is taken or no configured transport serves its endpoint's scheme
+     */
+    Agent register(AgentDescriptor agent);
+
+    /**
+     * Replaces a registered agent's descriptor (same id), keeping its in-flight count and statistics.
+     *
+     * @throws AgentRegistrationException when no agent with that id is registered, or no transport serves its scheme
+     */
+    Agent update(AgentDescriptor agent);
+
+    /**
+     * Removes an agent. Tasks already sent to it still complete; new tasks go elsewhere.
+     *
+     * @return whether an agent with that id was registered
+     */
+    boolean deregister(String agentId);
+
+    /**
+     * Sets an agent's routing status, e.g. {@link AgentStatus#DRAINING} before a planned shutdown.
+     *
+     * @param reason why, carried in the status event
+     * @throws AgentRegistrationException when no agent with that id is registered
+     */
+    void setStatus(String agentId, AgentStatus status, String reason);
+
+    /** The registered agent with this id, if any. */
+    Optional<Agent> agent(String agentId);
+
+    /** All registered agents, in registration order. */
+    List<Agent> agents();
+
+    /** The registered agents with this capability. */
+    List<Agent> agents(String capability);
+
+    /**
+     * Sends a task to an agent with its capability and returns its result.
+     *
+     * @return a future completed exactly once with the result or a typed exception
+     * @throws ValidationException when {@code task} is null or its payload exceeds {@code maxPayloadBytes};
+     *                             nothing is sent
+     */
+    CompletableFuture<TaskResult> dispatch(Task task);
+
+    /** Adds a listener for the event stream; see {@link OrchestratorListener} for its contract. */
+    void addListener(OrchestratorListener listener);
+
+    /** Removes a listener added before; returns whether it was present. */
+    boolean removeListener(OrchestratorListener listener);
+
+    /**
+     * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
+     * with {@link OrchestratorClosedException}, and releases what the orchestrator created
+     * (transports it looked up by URI, its own scheduler). Idempotent.
+     */
+    @Override
+    void close();
+
+    /**
+     * Configures an {@link Orchestrator}. Each setter checks its value at once and names it in the
+     * error. Not thread-safe; {@link #build()} may be called once.
+     */
+    final class Builder {
+
+        /** Time a task is given when it sets none: {@value #DEFAULT_TIMEOUT_SECONDS} s. */
+        public static final long DEFAULT_TIMEOUT_SECONDS = 30;
+        /** Time a task is given when it sets none. */
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
+        /** Agents tried per task, the first included. */
+        public static final int DEFAULT_MAX_ATTEMPTS = 3;
+        /** Tasks per capability that may wait for a free agent when all are at their max concurrency. */
+        public static final int DEFAULT_MAX_QUEUED_TASKS = 10_000;
+        /** Largest task payload accepted: 1 MiB. */
+        public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+        /** How long {@link #close()} waits for tasks in flight. */
+        public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+        /** Balancer when none is set. */
+        public static final String DEFAULT_BALANCER = "round-robin";
+        /** Transport when none is set. */
+        public static final String DEFAULT_TRANSPORT = "inproc:";
+
+        private final Map<String, Transport> transports = new LinkedHashMap<>();
+        private final List<Transport> ownedTransports = new ArrayList<>();
+        private Balancer balancer;
+        private Duration defaultTimeout = DEFAULT_TIMEOUT;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private int maxQueuedTasks = DEFAULT_MAX_QUEUED_TASKS;
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
+        private ScheduledExecutorService scheduler;
+        private final List<OrchestratorListener> listeners = new ArrayList<>();
+        private boolean built;
+
+        Builder() {
+        }
+
+        /**
+         * Adds the transport for a URI, found through {@code ServiceLoader} by its scheme:
+         * {@code "inproc:"} (the default), {@code "redis://host:6379"}, {@code "amqp://user:pass@host/vhost"},
+         * {@code "kafka://host:9092"}. Call once per scheme the agents use. The orchestrator closes
+         * transports it created this way.
+         *
+         * @throws ValidationException       when the URI is malformed
+         * @throws ProviderNotFoundException when no transport serves the scheme; the message names the artifact to add
+         */
+        public Builder transport(String uri) {
+            Transport transport = ProviderLookup.transport(uri);
+            ownedTransports.add(transport);
+            return putTransport(transport);
+        }
+
+        /** Adds a transport instance; it wins over discovery for its scheme. The caller keeps ownership and closes it. */
+        public Builder transport(Transport transport) {
+            return putTransport(ValidationException.requireNonNull(transport, "transport"));
+        }
+
+        private Builder putTransport(Transport transport) {
+            String scheme = ValidationException.requireNonNull(transport.scheme(), "transport.scheme()");
+            transports.put(scheme.toLowerCase(java.util.Locale.ROOT), transport);
+            return this;
+        }
+
+        /**
+         * Selects a balancer by name: {@code round-robin} (the default), {@code least-connections},
+         * {@code weighted-round-robin} (alias {@code weighted}), {@code random}, or any found
+         * through {@code ServiceLoader}.
+         *
+         * @throws ProviderNotFoundException when no balancer has that name; the message lists the known ones
+         */
+        public Builder balancer(String name) {
+            this.balancer = ProviderLookup.balancer(name);
+            return this;
+        }
+
+        /** Uses this balancer instance. */
+        public Builder balancer(Balancer balancer) {
+            this.balancer = ValidationException.requireNonNull(balancer, "balancer");
+            return this;
+        }
+
+        /** Time a task gets when it sets no timeout of its own, > 0; default {@value #DEFAULT_TIMEOUT_SECONDS} s. */
+        public Builder defaultTimeout(Duration timeout) {
+            this.defaultTimeout = positive(timeout, "defaultTimeout");
+            return this;
+        }
+
+        /**
+         * Agents tried per task including the first, 1 to 100; default {@value #DEFAULT_MAX_ATTEMPTS}.
+         * A retry goes to an agent not tried yet, and only after a retryable failure (transport
+         * error, agent busy or stopping, a handler that says so); never after a timeout.
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = ValidationException.requireInRange(maxAttempts, 1, 100, "maxAttempts");
+            return this;
+        }
+
+        /**
+         * Tasks per capability that may wait, highest priority first, while every agent is at its
+         * max concurrency, 0 to 10,000,000; default {@value #DEFAULT_MAX_QUEUED_TASKS}. Beyond it
+         * dispatch fails fast with {@link TaskRejectedException}; 0 means never wait.
+         */
+        public Builder maxQueuedTasks(int maxQueuedTasks) {
+            this.maxQueuedTasks = ValidationException.requireInRange(maxQueuedTasks, 0, 10_000_000, "maxQueuedTasks");
+            return this;
+        }
+
+        /** Largest task payload in bytes, 1 to 512 MiB; default {@value #DEFAULT_MAX_PAYLOAD_BYTES} (1 MiB). */
+        public Builder maxPayloadBytes(int maxPayloadBytes) {
+            this.maxPayloadBytes = ValidationException.requireInRange(maxPayloadBytes, 1, 512 << 20, "maxPayloadBytes");
+            return this;
+        }
+
+        /** How long {@link Orchestrator#close()} waits for tasks in flight, >= 0; default 10 s. */
+        public Builder shutdownTimeout(Duration timeout) {
+            ValidationException.requireNonNull(timeout, "shutdownTimeout");
+            ValidationException.require(!timeout.isNegative(), "shutdownTimeout", "must be >= 0", timeout);
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** Wall clock for deadlines and event times; default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = ValidationException.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Monotonic time source for latencies; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = ValidationException.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /**
+         * Scheduler for task timeouts. Default: one daemon thread {@code orchestrator-timer-N},
+         * owned and shut down by the orchestrator. A scheduler passed here is not shut down.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = ValidationException.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Adds an event listener from the start, so it sees every registration. */
+        public Builder listener(OrchestratorListener listener) {
+            listeners.add(ValidationException.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Builds the orchestrator. Starts no thread until the first task needs a timer.
+         *
+         * @throws IllegalStateException when called twice
+         */
+        public Orchestrator build() {
+            if (built) {
+                throw new IllegalStateException("build() was already called on this builder");
+            }
+            built = true;
+            if (transports.isEmpty()) {
+                transport(DEFAULT_TRANSPORT);
+            }
+            Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
+            return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
+                    defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
+                    List.copyOf(listeners)));
+        }
+
+        private static Duration positive(Duration d, String field) {
+            ValidationException.requireNonNull(d, field);
+            ValidationException.require(!d.isNegative() && !d.isZero(), field, "must be > 0", d);
+            return d;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.agentorchestrator.core.internal;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentRegistrationException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The registered agents. Writers (register, update, deregister) are rare and serialised; each
+ * publishes a new immutable {@link Snapshot}, so dispatch reads the agents of a capability with
+ * one volatile read and no lock.
+ */
+final class AgentRegistry {
+
+    /** An immutable view: agents by id and by capability. */
+    static final class Snapshot {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of());
+
+        final Map<String, AgentState> byId;
+        final Map<String, List<AgentState>> byCapability;
+
+        Snapshot(Map<String, AgentState> byId, Map<String, List<AgentState>> byCapability) {
+            this.byId = byId;
+            this.byCapability = byCapability;
+        }
+
+        List<AgentState> agents(String capability) {
+            List<AgentState> agents = byCapability.get(capability);
+            return agents == null ? List.of() : agents;
+        }
+    }
+
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    synchronized AgentState register(AgentDescriptor descriptor) {
+        if (snapshot.byId.containsKey(descriptor.id())) {
+            throw new AgentRegistrationException(descriptor.id(),
+                    "Agent '" + descriptor.id() + "' is already registered; use update() to change it or deregister it first");
+        }
+        AgentState state = new AgentState(descriptor);
+        Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);
+        byId.put(descriptor.id(), state);
+        publish(byId);
+        return state;
+    }
+
+    /** Replaces the descriptor, keeping the agent's live counters; returns the previous descriptor. */
+    synchronized AgentDescriptor update(AgentDescriptor descriptor) {
+        AgentState state = snapshot.byId.get(descriptor.id());
+        if (state == null) {
+            throw notRegistered(descriptor.id());
+        }
+        AgentDescriptor previous = state.descriptor();
+        state.descriptor(descriptor);
+        publish(new LinkedHashMap<>(snapshot.byId));
+        return previous;
+    }
+
+    synchronized AgentState deregister(String agentId) {
+        AgentState state = snapshot.byId.get(agentId);
+        if (state == null) {
+            return null;
+        }
+        Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);
+        byId.remove(agentId);
+        publish(byId);
+        return state;
+    }
+
+    static AgentRegistrationException notRegistered(String agentId) {
+        return new AgentRegistrationException(agentId, "Agent '" + agentId + "' is not registered");
+    }
+
+    private void publish(Map<String, AgentState> byId) {
+        Map<String, List<AgentState>> byCapability = new HashMap<>();
+        for (AgentState state : byId.values()) {
+            for (String capability : state.descriptor().capabilities()) {
+                byCapability.computeIfAbsent(capability, c -> new ArrayList<>()).add(state);
+            }
+        }
+        byCapability.replaceAll((c, list) -> Collections.unmodifiableList(list));
+        snapshot = new Snapshot(Collections.unmodifiableMap(byId), byCapability);
+    }
+}

@@ -1,0 +1,147 @@
+package io.agentorchestrator.core.internal;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.api.TransportProvider;
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code inproc:} transport: orchestrator and agents in one JVM, tasks handed over by
+ * reference with no copy and no serialisation.
+ *
+ * <p>Endpoints live in one JVM-wide namespace: {@code inproc:planner-1} reaches whichever
+ * runtime listens on {@code planner-1}, whatever transport instance it was given. An endpoint
+ * that closes fails the tasks it has not answered with a retryable {@link TransportException},
+ * the way a crashed remote agent would.
+ */
+public final class InProcessTransport implements Transport {
+
+    /** The scheme, {@value}. */
+    public static final String SCHEME = "inproc";
+
+    private static final ConcurrentHashMap<String, Endpoint> ENDPOINTS = new ConcurrentHashMap<>();
+
+    private final Set<Endpoint> opened = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public CompletableFuture<ResultEnvelope> send(AgentDescriptor agent, TaskEnvelope envelope) {
+        String name = endpointName(agent.endpoint());
+        Endpoint endpoint = ENDPOINTS.get(name);
+        if (endpoint == null) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, agent.endpoint().toString(),
+                    "No agent is listening at " + agent.endpoint()));
+        }
+        return endpoint.deliver(envelope);
+    }
+
+    @Override
+    public Listener listen(AgentDescriptor agent, TaskReceiver receiver) {
+        String name = endpointName(agent.endpoint());
+        Endpoint endpoint = new Endpoint(name, agent.endpoint().toString(), receiver);
+        if (ENDPOINTS.putIfAbsent(name, endpoint) != null) {
+            throw new TransportException(SCHEME, agent.endpoint().toString(),
+                    "Another agent is already listening at " + agent.endpoint(), false, null);
+        }
+        opened.add(endpoint);
+        return () -> {
+            opened.remove(endpoint);
+            endpoint.close();
+        };
+    }
+
+    @Override
+    public void close() {
+        for (Endpoint endpoint : opened) {
+            endpoint.close();
+        }
+        opened.clear();
+    }
+
+    /** {@code inproc:name} and {@code inproc://name} both name the endpoint {@code name}. */
+    static String endpointName(URI endpoint) {
+        String ssp = endpoint.getSchemeSpecificPart();
+        while (ssp.startsWith("/")) {
+            ssp = ssp.substring(1);
+        }
+        return ssp;
+    }
+
+    private static final class Endpoint {
+        private final String name;
+        private final String uri;
+        private final TaskReceiver receiver;
+        private final Set<CompletableFuture<ResultEnvelope>> pending = ConcurrentHashMap.newKeySet();
+        private volatile boolean closed;
+
+        Endpoint(String name, String uri, TaskReceiver receiver) {
+            this.name = name;
+            this.uri = uri;
+            this.receiver = receiver;
+        }
+
+        CompletableFuture<ResultEnvelope> deliver(TaskEnvelope envelope) {
+            CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
+            pending.add(reply);
+            // close() may have swept pending before the add: check again so the reply cannot hang.
+            if (closed) {
+                fail(reply);
+                return reply;
+            }
+            try {
+                receiver.onTask(envelope, result -> {
+                    if (pending.remove(reply)) {
+                        reply.complete(result);
+                    }
+                });
+            } catch (RuntimeException e) {
+                if (pending.remove(reply)) {
+                    reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " threw while receiving a task", true, e));
+                }
+            }
+            return reply;
+        }
+
+        void close() {
+            closed = true;
+            ENDPOINTS.remove(name, this);
+            for (CompletableFuture<ResultEnvelope> reply : pending) {
+                fail(reply);
+            }
+        }
+
+        private void fail(CompletableFuture<ResultEnvelope> reply) {
+            if (pending.remove(reply)) {
+                reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " stopped before replying"));
+            }
+        }
+    }
+
+    /** Serves {@code inproc:}. */
+    public static final class Provider implements TransportProvider {
+
+        /** Used by {@link java.util.ServiceLoader}. */
+        public Provider() {
+        }
+
+        @Override
+        public Set<String> schemes() {
+            return Set.of(SCHEME);
+        }
+
+        @Override
+        public Transport create(URI uri) {
+            return new InProcessTransport();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.agentorchestrator.core.internal;
+
+import io.agentorchestrator.api.Balancer;
+import io.agentorchestrator.api.OrchestratorListener;
+import io.agentorchestrator.api.Ticker;
+import io.agentorchestrator.api.Transport;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The validated settings the builder hands to the engine.
+ *
+ * @param scheduler null when the orchestrator should own one
+ */
+public record OrchestratorSettings(
+        Map<String, Transport> transports,
+        List<Transport> ownedTransports,
+        Balancer balancer,
+        Duration defaultTimeout,
+        int maxAttempts,
+        int maxQueuedTasks,
+        int maxPayloadBytes,
+        Duration shutdownTimeout,
+        Clock clock,
+        Ticker ticker,
+        ScheduledExecutorService scheduler,
+        List<OrchestratorListener> listeners) {
+}

@@ -1,0 +1,70 @@
+package io.agentorchestrator.core.internal;
+
+import io.agentorchestrator.api.OrchestratorException;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskResult;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * One dispatched task on its way through attempts, waiting and retries. Its future completes
+ * exactly once; whichever of result, failure, timeout or close comes first wins.
+ *
+ * <p>Attempts happen one after another, each started from the completion of the previous one,
+ * so the attempt fields are written by one thread at a time; they are volatile because the timer
+ * thread reads them.
+ */
+final class TaskExecution {
+
+    final Task task;
+    final CompletableFuture<TaskResult> future = new CompletableFuture<>();
+    final long startNanos;
+    final long deadlineNanos;
+    final long timeoutNanos;
+    final long deadlineEpochMillis;
+    final long sequence;
+
+    private final String[] tried;
+    volatile int attempts;
+    /** The agent holding the current attempt, or null while waiting for one. */
+    volatile AgentState current;
+    volatile CompletableFuture<ResultEnvelope> attemptReply;
+    volatile ScheduledFuture<?> timeoutHandle;
+    volatile OrchestratorException lastError;
+
+    TaskExecution(Task task, long startNanos, long timeoutNanos, long deadlineEpochMillis, long sequence, int maxAttempts) {
+        this.task = task;
+        this.startNanos = startNanos;
+        this.timeoutNanos = timeoutNanos;
+        this.deadlineNanos = startNanos + timeoutNanos;
+        this.deadlineEpochMillis = deadlineEpochMillis;
+        this.sequence = sequence;
+        this.tried = new String[maxAttempts];
+    }
+
+    boolean tried(String agentId) {
+        int n = attempts;
+        for (int i = 0; i < n; i++) {
+            if (tried[i].equals(agentId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Records the start of an attempt on {@code agent} and returns its number (1-based). */
+    int beginAttempt(AgentState agent) {
+        int n = attempts;
+        tried[n] = agent.id();
+        current = agent;
+        attempts = n + 1;
+        return n + 1;
+    }
+
+    /** Orders waiting tasks: higher priority first, then first come first served. */
+    static int compareForQueue(TaskExecution a, TaskExecution b) {
+        int byPriority = Integer.compare(b.task.priority(), a.task.priority());
+        return byPriority != 0 ? byPriority : Long.compare(a.sequence, b.sequence);
+    }
+}
