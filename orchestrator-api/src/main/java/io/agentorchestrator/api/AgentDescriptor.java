@@ -92,7 +92,7 @@ public record AgentDescriptor(
         ValidationException.requireInRange(maxConcurrency, 1, MAX_CONCURRENCY_LIMIT, "maxConcurrency");
         ValidationException.requireNonNull(metadata, "metadata");
         ValidationException.require(metadata.size() <= MAX_METADATA_ENTRIES, "metadata",
-                "must hold at most " + MAX_METADATA_ENTRIES + " entries", metadata.size() + " entries");
+                "must hold at most " + MAX_METADATA_ENTRIES + " entries", metadata.size());
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             String key = e.getKey();
             ValidationException.requireNonNull(key, "metadata key");
@@ -100,7 +100,7 @@ public record AgentDescriptor(
                     "must be 1-" + MAX_METADATA_KEY_LENGTH + " characters and not blank", key);
             ValidationException.requireNonNull(e.getValue(), "metadata['" + key + "']");
             ValidationException.require(e.getValue().length() <= MAX_METADATA_VALUE_LENGTH, "metadata['" + key + "']",
-                    "must be at most " + MAX_METADATA_VALUE_LENGTH + " characters", e.getValue().length() + " characters");
+                    "must be at most " + MAX_METADATA_VALUE_LENGTH + " characters long", e.getValue().length());
         }
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         ValidationException.requireNonNull(version, "version");

@@ -216,7 +216,7 @@ public final class Task {
                     "must be 1-128 characters of letters, digits, '.', '_' or '-'", name);
             ValidationException.requireNonNull(value, "header '" + name + "'");
             ValidationException.require(value.length() <= MAX_HEADER_VALUE_LENGTH, "header '" + name + "'",
-                    "must be at most " + MAX_HEADER_VALUE_LENGTH + " characters", value.length() + " characters");
+                    "must be at most " + MAX_HEADER_VALUE_LENGTH + " characters long", value.length());
             ValidationException.require(headers.size() < MAX_HEADERS || headers.containsKey(name), "headers",
                     "must hold at most " + MAX_HEADERS + " entries", headers.size() + 1);
             headers.put(name, value);

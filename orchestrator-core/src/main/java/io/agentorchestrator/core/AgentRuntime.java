@@ -163,17 +163,24 @@ public final class AgentRuntime implements AutoCloseable {
             result = ResultEnvelope.failure(task.taskId(), agent.id(), TaskFailedException.HANDLER_ERROR,
                     e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), false);
         }
+        // The slot is free before the reply leaves: the orchestrator counts it free on receipt and
+        // may send the next task at once. Only the running count waits for the reply to be out.
+        permits.release();
         try {
             reply.reply(result);
         } catch (RuntimeException e) {
             log.warn("Agent {} could not send its reply to task {}", agent.id(), task.taskId(), e);
         } finally {
-            finished();
+            replied();
         }
     }
 
     private void finished() {
         permits.release();
+        replied();
+    }
+
+    private void replied() {
         if (running.decrementAndGet() == 0 && stopping) {
             synchronized (drained) {
                 drained.notifyAll();

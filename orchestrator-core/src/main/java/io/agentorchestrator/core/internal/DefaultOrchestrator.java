@@ -181,7 +181,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         int size = task.payload().size();
         if (size > settings.maxPayloadBytes()) {
             throw new ValidationException("payload", "must be at most " + settings.maxPayloadBytes() + " bytes (maxPayloadBytes)",
-                    size + " bytes");
+                    size);
         }
         long start = settings.ticker().read();
         long timeoutNanos = toNanos(task.timeout().orElse(settings.defaultTimeout()));

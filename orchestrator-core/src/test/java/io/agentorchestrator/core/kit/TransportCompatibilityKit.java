@@ -1,0 +1,364 @@
+package io.agentorchestrator.core.kit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.OrchestratorClosedException;
+import io.agentorchestrator.api.Payload;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.TaskFailedException;
+import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.api.TaskTimeoutException;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.AgentHandler;
+import io.agentorchestrator.core.AgentRuntime;
+import io.agentorchestrator.core.Balancers;
+import io.agentorchestrator.core.Orchestrator;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Transport} must show, whatever carries the tasks. A transport's test
+ * extends this class and says how to make a transport and an agent endpoint:
+ *
+ * <pre>{@code
+ * class RedisTransportIT extends TransportCompatibilityKit {
+ *     protected Transport newTransport() { return new RedisTransportProvider().create(URI.create("redis://127.0.0.1:6379")); }
+ *     protected String endpoint(String agentId) { return "redis:" + agentId; }
+ * }
+ * }</pre>
+ *
+ * <p>Each test builds its own orchestrator and agents on fresh transport instances (orchestrator
+ * and agent sides get separate instances, as if in separate processes) with unique agent ids, and
+ * closes them all afterwards. Wire-level checks that only a broker has (malformed messages,
+ * dead-lettering) belong in the transport's own tests.
+ */
+public abstract class TransportCompatibilityKit {
+
+    /** Upper bound for waiting on anything that should happen promptly. */
+    protected static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+
+    /** A new transport instance for one side (orchestrator or agent); the kit closes it. */
+    protected abstract Transport newTransport();
+
+    /** The endpoint URI string of an agent with this id on this transport, e.g. {@code "redis:planner-1"}. */
+    protected abstract String endpoint(String agentId);
+
+    /** A transport for the agent side; by default another {@link #newTransport()}. */
+    protected Transport newAgentTransport() {
+        return newTransport();
+    }
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        while (!resources.isEmpty()) {
+            resources.pop().close();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers for subclasses
+
+    /** A unique agent id for this test run. */
+    protected String agentId(String name) {
+        return name + "-" + run;
+    }
+
+    /** A descriptor for an agent of {@code capability} on this transport. */
+    protected AgentDescriptor agent(String name, String capability, int maxConcurrency) {
+        String id = agentId(name);
+        return AgentDescriptor.builder(id).capability(capability).endpoint(endpoint(id)).maxConcurrency(maxConcurrency).build();
+    }
+
+    /** Starts an agent-side runtime for {@code agent} on a fresh agent transport; closed after the test. */
+    protected AgentRuntime startAgent(AgentDescriptor agent, AgentHandler handler) {
+        Transport transport = track(newAgentTransport());
+        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5)).start();
+        resources.push(() -> runtime.close(Duration.ZERO));
+        return runtime;
+    }
+
+    /** An orchestrator builder on a fresh transport; whatever it builds must be passed to {@link #track}. */
+    protected Orchestrator.Builder orchestratorBuilder() {
+        return Orchestrator.builder().transport(track(newTransport())).defaultTimeout(PATIENCE);
+    }
+
+    /** Closes {@code resource} after the test (in reverse order of tracking). */
+    protected <T extends AutoCloseable> T track(T resource) {
+        resources.push(resource);
+        return resource;
+    }
+
+    private Orchestrator orchestrator() {
+        return track(orchestratorBuilder().build());
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
+        try {
+            return future.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception) {
+                throw (Exception) e.getCause();
+            }
+            throw e;
+        }
+    }
+
+    private static void awaitLatch(CountDownLatch latch) throws InterruptedException {
+        assertThat(latch.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).as("waited %s", PATIENCE).isTrue();
+    }
+
+    // ------------------------------------------------------------------ the kit
+
+    @Test
+    void requestReplyCarriesPayloadHeadersAndKey() throws Exception {
+        Orchestrator orchestrator = orchestrator();
+        Map<String, TaskEnvelope> seen = new ConcurrentHashMap<>();
+        AgentDescriptor echo = agent("echo", "echo", 4);
+        startAgent(echo, task -> {
+            seen.put(task.taskId(), task);
+            return Payload.ofUtf8("echo:" + task.payload().asUtf8());
+        });
+        orchestrator.register(echo);
+
+        byte[] binary = {0, 1, 2, (byte) 0xff, (byte) 0xfe, 10, 13};
+        Task task = Task.builder("echo").payload(Payload.of(binary)).key("shipment-42").priority(7)
+                .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").build();
+        TaskResult result = await(orchestrator.dispatch(task));
+
+        assertThat(result.taskId()).isEqualTo(task.id());
+        assertThat(result.agentId()).isEqualTo(echo.id());
+        assertThat(result.attempts()).isEqualTo(1);
+        TaskEnvelope received = seen.get(task.id());
+        assertThat(received.payload().toByteArray()).isEqualTo(binary);
+        assertThat(received.key()).isEqualTo("shipment-42");
+        assertThat(received.priority()).isEqualTo(7);
+        assertThat(received.headers()).containsEntry("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        assertThat(received.attempt()).isEqualTo(1);
+        assertThat(received.deadlineEpochMillis()).isGreaterThan(System.currentTimeMillis());
+
+        TaskResult text = await(orchestrator.dispatch(Task.of("echo", "héllo wörld ☃")));
+        assertThat(text.payload().asUtf8()).isEqualTo("echo:héllo wörld ☃");
+    }
+
+    @Test
+    void manyConcurrentTasksAreAllAnsweredAcrossAgents() throws Exception {
+        Orchestrator orchestrator = orchestrator();
+        Map<String, AtomicInteger> perAgent = new ConcurrentHashMap<>();
+        for (String name : List.of("a", "b", "c")) {
+            AgentDescriptor d = agent(name, "work", 8);
+            startAgent(d, task -> {
+                perAgent.computeIfAbsent(d.id(), k -> new AtomicInteger()).incrementAndGet();
+                return Payload.ofUtf8(task.payload().asUtf8().toUpperCase());
+            });
+            orchestrator.register(d);
+        }
+        int n = 600;
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(orchestrator.dispatch(Task.of("work", "task-" + i)));
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(await(futures.get(i)).payload().asUtf8()).isEqualTo("TASK-" + i);
+        }
+        assertThat(perAgent).hasSize(3);
+        assertThat(perAgent.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(n);
+    }
+
+    @Test
+    void slowAgentMakesTheTaskTimeOutAndItsLateReplyIsDropped() throws Exception {
+        Orchestrator orchestrator = orchestrator();
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch replied = new CountDownLatch(1);
+        AgentDescriptor slow = agent("slow", "slow", 2);
+        startAgent(slow, task -> {
+            try {
+                release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                return Payload.ofUtf8("too late");
+            } finally {
+                replied.countDown();
+            }
+        });
+        orchestrator.register(slow);
+
+        CompletableFuture<TaskResult> future = orchestrator.dispatch(Task.builder("slow").timeout(Duration.ofMillis(300)).build());
+        assertThatThrownBy(() -> await(future)).isInstanceOf(TaskTimeoutException.class)
+                .hasMessageContaining("timed out after 300 ms").hasMessageContaining(slow.id());
+        release.countDown();
+        awaitLatch(replied);
+        // The slot the timed-out task held comes back, and the agent keeps serving.
+        assertThat(await(orchestrator.dispatch(Task.builder("slow").timeout(PATIENCE).build())).payload().asUtf8()).isEqualTo("too late");
+        assertThat(future.isCompletedExceptionally()).isTrue();
+    }
+
+    @Test
+    void agentCrashMidTaskStillCompletesTheTask() throws Exception {
+        Orchestrator orchestrator = track(orchestratorBuilder().balancer(Balancers.roundRobin()).build());
+        CountDownLatch started = new CountDownLatch(1);
+        AgentDescriptor fragile = agent("fragile", "crashy", 2);
+        AgentRuntime doomed = startAgent(fragile, task -> {
+            started.countDown();
+            new CountDownLatch(1).await(); // hangs until the crash interrupts it
+            return Payload.ofUtf8("never");
+        });
+        orchestrator.register(fragile);
+
+        CompletableFuture<TaskResult> future = orchestrator.dispatch(Task.of("crashy", "survive me"));
+        awaitLatch(started);
+        // Register the survivor only now so that the first attempt surely went to the fragile agent.
+        AgentDescriptor survivor = agent("survivor", "crashy", 2);
+        startAgent(survivor, task -> Payload.ofUtf8("survivor"));
+        orchestrator.register(survivor);
+        doomed.close(Duration.ZERO);
+        // A broker redelivers to the restarted agent; in-process fails over to the survivor.
+        startAgent(fragile, task -> Payload.ofUtf8("restarted"));
+
+        TaskResult result = await(future);
+        assertThat(result.payload().asUtf8()).isIn("survivor", "restarted");
+    }
+
+    @Test
+    void retryableFailureFailsOverToAnAgentNotYetTried() throws Exception {
+        Orchestrator orchestrator = track(orchestratorBuilder().balancer(Balancers.roundRobin()).maxAttempts(3).build());
+        Set<String> tried = Collections.newSetFromMap(new ConcurrentHashMap<>());
+        for (String name : List.of("flaky-1", "flaky-2")) {
+            AgentDescriptor d = agent(name, "flaky", 2);
+            startAgent(d, task -> {
+                tried.add(d.id());
+                throw new TaskFailedException("model-overloaded", "try elsewhere", true);
+            });
+            orchestrator.register(d);
+        }
+        AgentDescriptor steady = agent("steady", "flaky", 2);
+        startAgent(steady, task -> Payload.ofUtf8("steady"));
+
+        CompletableFuture<TaskResult> doomed = orchestrator.dispatch(Task.of("flaky", "x"));
+        assertThatThrownBy(() -> await(doomed)).isInstanceOf(TaskFailedException.class)
+                .satisfies(e -> assertThat(((TaskFailedException) e).errorCode()).isEqualTo("model-overloaded"));
+        assertThat(tried).hasSize(2);
+
+        orchestrator.register(steady);
+        TaskResult result = await(orchestrator.dispatch(Task.of("flaky", "y")));
+        assertThat(result.payload().asUtf8()).isEqualTo("steady");
+        assertThat(result.attempts()).isBetween(1, 3);
+    }
+
+    @Test
+    void nonRetryableHandlerFailureIsReportedWithItsCodeAndNotRetried() throws Exception {
+        Orchestrator orchestrator = orchestrator();
+        AtomicInteger calls = new AtomicInteger();
+        for (String name : List.of("strict-1", "strict-2")) {
+            AgentDescriptor d = agent(name, "strict", 2);
+            startAgent(d, task -> {
+                calls.incrementAndGet();
+                throw new IllegalStateException("certificate HC-7 expired");
+            });
+            orchestrator.register(d);
+        }
+        assertThatThrownBy(() -> await(orchestrator.dispatch(Task.of("strict", "x"))))
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("certificate HC-7 expired")
+                .satisfies(e -> assertThat(((TaskFailedException) e).errorCode()).isEqualTo(TaskFailedException.HANDLER_ERROR));
+        assertThat(calls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void waitingTasksAreServedHighestPriorityFirst() throws Exception {
+        Orchestrator orchestrator = orchestrator();
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch blocking = new CountDownLatch(1);
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        AgentDescriptor single = agent("single", "ordered", 1);
+        startAgent(single, task -> {
+            if (task.payload().asUtf8().equals("blocker")) {
+                blocking.countDown();
+                gate.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                order.add(task.payload().asUtf8());
+            }
+            return Payload.empty();
+        });
+        orchestrator.register(single);
+
+        CompletableFuture<TaskResult> blocker = orchestrator.dispatch(Task.of("ordered", "blocker"));
+        awaitLatch(blocking);
+        List<CompletableFuture<TaskResult>> rest = new ArrayList<>();
+        rest.add(orchestrator.dispatch(Task.builder("ordered").payload("low").priority(1).build()));
+        rest.add(orchestrator.dispatch(Task.builder("ordered").payload("normal").build()));
+        rest.add(orchestrator.dispatch(Task.builder("ordered").payload("urgent").priority(Task.MAX_PRIORITY).build()));
+        rest.add(orchestrator.dispatch(Task.builder("ordered").payload("normal-2").build()));
+        gate.countDown();
+        await(blocker);
+        for (CompletableFuture<TaskResult> f : rest) {
+            await(f);
+        }
+        assertThat(order).containsExactly("urgent", "normal", "normal-2", "low");
+    }
+
+    @Test
+    void closeWhileBusyLetsQuickTasksFinishAndFailsTheRest() throws Exception {
+        Orchestrator orchestrator = track(orchestratorBuilder().shutdownTimeout(Duration.ofMillis(1500)).build());
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        CountDownLatch forever = new CountDownLatch(1);
+        AgentDescriptor busy = agent("busy", "busy", 4);
+        startAgent(busy, task -> {
+            bothStarted.countDown();
+            if (task.payload().asUtf8().equals("quick")) {
+                bothStarted.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                return Payload.ofUtf8("done");
+            }
+            forever.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            return Payload.ofUtf8("too late");
+        });
+        orchestrator.register(busy);
+
+        CompletableFuture<TaskResult> quick = orchestrator.dispatch(Task.of("busy", "quick"));
+        CompletableFuture<TaskResult> stuck = orchestrator.dispatch(Task.of("busy", "stuck"));
+        awaitLatch(bothStarted);
+        orchestrator.close();
+        forever.countDown();
+
+        assertThat(quick).isCompleted();
+        assertThat(await(quick).payload().asUtf8()).isEqualTo("done");
+        assertThatThrownBy(() -> await(stuck)).isInstanceOf(OrchestratorClosedException.class).hasMessageContaining("shutdownTimeout");
+        assertThatThrownBy(() -> await(orchestrator.dispatch(Task.of("busy", "after")))).isInstanceOf(OrchestratorClosedException.class);
+    }
+
+    @Test
+    void oversizedPayloadIsRejectedBeforeAnythingIsSent() throws Exception {
+        Orchestrator orchestrator = track(orchestratorBuilder().maxPayloadBytes(1024).build());
+        AtomicInteger calls = new AtomicInteger();
+        AgentDescriptor d = agent("sized", "sized", 2);
+        startAgent(d, task -> {
+            calls.incrementAndGet();
+            return Payload.empty();
+        });
+        orchestrator.register(d);
+
+        assertThatThrownBy(() -> orchestrator.dispatch(Task.of("sized", new byte[1025])))
+                .isInstanceOf(ValidationException.class)
+                .hasMessage("payload must be at most 1024 bytes (maxPayloadBytes), but was 1025");
+        assertThat(await(orchestrator.dispatch(Task.of("sized", new byte[1024]))).agentId()).isEqualTo(d.id());
+        assertThat(calls.get()).isEqualTo(1);
+    }
+}
