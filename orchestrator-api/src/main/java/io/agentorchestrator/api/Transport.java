@@ -1,5 +1,6 @@
 package io.agentorchestrator.api;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -38,6 +39,15 @@ public interface Transport extends AutoCloseable {
      * @throws TransportException when the endpoint cannot be listened on (already taken, broker down)
      */
     Listener listen(AgentDescriptor agent, TaskReceiver receiver);
+
+    /**
+     * The registry of agents this transport shares through its broker, if it offers one. When
+     * present, {@code AgentRuntime} announces its agent and heartbeats through it, and the
+     * orchestrator registers and deregisters the agents it reports. Default: none.
+     */
+    default Optional<AgentDirectory> directory() {
+        return Optional.empty();
+    }
 
     /** Releases connections and threads. Sends still open complete exceptionally. */
     @Override
