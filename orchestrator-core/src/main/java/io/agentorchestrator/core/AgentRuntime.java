@@ -1,6 +1,7 @@
 package io.agentorchestrator.core;
 
 import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
@@ -13,6 +14,8 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * {@link ResultEnvelope#DEADLINE_EXCEEDED}, without running the handler. {@link #close()} drains:
  * it refuses new tasks (retryable {@link ResultEnvelope#AGENT_STOPPING}), waits for running ones
  * up to the grace period, then stops listening.
+ *
+ * <p>When the transport offers a shared {@link AgentDirectory}, the runtime announces its agent
+ * at start and every heartbeat interval, and withdraws it on close, so that orchestrators
+ * watching the directory register it without being told.
  */
 public final class AgentRuntime implements AutoCloseable {
 
@@ -47,6 +54,10 @@ public final class AgentRuntime implements AutoCloseable {
 
     /** How long {@link #close()} waits for running tasks. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** How often the agent renews its lease in the transport's directory. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+    /** The lease announced is this many heartbeat intervals long, so one lost heartbeat is harmless. */
+    public static final int LEASE_HEARTBEATS = 3;
     /** Most worker threads a runtime starts by itself; more concurrency than this queues for a thread. */
     public static final int MAX_OWN_THREADS = 256;
 
@@ -61,8 +72,12 @@ public final class AgentRuntime implements AutoCloseable {
     private final Semaphore permits;
     private final AtomicInteger running = new AtomicInteger();
     private final Object drained = new Object();
+    private final Duration heartbeatInterval;
+    private final boolean announce;
     private volatile boolean stopping;
     private volatile Transport.Listener listener;
+    private volatile ScheduledExecutorService heartbeats;
+    private volatile boolean heartbeatFailing;
 
     private AgentRuntime(Builder b) {
         this.agent = b.agent;
@@ -71,6 +86,8 @@ public final class AgentRuntime implements AutoCloseable {
         this.ownsTransport = b.ownsTransport;
         this.clock = b.clock;
         this.drainTimeout = b.drainTimeout;
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.announce = b.announce;
         this.permits = new Semaphore(agent.maxConcurrency());
         if (b.executor != null) {
             this.executor = b.executor;
@@ -117,7 +134,40 @@ public final class AgentRuntime implements AutoCloseable {
             throw e;
         }
         log.info("Agent {} listening at {}", agent.id(), agent.endpoint());
+        if (announce) {
+            transport.directory().ifPresent(this::startHeartbeats);
+        }
         return this;
+    }
+
+    private void startHeartbeats(AgentDirectory directory) {
+        Duration ttl = heartbeatInterval.multipliedBy(LEASE_HEARTBEATS);
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "agent-heartbeat-" + agent.id());
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeats = scheduler;
+        // The first announcement runs at once, so orchestrators learn of the agent without waiting an interval.
+        scheduler.scheduleWithFixedDelay(() -> heartbeat(directory, ttl), 0, heartbeatInterval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void heartbeat(AgentDirectory directory, Duration ttl) {
+        if (stopping) {
+            return;
+        }
+        try {
+            directory.announce(agent, ttl);
+            if (heartbeatFailing) {
+                heartbeatFailing = false;
+                log.info("Agent {} heartbeats are getting through again", agent.id());
+            }
+        } catch (RuntimeException e) {
+            if (!heartbeatFailing) {
+                heartbeatFailing = true;
+                log.warn("Agent {} could not send its heartbeat; retrying every {} ms", agent.id(), heartbeatInterval.toMillis(), e);
+            }
+        }
     }
 
     private void onTask(TaskEnvelope task, Transport.ReplySink reply) {
@@ -205,6 +255,18 @@ public final class AgentRuntime implements AutoCloseable {
             return;
         }
         stopping = true;
+        ScheduledExecutorService hb = heartbeats;
+        if (hb != null) {
+            hb.shutdownNow();
+            // Withdraw first, so orchestrators stop sending while the running tasks drain.
+            transport.directory().ifPresent(directory -> {
+                try {
+                    directory.withdraw(agent.id());
+                } catch (RuntimeException e) {
+                    log.warn("Agent {} could not withdraw from the directory; its lease will lapse", agent.id(), e);
+                }
+            });
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (drained) {
             long left;
@@ -239,6 +301,8 @@ public final class AgentRuntime implements AutoCloseable {
         private ExecutorService executor;
         private Clock clock = Clock.systemUTC();
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private boolean announce = true;
 
         private Builder(AgentDescriptor agent) {
             this.agent = ValidationException.requireNonNull(agent, "agent");
@@ -291,7 +355,28 @@ public final class AgentRuntime implements AutoCloseable {
         }
 
         /**
-         * Starts listening and returns the running runtime.
+         * How often the agent renews its lease in the transport's directory, 100 ms to 10 min;
+         * default 5 s. The lease announced is {@value AgentRuntime#LEASE_HEARTBEATS} intervals long.
+         */
+        public Builder heartbeatInterval(Duration interval) {
+            ValidationException.requireNonNull(interval, "heartbeatInterval");
+            ValidationException.require(interval.compareTo(Duration.ofMillis(100)) >= 0 && interval.compareTo(Duration.ofMinutes(10)) <= 0,
+                    "heartbeatInterval", "must be between 100 ms and 10 min", interval);
+            this.heartbeatInterval = interval;
+            return this;
+        }
+
+        /**
+         * Whether to announce the agent and heartbeat through the transport's shared directory
+         * (when it has one), so orchestrators register it by themselves; default {@code true}.
+         */
+        public Builder announce(boolean announce) {
+            this.announce = announce;
+            return this;
+        }
+
+        /**
+         * Starts listening (and announcing) and returns the running runtime.
          *
          * @throws ValidationException when no handler was set
          * @throws io.agentorchestrator.api.TransportException when the endpoint cannot be listened on

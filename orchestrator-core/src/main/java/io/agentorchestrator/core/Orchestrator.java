@@ -63,11 +63,13 @@ public interface Orchestrator extends AutoCloseable {
     }
 
     /**
-     * Adds an agent to the registry; it gets tasks from now on.
+     * Adds an agent to the registry; it gets tasks from now on. Registering the very same
+     * descriptor again is a no-op, so a hand registration and a directory announcement of one
+     * agent do not conflict.
      *
      * @return the agent's live view
      * @throws ValidationException        when {@code agent} is null
-     * @throws AgentRegistrationException when the id is taken or no configured transport serves its endpoint's scheme
+     * @throws AgentRegistrationException when the id is taken by a different descriptor or no configured transport serves its endpoint's scheme
      */
     Agent register(AgentDescriptor agent);
 
@@ -160,6 +162,7 @@ public interface Orchestrator extends AutoCloseable {
         private Ticker ticker = Ticker.system();
         private ScheduledExecutorService scheduler;
         private final List<OrchestratorListener> listeners = new ArrayList<>();
+        private boolean watchDirectories = true;
         private boolean built;
 
         Builder() {
@@ -277,7 +280,17 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
-         * Builds the orchestrator. Starts no thread until the first task needs a timer.
+         * Whether to register the agents that announce themselves through a transport's shared
+         * {@link io.agentorchestrator.api.AgentDirectory} (and deregister them when they withdraw or
+         * their lease lapses); default {@code true}. Agents can always be registered by hand too.
+         */
+        public Builder watchAgentDirectory(boolean watch) {
+            this.watchDirectories = watch;
+            return this;
+        }
+
+        /**
+         * Builds the orchestrator and starts watching the transports' agent directories.
          *
          * @throws IllegalStateException when called twice
          */
@@ -292,7 +305,7 @@ public interface Orchestrator extends AutoCloseable {
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
             return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
-                    List.copyOf(listeners)));
+                    List.copyOf(listeners), watchDirectories)).start();
         }
 
         private static Duration positive(Duration d, String field) {

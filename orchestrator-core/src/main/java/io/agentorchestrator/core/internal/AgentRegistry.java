@@ -40,10 +40,15 @@ final class AgentRegistry {
         return snapshot;
     }
 
+    /** Adds the agent; returns null when the very same descriptor is already registered (a no-op). */
     synchronized AgentState register(AgentDescriptor descriptor) {
-        if (snapshot.byId.containsKey(descriptor.id())) {
+        AgentState existing = snapshot.byId.get(descriptor.id());
+        if (existing != null && existing.descriptor().equals(descriptor)) {
+            return null;
+        }
+        if (existing != null) {
             throw new AgentRegistrationException(descriptor.id(),
-                    "Agent '" + descriptor.id() + "' is already registered; use update() to change it or deregister it first");
+                    "Agent '" + descriptor.id() + "' is already registered with a different descriptor; use update() to change it or deregister it first");
         }
         AgentState state = new AgentState(descriptor);
         Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);

@@ -73,12 +73,121 @@ public final class DefaultOrchestrator implements Orchestrator {
     private volatile int state = RUNNING;
     private volatile ScheduledExecutorService timer;
 
+    /** How often leases of directory-announced agents are checked. */
+    static final Duration LEASE_SWEEP_INTERVAL = Duration.ofMillis(500);
+    /** After its lease lapses an agent is UNHEALTHY; after this many more TTLs it is removed. */
+    static final int LEASE_GRACE_TTLS = 2;
+
+    private record Lease(long expiresAtNanos, long ttlNanos) {
+    }
+
+    private final ConcurrentHashMap<String, Lease> leases = new ConcurrentHashMap<>();
+    private final Set<String> lapsed = ConcurrentHashMap.newKeySet();
+    private final List<Transport.Listener> watches = new CopyOnWriteArrayList<>();
+
     /** Creates the engine; starts no thread. */
     public DefaultOrchestrator(OrchestratorSettings settings) {
         this.settings = settings;
         this.balancer = settings.balancer();
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.timer = settings.scheduler();
+    }
+
+    /** Starts watching the transports' agent directories; called once by the builder. */
+    public DefaultOrchestrator start() {
+        if (!settings.watchDirectories()) {
+            return this;
+        }
+        Set<Transport> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Transport transport : settings.transports().values()) {
+            if (seen.add(transport)) {
+                transport.directory().ifPresent(directory -> {
+                    watches.add(directory.watch(new DirectoryWatcher()));
+                    timer().scheduleWithFixedDelay(this::sweepLeases, LEASE_SWEEP_INTERVAL.toNanos(), LEASE_SWEEP_INTERVAL.toNanos(),
+                            TimeUnit.NANOSECONDS);
+                });
+            }
+        }
+        return this;
+    }
+
+    /** Registers what a directory reports; runs on transport threads. */
+    private final class DirectoryWatcher implements io.agentorchestrator.api.AgentDirectory.Watcher {
+        @Override
+        public void announced(AgentDescriptor agent, Duration ttl) {
+            onAnnounced(agent, ttl);
+        }
+
+        @Override
+        public void withdrawn(String agentId) {
+            onWithdrawn(agentId);
+        }
+    }
+
+    void onAnnounced(AgentDescriptor agent, Duration ttl) {
+        if (state != RUNNING) {
+            return;
+        }
+        if (!settings.transports().containsKey(agent.scheme())) {
+            log.debug("Ignoring announced agent {}: no transport for scheme {}", agent.id(), agent.scheme());
+            return;
+        }
+        long ttlNanos = toNanos(ttl);
+        leases.put(agent.id(), new Lease(settings.ticker().read() + ttlNanos, ttlNanos));
+        synchronized (leases) {
+            // Serialised so two heartbeats racing cannot both try to register the same new agent.
+            AgentState existing = registry.snapshot().byId.get(agent.id());
+            try {
+                if (existing == null) {
+                    register(agent);
+                } else if (!existing.descriptor().equals(agent)) {
+                    update(agent);
+                }
+            } catch (AgentRegistrationException race) {
+                // Registered or removed by hand meanwhile: the next heartbeat settles it.
+                log.debug("Announced agent {} changed concurrently: {}", agent.id(), race.getMessage());
+            } catch (OrchestratorClosedException closing) {
+                return;
+            }
+        }
+        if (lapsed.remove(agent.id())) {
+            setStatus(agent.id(), AgentStatus.HEALTHY, "lease renewed");
+        }
+    }
+
+    void onWithdrawn(String agentId) {
+        leases.remove(agentId);
+        lapsed.remove(agentId);
+        deregister(agentId);
+    }
+
+    /**
+     * Marks agents whose lease lapsed UNHEALTHY, and removes those silent for
+     * {@value #LEASE_GRACE_TTLS} more TTLs: a crashed agent sends no withdrawal.
+     */
+    void sweepLeases() {
+        long now = settings.ticker().read();
+        for (var entry : leases.entrySet()) {
+            String agentId = entry.getKey();
+            Lease lease = entry.getValue();
+            long overdue = now - lease.expiresAtNanos();
+            if (overdue <= 0) {
+                continue;
+            }
+            try {
+                if (overdue > LEASE_GRACE_TTLS * lease.ttlNanos()) {
+                    if (leases.remove(agentId, lease)) {
+                        lapsed.remove(agentId);
+                        log.warn("Agent {} removed: no heartbeat for {} ms after its lease expired", agentId, overdue / 1_000_000);
+                        deregister(agentId);
+                    }
+                } else if (lapsed.add(agentId) && registry.snapshot().byId.containsKey(agentId)) {
+                    setStatus(agentId, AgentStatus.UNHEALTHY, "lease expired without a heartbeat");
+                }
+            } catch (RuntimeException e) {
+                log.warn("Lease check of agent {} failed", agentId, e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- registry
@@ -89,6 +198,9 @@ public final class DefaultOrchestrator implements Orchestrator {
         requireOpen("register agent '" + agent.id() + "'");
         requireTransport(agent);
         AgentState state = registry.register(agent);
+        if (state == null) {
+            return registry.snapshot().byId.get(agent.id());
+        }
         log.debug("Registered agent {} for {}", agent.id(), agent.capabilities());
         if (observed()) {
             emit(new OrchestratorEvent.AgentRegistered(now(), agent));
@@ -555,6 +667,13 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return;
             }
             state = CLOSING;
+        }
+        for (Transport.Listener watch : watches) {
+            try {
+                watch.close();
+            } catch (RuntimeException e) {
+                log.warn("Failed to stop watching an agent directory", e);
+            }
         }
         int inFlight = active.size();
         log.info("Closing orchestrator: {} task(s) in flight, waiting up to {} ms", inFlight, settings.shutdownTimeout().toMillis());

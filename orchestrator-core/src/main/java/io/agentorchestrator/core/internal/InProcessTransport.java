@@ -1,12 +1,14 @@
 package io.agentorchestrator.core.internal;
 
 import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.TransportProvider;
 import java.net.URI;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Endpoints live in one JVM-wide namespace: {@code inproc:planner-1} reaches whichever
  * runtime listens on {@code planner-1}, whatever transport instance it was given. An endpoint
  * that closes fails the tasks it has not answered with a retryable {@link TransportException},
- * the way a crashed remote agent would.
+ * the way a crashed remote agent would. Its {@link AgentDirectory} is JVM-wide too: agent runtimes
+ * announced on any {@code inproc:} transport are seen by every watching orchestrator in the JVM.
  */
 public final class InProcessTransport implements Transport {
 
@@ -58,6 +61,11 @@ public final class InProcessTransport implements Transport {
             opened.remove(endpoint);
             endpoint.close();
         };
+    }
+
+    @Override
+    public Optional<AgentDirectory> directory() {
+        return Optional.of(InProcessDirectory.SHARED);
     }
 
     @Override

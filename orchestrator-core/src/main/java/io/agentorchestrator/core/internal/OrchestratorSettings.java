@@ -13,7 +13,8 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The validated settings the builder hands to the engine.
  *
- * @param scheduler null when the orchestrator should own one
+ * @param scheduler        null when the orchestrator should own one
+ * @param watchDirectories whether to register the agents that transports' directories report
  */
 public record OrchestratorSettings(
         Map<String, Transport> transports,
@@ -27,5 +28,6 @@ public record OrchestratorSettings(
         Clock clock,
         Ticker ticker,
         ScheduledExecutorService scheduler,
-        List<OrchestratorListener> listeners) {
+        List<OrchestratorListener> listeners,
+        boolean watchDirectories) {
 }

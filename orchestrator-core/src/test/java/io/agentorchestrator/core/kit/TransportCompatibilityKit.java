@@ -32,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -90,10 +91,19 @@ public abstract class TransportCompatibilityKit {
         return AgentDescriptor.builder(id).capability(capability).endpoint(endpoint(id)).maxConcurrency(maxConcurrency).build();
     }
 
-    /** Starts an agent-side runtime for {@code agent} on a fresh agent transport; closed after the test. */
+    /**
+     * Starts an agent-side runtime for {@code agent} on a fresh agent transport, without
+     * announcing it (tests register agents by hand); closed after the test.
+     */
     protected AgentRuntime startAgent(AgentDescriptor agent, AgentHandler handler) {
+        return startAgent(agent, handler, false);
+    }
+
+    /** Starts an agent-side runtime, announcing it through the directory with 1 s heartbeats when asked. */
+    protected AgentRuntime startAgent(AgentDescriptor agent, AgentHandler handler, boolean announce) {
         Transport transport = track(newAgentTransport());
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5)).start();
+        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5))
+                .announce(announce).heartbeatInterval(Duration.ofSeconds(1)).start();
         resources.push(() -> runtime.close(Duration.ZERO));
         return runtime;
     }
@@ -342,6 +352,24 @@ public abstract class TransportCompatibilityKit {
         assertThat(await(quick).payload().asUtf8()).isEqualTo("done");
         assertThatThrownBy(() -> await(stuck)).isInstanceOf(OrchestratorClosedException.class).hasMessageContaining("shutdownTimeout");
         assertThatThrownBy(() -> await(orchestrator.dispatch(Task.of("busy", "after")))).isInstanceOf(OrchestratorClosedException.class);
+    }
+
+    @Test
+    void agentsAnnouncedThroughTheDirectoryReachEveryOrchestrator() throws Exception {
+        assertThat(track(newTransport()).directory()).as("the transport's shared AgentDirectory").isPresent();
+        Orchestrator first = orchestrator();
+        String capability = "announced-" + run;
+        AgentDescriptor d = agent("announced", capability, 2);
+        AgentRuntime runtime = startAgent(d, task -> Payload.ofUtf8("hello from " + d.id()), true);
+        // Started after the agent announced itself: learns of it from the directory all the same.
+        Orchestrator second = orchestrator();
+
+        Awaitility.await().atMost(PATIENCE).until(() -> first.agent(d.id()).isPresent() && second.agent(d.id()).isPresent());
+        assertThat(await(first.dispatch(Task.of(capability, "1"))).payload().asUtf8()).isEqualTo("hello from " + d.id());
+        assertThat(await(second.dispatch(Task.of(capability, "2"))).payload().asUtf8()).isEqualTo("hello from " + d.id());
+
+        runtime.close();
+        Awaitility.await().atMost(PATIENCE).until(() -> first.agent(d.id()).isEmpty() && second.agent(d.id()).isEmpty());
     }
 
     @Test
