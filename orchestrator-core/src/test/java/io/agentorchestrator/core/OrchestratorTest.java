@@ -32,7 +32,7 @@ class OrchestratorTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
     private final List<OrchestratorEvent> events = new CopyOnWriteArrayList<>();
-    private Orchestrator orchestrator = Orchestrator.builder().transport(transport).listener(events::add).build();
+    private Orchestrator orchestrator = Orchestrator.builder().transport(transport).listener(events::add).shutdownTimeout(Duration.ZERO).build();
 
     @AfterEach
     void close() {
@@ -122,7 +122,7 @@ class OrchestratorTest {
     @Test
     void aFullWaitingQueueRejectsFast() throws Exception {
         orchestrator.close();
-        orchestrator = Orchestrator.builder().transport(transport).maxQueuedTasks(1).build();
+        orchestrator = Orchestrator.builder().transport(transport).maxQueuedTasks(1).shutdownTimeout(Duration.ZERO).build();
         orchestrator.register(agent("solo", "cap", 1));
         orchestrator.dispatch(Task.of("cap", "runs"));
         orchestrator.dispatch(Task.of("cap", "waits"));

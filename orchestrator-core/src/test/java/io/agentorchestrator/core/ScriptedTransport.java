@@ -10,7 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A transport whose replies the test gives by hand, to drive the engine step by step. */
-final class ScriptedTransport implements Transport {
+class ScriptedTransport implements Transport {
 
     record Sent(AgentDescriptor agent, TaskEnvelope envelope, CompletableFuture<ResultEnvelope> reply) {
         void succeed(String text) {
