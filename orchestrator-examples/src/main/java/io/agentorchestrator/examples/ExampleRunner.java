@@ -1,0 +1,93 @@
+package io.agentorchestrator.examples;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Entry point of {@code orchestrator-examples.jar}: runs the halal logistics demo on the
+ * in-process transport and prints a report per agent, then, as its last line,
+ * {@code demo: N tasks, C completed, F failed}.
+ *
+ * <p>Run {@code java -jar orchestrator-examples.jar --help} for the options. Exit status 0 when
+ * every task completed, 1 when some did not, 2 for a bad command line.
+ */
+public final class ExampleRunner {
+
+    /** Exit status when every task completed. */
+    public static final int EXIT_OK = 0;
+    /** Exit status when some task did not complete, or the demo itself broke. */
+    public static final int EXIT_INCOMPLETE = 1;
+    /** Exit status for a command line that cannot be run. */
+    public static final int EXIT_USAGE = 2;
+
+    private ExampleRunner() {
+    }
+
+    /**
+     * Runs the demo with the given command line and exits the JVM with its status.
+     *
+     * @param args see {@code --help}
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs the demo without exiting: the testable body of {@link #main}.
+     *
+     * @return the exit status
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (DemoOptions.UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println();
+            err.print(DemoOptions.usage());
+            return EXIT_USAGE;
+        }
+        if (options.help()) {
+            out.print(DemoOptions.usage());
+            return EXIT_OK;
+        }
+        // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
+        if (options.verbose()) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        }
+
+        DemoResult result;
+        try {
+            result = new DemoRun(options, out::println).run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("error: interrupted");
+            out.println(DemoResult.summaryLine(options.tasks(), 0, options.tasks()));
+            return EXIT_INCOMPLETE;
+        } catch (RuntimeException e) {
+            err.println("error: the demo broke: " + e);
+            e.printStackTrace(err);
+            out.println(DemoResult.summaryLine(options.tasks(), 0, options.tasks()));
+            return EXIT_INCOMPLETE;
+        }
+        print(result, out);
+        return result.allCompleted() ? EXIT_OK : EXIT_INCOMPLETE;
+    }
+
+    private static void print(DemoResult result, PrintStream out) {
+        out.println();
+        out.print(ReportTable.render(result.agents()));
+        out.println();
+        out.println(String.format(Locale.ROOT, "%d tasks in %.1f s; %d failed attempt(s) retried on another agent; "
+                + "end-to-end latency (queueing included) p50 %d ms, p99 %d ms",
+                result.tasks(), result.elapsed().toNanos() / 1e9, result.retries(), result.endToEndP50Ms(), result.endToEndP99Ms()));
+        if (result.crash() != null) {
+            out.println("crashed: " + result.crash().agentId() + " with " + result.crash().inFlightAtCrash()
+                    + " task(s) in flight; the other agents took over");
+        }
+        for (String anomaly : result.anomalies()) {
+            out.println("problem: " + anomaly);
+        }
+        out.println(result.summaryLine());
+    }
+}
