@@ -35,6 +35,8 @@ final class AgentRegistry {
     }
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    /** Deregistered agents that still had tasks in flight, by id; guarded by this. */
+    private final Map<String, AgentState> departed = new HashMap<>();
 
     Snapshot snapshot() {
         return snapshot;
@@ -50,7 +52,15 @@ final class AgentRegistry {
             throw new AgentRegistrationException(descriptor.id(),
                     "Agent '" + descriptor.id() + "' is already registered with a different descriptor; use update() to change it or deregister it first");
         }
-        AgentState state = new AgentState(descriptor);
+        // An agent that comes back while tasks sent before it left are still running keeps its
+        // counters: a fresh in-flight count of zero would overload it.
+        AgentState state = departed.remove(descriptor.id());
+        if (state != null && state.inFlight() > 0) {
+            state.descriptor(descriptor);
+            state.status(io.agentorchestrator.api.AgentStatus.HEALTHY);
+        } else {
+            state = new AgentState(descriptor);
+        }
         Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);
         byId.put(descriptor.id(), state);
         publish(byId);
@@ -77,6 +87,9 @@ final class AgentRegistry {
         Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);
         byId.remove(agentId);
         publish(byId);
+        // Kept even when idle: a dispatch that read the previous snapshot may still take a slot on it.
+        departed.values().removeIf(d -> d.inFlight() == 0);
+        departed.put(agentId, state);
         return state;
     }
 
