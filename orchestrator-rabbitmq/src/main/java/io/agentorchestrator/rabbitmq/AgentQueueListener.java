@@ -1,0 +1,266 @@
+package io.agentorchestrator.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.Transport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes one agent's queue (or a capability's shared queue) on its own channel and hands the
+ * tasks to the agent's receiver.
+ *
+ * <p>Deliveries are acknowledged only once the reply is confirmed by the broker, so a crash
+ * before that makes the broker deliver the task again. A delivery of a task (same id and
+ * attempt) that is still running here is attached to the running one; one already answered here
+ * is answered again from memory; neither runs the handler twice. A redelivered task that is new
+ * here is published again with its delivery count raised (classic queues keep no count) and
+ * acknowledged, and dead-lettered once the count passes the delivery limit.
+ */
+final class AgentQueueListener extends DefaultConsumer implements Transport.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentQueueListener.class);
+    /** Tasks remembered for duplicate suppression. */
+    static final int REMEMBERED_TASKS = 10_000;
+
+    private final RabbitMqTransport transport;
+    private final AgentDescriptor agent;
+    private final RabbitMqTransport.Route route;
+    private final Transport.TaskReceiver receiver;
+    private final ConfirmingPublisher publisher;
+    private final AtomicBoolean warnedNoReplyTo = new AtomicBoolean();
+    private final Map<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            return size() > REMEMBERED_TASKS && eldest.getValue().done;
+        }
+    };
+    private final Object replies = new Object();
+    private int repliesInFlight;
+    private volatile boolean closed;
+
+    AgentQueueListener(RabbitMqTransport transport, AgentDescriptor agent, RabbitMqTransport.Route route, Transport.TaskReceiver receiver,
+            ConfirmingPublisher publisher) {
+        super(publisher.channel());
+        this.transport = transport;
+        this.agent = agent;
+        this.route = route;
+        this.receiver = receiver;
+        this.publisher = publisher;
+    }
+
+    /** One task (id and attempt) seen by this listener. Guarded by {@code entries}. */
+    private static final class Entry {
+        final List<Long> tags = new ArrayList<>(1);
+        final String replyTo;
+        boolean done;
+        ResultEnvelope result;
+
+        Entry(long tag, String replyTo) {
+            tags.add(tag);
+            this.replyTo = replyTo;
+        }
+    }
+
+    @Override
+    public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        if (closed) {
+            return; // the channel is closing: the broker requeues it
+        }
+        long tag = envelope.getDeliveryTag();
+        TaskEnvelope task;
+        try {
+            task = WireFormat.decodeTask(body);
+        } catch (WireFormat.MalformedMessageException e) {
+            deadLetter(tag, props, body, "malformed", e.getMessage());
+            return;
+        }
+        String key = task.taskId() + "#" + task.attempt();
+        String replyTo = props.getReplyTo() != null ? props.getReplyTo() : task.replyTo();
+        Entry entry;
+        synchronized (entries) {
+            entry = entries.get(key);
+            if (entry != null && !entry.done) {
+                entry.tags.add(tag);
+                transport.duplicatesSuppressed.increment();
+                log.debug("Task {} attempt {} delivered again while running on agent {}; will ack both", task.taskId(), task.attempt(), agent.id());
+                return;
+            }
+        }
+        if (entry != null) {
+            transport.duplicatesSuppressed.increment();
+            log.debug("Task {} attempt {} delivered again after agent {} answered it; answering again", task.taskId(), task.attempt(), agent.id());
+            sendReply(entry.result, replyTo, List.of(tag));
+            return;
+        }
+        if (envelope.isRedeliver()) {
+            redelivered(tag, props, body, task);
+            return;
+        }
+        Entry fresh = new Entry(tag, replyTo);
+        synchronized (entries) {
+            entries.put(key, fresh);
+        }
+        try {
+            receiver.onTask(task, result -> replied(key, fresh, result));
+        } catch (RuntimeException e) {
+            log.warn("Receiver of agent {} threw on task {}", agent.id(), task.taskId(), e);
+            replied(key, fresh, ResultEnvelope.failure(task.taskId(), agent.id(), "receiver-error",
+                    "The agent's receiver threw " + e.getClass().getSimpleName(), true));
+        }
+    }
+
+    /** A task the broker delivered before, to an agent that did not acknowledge it (crashed or cut off). */
+    private void redelivered(long tag, AMQP.BasicProperties props, byte[] body, TaskEnvelope task) {
+        int deliveries = deliveryCount(props) + 1;
+        int limit = transport.settings().deliveryLimit();
+        if (deliveries > limit) {
+            deadLetter(tag, props, body, "delivery-limit", "task " + task.taskId() + " was delivered " + deliveries
+                    + " times, more than deliveryLimit " + limit);
+            return;
+        }
+        Map<String, Object> headers = new HashMap<>();
+        if (props.getHeaders() != null) {
+            headers.putAll(props.getHeaders());
+        }
+        headers.put(RabbitMqTransport.DELIVERY_COUNT_HEADER, deliveries);
+        AMQP.BasicProperties counted = props.builder().headers(headers).build();
+        // Back into the same queue with the count, then ack this copy: the count survives the next crash.
+        publisher.publish("", route.queue, true, counted, body).whenComplete((ok, e) -> {
+            if (e == null) {
+                publisher.ack(tag);
+            } else {
+                log.debug("Could not requeue redelivered task {} with its count ({}); the broker will redeliver it", task.taskId(), e.getMessage());
+            }
+        });
+    }
+
+    static int deliveryCount(AMQP.BasicProperties props) {
+        Map<String, Object> headers = props.getHeaders();
+        Object count = headers == null ? null : headers.get(RabbitMqTransport.DELIVERY_COUNT_HEADER);
+        if (count instanceof Number) {
+            return Math.max(1, ((Number) count).intValue());
+        }
+        if (count != null) {
+            try {
+                return Math.max(1, Integer.parseInt(count.toString().trim()));
+            } catch (NumberFormatException ignored) {
+                return 1;
+            }
+        }
+        return 1;
+    }
+
+    private void deadLetter(long tag, AMQP.BasicProperties props, byte[] body, String reason, String detail) {
+        transport.deadLetter(publisher, route.queue, props, body, reason, detail).whenComplete((ok, e) -> {
+            if (e == null) {
+                publisher.ack(tag);
+            } else {
+                // The queue's own dead-letter exchange takes it, without our reason headers.
+                publisher.nack(tag, false);
+            }
+        });
+    }
+
+    private void replied(String key, Entry entry, ResultEnvelope result) {
+        List<Long> tags;
+        synchronized (entries) {
+            if (entry.done) {
+                return;
+            }
+            entry.done = true;
+            entry.result = result;
+            tags = List.copyOf(entry.tags);
+            entry.tags.clear();
+            if (closed) {
+                // The channel is closed and the broker has put the task back; whoever takes it answers it.
+                entries.remove(key);
+                log.debug("Agent {} answered task {} after its listener closed; the task was requeued", agent.id(), result.taskId());
+                return;
+            }
+            if (route.shared && !result.success()
+                    && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode()) || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()))) {
+                // On a shared queue another agent of the capability can take it: give it back rather than fail it.
+                entries.remove(key);
+                for (long tag : tags) {
+                    publisher.nack(tag, true);
+                }
+                return;
+            }
+        }
+        sendReply(result, entry.replyTo, tags);
+    }
+
+    private void sendReply(ResultEnvelope result, String replyTo, List<Long> tags) {
+        if (replyTo == null || replyTo.isEmpty()) {
+            if (warnedNoReplyTo.compareAndSet(false, true)) {
+                log.warn("Task {} for agent {} has no reply_to; its result is dropped (further ones at DEBUG)", result.taskId(), agent.id());
+            }
+            tags.forEach(publisher::ack);
+            return;
+        }
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType(RabbitMqTransport.CONTENT_TYPE)
+                .correlationId(result.taskId())
+                .type("result")
+                .deliveryMode(1)
+                .build();
+        synchronized (replies) {
+            repliesInFlight++;
+        }
+        publisher.publish("", replyTo, false, props, WireFormat.encodeResult(result)).whenComplete((ok, e) -> {
+            try {
+                if (e == null) {
+                    tags.forEach(publisher::ack);
+                } else {
+                    log.debug("Reply to task {} not confirmed ({}); the task will be redelivered and answered again", result.taskId(),
+                            e.getMessage());
+                }
+            } finally {
+                synchronized (replies) {
+                    repliesInFlight--;
+                    replies.notifyAll();
+                }
+            }
+        });
+    }
+
+    /** Stops consuming. Replies still being confirmed get a short while; unacknowledged tasks go back to the queue. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        long deadline = System.nanoTime() + transport.settings().confirmTimeout().toNanos();
+        synchronized (replies) {
+            long left;
+            while (repliesInFlight > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(replies, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        synchronized (entries) {
+            closed = true;
+        }
+        transport.removed(this);
+        RabbitMqTransport.closeQuietly(getChannel());
+        log.debug("Agent {} stopped consuming {}", agent.id(), route.queue);
+    }
+}

@@ -1,0 +1,225 @@
+package io.agentorchestrator.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConfirmListener;
+import com.rabbitmq.client.ReturnListener;
+import com.rabbitmq.client.ShutdownListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.agentorchestrator.api.TransportException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One channel in publisher-confirm mode: each publish returns a future that completes when the
+ * broker has taken responsibility for the message (confirmed), and fails with a
+ * {@link TransportException} when the broker refuses it (after {@code retries} republishes), when
+ * it is unroutable (mandatory publishes), when the channel closes first, or when no confirm comes
+ * within the timeout.
+ *
+ * <p>Publishes, acks and nacks on the channel go through here, serialised on one lock, because
+ * an AMQP channel must not interleave frames of concurrent publishes. Confirms arrive on the
+ * connection's I/O thread; failures are completed on the transport's scheduler so that whatever
+ * the caller chains (a retry that publishes again) never blocks that thread.
+ */
+final class ConfirmingPublisher implements ConfirmListener, ReturnListener, ShutdownListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfirmingPublisher.class);
+
+    private final Channel channel;
+    private final ScheduledExecutorService scheduler;
+    private final Duration confirmTimeout;
+    private final int retries;
+    private final String address;
+    private final ConcurrentNavigableMap<Long, Outstanding> outstanding = new ConcurrentSkipListMap<>();
+    private final Object lock = new Object();
+
+    ConfirmingPublisher(Channel channel, ScheduledExecutorService scheduler, Duration confirmTimeout, int retries, String address)
+            throws IOException {
+        this.channel = channel;
+        this.scheduler = scheduler;
+        this.confirmTimeout = confirmTimeout;
+        this.retries = retries;
+        this.address = address;
+        channel.confirmSelect();
+        channel.addConfirmListener(this);
+        channel.addReturnListener(this);
+        channel.addShutdownListener(this);
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** Messages published and not yet confirmed, refused or timed out. */
+    int outstanding() {
+        return outstanding.size();
+    }
+
+    /**
+     * Publishes and returns a future of the broker's confirm. Never throws: every failure is in
+     * the future.
+     */
+    CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body) {
+        Outstanding o = new Outstanding(exchange, routingKey, mandatory, props, body, retries);
+        o.timeout = scheduler.schedule(() -> timedOut(o), confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        send(o);
+        return o.future;
+    }
+
+    private void send(Outstanding o) {
+        if (o.future.isDone()) {
+            return;
+        }
+        synchronized (lock) {
+            long seq = channel.getNextPublishSeqNo();
+            o.seq = seq;
+            outstanding.put(seq, o);
+            try {
+                channel.basicPublish(o.exchange, o.routingKey, o.mandatory, o.props, o.body);
+                return;
+            } catch (IOException | ShutdownSignalException | IllegalStateException e) {
+                outstanding.remove(seq, o);
+                fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "Could not publish to exchange '" + o.exchange
+                        + "' with routing key '" + o.routingKey + "': the broker connection is down (" + e.getMessage() + ")", true, e));
+            }
+        }
+    }
+
+    /** Acknowledges a delivery on this channel; a lost connection makes the broker redeliver it instead. */
+    void ack(long deliveryTag) {
+        synchronized (lock) {
+            try {
+                channel.basicAck(deliveryTag, false);
+            } catch (IOException | ShutdownSignalException e) {
+                log.debug("Ack of delivery {} not sent ({}); the broker will redeliver", deliveryTag, e.getMessage());
+            }
+        }
+    }
+
+    /** Gives a delivery back to its queue ({@code requeue}) or to its dead-letter exchange. */
+    void nack(long deliveryTag, boolean requeue) {
+        synchronized (lock) {
+            try {
+                channel.basicNack(deliveryTag, false, requeue);
+            } catch (IOException | ShutdownSignalException e) {
+                log.debug("Nack of delivery {} not sent ({}); the broker will redeliver", deliveryTag, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void handleAck(long seq, boolean multiple) {
+        for (Outstanding o : take(seq, multiple)) {
+            o.timeout.cancel(false);
+            if (o.returnedBecause != null) {
+                fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "The broker could not route the message to exchange '"
+                        + o.exchange + "' with routing key '" + o.routingKey + "': " + o.returnedBecause, true, null));
+            } else {
+                o.future.complete(null);
+            }
+        }
+    }
+
+    @Override
+    public void handleNack(long seq, boolean multiple) {
+        for (Outstanding o : take(seq, multiple)) {
+            if (o.retriesLeft-- > 0) {
+                log.debug("Broker nacked a publish to '{}' / '{}'; publishing again ({} retries left)", o.exchange, o.routingKey, o.retriesLeft);
+                scheduler.execute(() -> send(o));
+            } else {
+                fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "The broker refused (nacked) the message to exchange '"
+                        + o.exchange + "' with routing key '" + o.routingKey + "' " + (retries + 1) + " time(s)", true, null));
+            }
+        }
+    }
+
+    @Override
+    public void handleReturn(int replyCode, String replyText, String exchange, String routingKey, AMQP.BasicProperties props,
+            byte[] body) {
+        // A return precedes the confirm of the same message on this channel.
+        String id = props.getMessageId();
+        for (Outstanding o : outstanding.values()) {
+            if (o.exchange.equals(exchange) && o.routingKey.equals(routingKey) && Objects.equals(o.props.getMessageId(), id)) {
+                o.returnedBecause = replyCode + " " + replyText;
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void shutdownCompleted(ShutdownSignalException cause) {
+        // Sequence numbers start again after recovery: nothing outstanding can be confirmed any more.
+        for (Long seq : outstanding.keySet()) {
+            Outstanding o = outstanding.remove(seq);
+            if (o != null) {
+                fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "The channel closed before the broker confirmed the message to '"
+                        + o.routingKey + "' (" + cause.getMessage() + ")", true, cause));
+            }
+        }
+    }
+
+    private Iterable<Outstanding> take(long seq, boolean multiple) {
+        if (!multiple) {
+            Outstanding o = outstanding.remove(seq);
+            return o == null ? java.util.List.of() : java.util.List.of(o);
+        }
+        java.util.List<Outstanding> taken = new java.util.ArrayList<>();
+        for (Map.Entry<Long, Outstanding> e : outstanding.headMap(seq, true).entrySet()) {
+            if (outstanding.remove(e.getKey(), e.getValue())) {
+                taken.add(e.getValue());
+            }
+        }
+        return taken;
+    }
+
+    private void timedOut(Outstanding o) {
+        if (outstanding.remove(o.seq, o) || !o.future.isDone()) {
+            fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "No confirm from the broker within " + confirmTimeout.toMillis()
+                    + " ms (confirmTimeout) for the message to '" + o.routingKey + "'", true, null));
+        }
+    }
+
+    private void fail(Outstanding o, TransportException e) {
+        o.timeout.cancel(false);
+        Executor executor = scheduler;
+        try {
+            executor.execute(() -> o.future.completeExceptionally(e));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            o.future.completeExceptionally(e);
+        }
+    }
+
+    private static final class Outstanding {
+        final String exchange;
+        final String routingKey;
+        final boolean mandatory;
+        final AMQP.BasicProperties props;
+        final byte[] body;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        volatile int retriesLeft;
+        volatile long seq;
+        volatile String returnedBecause;
+        volatile ScheduledFuture<?> timeout;
+
+        Outstanding(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body, int retriesLeft) {
+            this.exchange = exchange;
+            this.routingKey = routingKey;
+            this.mandatory = mandatory;
+            this.props = props;
+            this.body = body;
+            this.retriesLeft = retriesLeft;
+        }
+    }
+}

@@ -1,0 +1,631 @@
+package io.agentorchestrator.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentDirectory;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.api.ValidationException;
+import java.io.IOException;
+import java.net.URI;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code amqp:} transport over the official RabbitMQ Java client. See the module README for
+ * the exchanges, queues, wire format and guarantees.
+ *
+ * <p>Connects lazily, on the first send, listen or directory use, with automatic connection and
+ * topology recovery. Orchestrator side: tasks are published persistent, mandatory and confirmed
+ * to the tasks exchange; replies come back on this instance's reply queue, correlated by task id.
+ * Agent side: one channel per listener with prefetch = the agent's max concurrency, manual acks
+ * after the reply is confirmed, duplicate suppression by task id and attempt, dead-lettering of
+ * malformed and over-delivered messages. Thread-safe.
+ */
+final class RabbitMqTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(RabbitMqTransport.class);
+
+    /** The scheme of agent endpoints, also over TLS: {@value}. */
+    static final String SCHEME = "amqp";
+    /** Endpoint path that names a capability's shared queue: {@code amqp:capability/<capability>}. */
+    static final String CAPABILITY_PREFIX = "capability/";
+    /** Header counting deliveries of a task message across agent crashes. */
+    static final String DELIVERY_COUNT_HEADER = "x-orchestrator-delivery-count";
+    /** Header on dead-lettered messages: why ({@code malformed} or {@code delivery-limit}). */
+    static final String DEAD_LETTER_REASON_HEADER = "x-orchestrator-dead-letter-reason";
+    /** Header on dead-lettered messages: the details, naming the bad field or the count. */
+    static final String DEAD_LETTER_DETAIL_HEADER = "x-orchestrator-dead-letter-detail";
+    /** Header on dead-lettered messages: the queue the message came from. */
+    static final String DEAD_LETTER_QUEUE_HEADER = "x-orchestrator-dead-letter-queue";
+    static final String CONTENT_TYPE = "application/json";
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final RabbitMqSettings settings;
+    private final String instanceId = UUID.randomUUID().toString().substring(0, 8);
+    private final int instance = INSTANCES.incrementAndGet();
+    private final Object lock = new Object();
+    private final ConcurrentHashMap<String, CompletableFuture<ResultEnvelope>> pending = new ConcurrentHashMap<>();
+    private final Set<String> declaredQueues = ConcurrentHashMap.newKeySet();
+    private final Set<AgentQueueListener> listeners = ConcurrentHashMap.newKeySet();
+    private final RabbitMqAgentDirectory directory;
+
+    final LongAdder lateReplies = new LongAdder();
+    final LongAdder malformedMessages = new LongAdder();
+    final LongAdder deliveryLimitExceeded = new LongAdder();
+    final LongAdder duplicatesSuppressed = new LongAdder();
+    private final AtomicBoolean warnedMalformed = new AtomicBoolean();
+    private final AtomicBoolean warnedDeliveryLimit = new AtomicBoolean();
+    private final AtomicBoolean warnedQueueArguments = new AtomicBoolean();
+
+    private volatile Connection connection;
+    private volatile ScheduledExecutorService scheduler;
+    private volatile boolean closed;
+    private volatile boolean lost;
+    private Channel topology;
+    private volatile ConfirmingPublisher taskPublisher;
+    private String replyQueue;
+
+    RabbitMqTransport(RabbitMqSettings settings) {
+        this.settings = settings;
+        this.directory = new RabbitMqAgentDirectory(this, io.agentorchestrator.api.Ticker.system());
+    }
+
+    RabbitMqSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public Optional<AgentDirectory> directory() {
+        return Optional.of(directory);
+    }
+
+    /** Replies that arrived for tasks nobody waits for any more (timed out, cancelled); dropped. */
+    long lateReplies() {
+        return lateReplies.sum();
+    }
+
+    /** Messages this transport dead-lettered because they could not be decoded. */
+    long malformedMessages() {
+        return malformedMessages.sum();
+    }
+
+    /** Task messages this transport dead-lettered because they exceeded the delivery limit. */
+    long deliveryLimitExceeded() {
+        return deliveryLimitExceeded.sum();
+    }
+
+    /** Deliveries of a task already running or answered here, not run again. */
+    long duplicatesSuppressed() {
+        return duplicatesSuppressed.sum();
+    }
+
+    /** The name the broker shows for this transport's connection. */
+    String connectionName() {
+        return settings.connectionName() != null ? settings.connectionName() : "agent-orchestrator-" + instanceId;
+    }
+
+    // ---------------------------------------------------------------- orchestrator side
+
+    @Override
+    public CompletableFuture<ResultEnvelope> send(AgentDescriptor agent, TaskEnvelope envelope) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, settings.address(), "The amqp transport is closed", false, null));
+        }
+        Route route;
+        ConfirmingPublisher publisher;
+        String replyTo;
+        try {
+            route = route(agent.endpoint());
+            publisher = sender();
+            replyTo = replyQueue;
+            declareQueue(route);
+        } catch (TransportException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
+        CompletableFuture<ResultEnvelope> previous = pending.put(envelope.taskId(), reply);
+        if (previous != null) {
+            previous.completeExceptionally(new TransportException(SCHEME, route.endpoint, "Task " + envelope.taskId()
+                    + " was sent again before its reply arrived", true, null));
+        }
+        reply.whenComplete((r, e) -> pending.remove(envelope.taskId(), reply));
+        TaskEnvelope wire = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
+                envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyTo);
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType(CONTENT_TYPE)
+                .deliveryMode(2)
+                .priority(envelope.priority())
+                .messageId(envelope.taskId())
+                .correlationId(envelope.taskId())
+                .replyTo(replyTo)
+                .type("task")
+                .timestamp(new java.util.Date())
+                .build();
+        publisher.publish(settings.tasksExchange(), route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
+            if (e != null) {
+                reply.completeExceptionally(e instanceof TransportException ? e
+                        : new TransportException(SCHEME, route.endpoint, "Publishing task " + envelope.taskId() + " failed", true, e));
+            }
+        });
+        // Closing may have swept pending just before the put: do not leave this one behind.
+        if (closed) {
+            reply.completeExceptionally(new TransportException(SCHEME, settings.address(), "The amqp transport is closed", false, null));
+        }
+        return reply;
+    }
+
+    /** The publisher for tasks, with this instance's reply queue consumed; set up on first use. */
+    private ConfirmingPublisher sender() {
+        ConfirmingPublisher p = taskPublisher;
+        if (p != null) {
+            return p;
+        }
+        synchronized (lock) {
+            if (taskPublisher != null) {
+                return taskPublisher;
+            }
+            Connection c = connection();
+            try {
+                Channel replies = c.createChannel();
+                replies.basicQos(256);
+                String queue = settings.prefix() + ".replies." + instanceId;
+                // Not exclusive: an exclusive queue dies with the connection, and the replies sent
+                // while the connection is down would be lost. x-expires removes it once we are gone.
+                replies.queueDeclare(queue, false, false, false, Map.of("x-expires", settings.replyQueueExpires().toMillis()));
+                replies.basicConsume(queue, false, "replies-" + instanceId, new ReplyConsumer(replies));
+                replyQueue = queue;
+                taskPublisher = new ConfirmingPublisher(c.createChannel(), scheduler, settings.confirmTimeout(), settings.publishRetries(),
+                        settings.address());
+                return taskPublisher;
+            } catch (IOException | ShutdownSignalException e) {
+                throw new TransportException(SCHEME, settings.address(), "Could not set up publishing on " + settings.address() + ": "
+                        + e.getMessage(), true, e);
+            }
+        }
+    }
+
+    /** Takes replies off this instance's reply queue and completes the matching sends. */
+    private final class ReplyConsumer extends DefaultConsumer {
+
+        ReplyConsumer(Channel channel) {
+            super(channel);
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            long tag = envelope.getDeliveryTag();
+            ResultEnvelope result;
+            try {
+                result = WireFormat.decodeResult(body);
+            } catch (WireFormat.MalformedMessageException e) {
+                ConfirmingPublisher p = taskPublisher;
+                deadLetter(p, replyQueue, properties, body, "malformed", e.getMessage()).whenComplete((ok, error) -> ack(tag));
+                return;
+            }
+            CompletableFuture<ResultEnvelope> waiting = pending.remove(result.taskId());
+            if (waiting == null || !waiting.complete(result)) {
+                lateReplies.increment();
+                log.debug("Dropped a late reply to task {} from agent {}", result.taskId(), result.agentId());
+            }
+            ack(tag);
+        }
+
+        private void ack(long tag) {
+            try {
+                synchronized (this) {
+                    getChannel().basicAck(tag, false);
+                }
+            } catch (IOException | ShutdownSignalException e) {
+                log.debug("Ack of a reply not sent ({}); it will be redelivered and dropped as late", e.getMessage());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- agent side
+
+    @Override
+    public Listener listen(AgentDescriptor agent, TaskReceiver receiver) {
+        ValidationException.requireNonNull(agent, "agent");
+        ValidationException.requireNonNull(receiver, "receiver");
+        if (closed) {
+            throw new TransportException(SCHEME, settings.address(), "The amqp transport is closed", false, null);
+        }
+        Route route = route(agent.endpoint());
+        Connection c = connection();
+        declareQueue(route);
+        Channel channel = null;
+        try {
+            channel = c.createChannel();
+            channel.basicQos(agent.maxConcurrency());
+            ConfirmingPublisher publisher = new ConfirmingPublisher(channel, scheduler, settings.confirmTimeout(), settings.publishRetries(),
+                    settings.address());
+            AgentQueueListener listener = new AgentQueueListener(this, agent, route, receiver, publisher);
+            listeners.add(listener);
+            try {
+                // An agent queue has one consumer: a second agent with the same id is refused.
+                channel.basicConsume(route.queue, false, "agent-" + agent.id() + "-" + instanceId, false, !route.shared, null, listener);
+            } catch (IOException e) {
+                listeners.remove(listener);
+                throw e;
+            }
+            log.debug("Agent {} consuming {}", agent.id(), route.queue);
+            return listener;
+        } catch (IOException | ShutdownSignalException e) {
+            closeQuietly(channel);
+            Throwable cause = e instanceof IOException && e.getCause() instanceof ShutdownSignalException ? e.getCause() : e;
+            boolean taken = String.valueOf(cause.getMessage()).contains("ACCESS_REFUSED");
+            throw new TransportException(SCHEME, route.endpoint, taken
+                    ? "Another agent is already listening at " + route.endpoint + " (queue '" + route.queue + "' has an exclusive consumer)"
+                    : "Could not listen at " + route.endpoint + ": " + cause.getMessage(), !taken, e);
+        }
+    }
+
+    void removed(AgentQueueListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---------------------------------------------------------------- dead letters
+
+    /**
+     * Publishes a copy of a message to the dead-letter exchange with the reason in headers.
+     * Counts it and logs the first of each reason at WARN, the rest at DEBUG.
+     */
+    CompletableFuture<Void> deadLetter(ConfirmingPublisher publisher, String sourceQueue, AMQP.BasicProperties props, byte[] body,
+            String reason, String detail) {
+        AtomicBoolean warned;
+        if ("malformed".equals(reason)) {
+            malformedMessages.increment();
+            warned = warnedMalformed;
+        } else {
+            deliveryLimitExceeded.increment();
+            warned = warnedDeliveryLimit;
+        }
+        if (warned.compareAndSet(false, true)) {
+            log.warn("Dead-lettered a message from queue '{}' to exchange '{}' ({}: {}); further ones are logged at DEBUG",
+                    sourceQueue, settings.deadLetterExchange(), reason, detail);
+        } else {
+            log.debug("Dead-lettered a message from queue '{}' ({}: {})", sourceQueue, reason, detail);
+        }
+        Map<String, Object> headers = new HashMap<>();
+        if (props.getHeaders() != null) {
+            headers.putAll(props.getHeaders());
+        }
+        headers.put(DEAD_LETTER_REASON_HEADER, reason);
+        headers.put(DEAD_LETTER_DETAIL_HEADER, detail);
+        headers.put(DEAD_LETTER_QUEUE_HEADER, sourceQueue);
+        AMQP.BasicProperties copy = props.builder().headers(headers).deliveryMode(2).build();
+        if (publisher == null) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, settings.address(), "No channel to dead-letter on"));
+        }
+        return publisher.publish(settings.deadLetterExchange(), sourceQueue, false, copy, body);
+    }
+
+    // ---------------------------------------------------------------- topology
+
+    /** Where an endpoint's tasks go: its queue and the routing key that binds it to the tasks exchange. */
+    static final class Route {
+        final String endpoint;
+        final String queue;
+        final String routingKey;
+        final boolean shared;
+
+        Route(String endpoint, String queue, String routingKey, boolean shared) {
+            this.endpoint = endpoint;
+            this.queue = queue;
+            this.routingKey = routingKey;
+            this.shared = shared;
+        }
+    }
+
+    /**
+     * Maps an agent endpoint to its queue: {@code amqp:<agentId>} to {@code <prefix>.agent.<agentId>},
+     * {@code amqp:capability/<capability>} to the shared {@code <prefix>.capability.<capability>}.
+     *
+     * @throws ValidationException when the endpoint is not an amqp endpoint of either form
+     */
+    Route route(URI endpoint) {
+        ValidationException.requireNonNull(endpoint, "endpoint");
+        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(java.util.Locale.ROOT);
+        ValidationException.require(scheme.equals(SCHEME) || scheme.equals("amqps"), "endpoint", "must use the amqp: scheme",
+                endpoint.toString());
+        String name = endpoint.getSchemeSpecificPart();
+        while (name.startsWith("/")) {
+            name = name.substring(1);
+        }
+        if (name.startsWith(CAPABILITY_PREFIX)) {
+            String capability = AgentDescriptor.requireCapability(name.substring(CAPABILITY_PREFIX.length()), "endpoint capability");
+            return new Route(endpoint.toString(), settings.prefix() + ".capability." + capability, "capability." + capability, true);
+        }
+        String id = AgentDescriptor.requireId(name, "endpoint agent id");
+        return new Route(endpoint.toString(), settings.prefix() + ".agent." + id, "agent." + id, false);
+    }
+
+    /** The arguments of agent and capability queues; other-language workers must declare the same. */
+    Map<String, Object> queueArguments() {
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-max-priority", Task.MAX_PRIORITY);
+        args.put("x-dead-letter-exchange", settings.deadLetterExchange());
+        if (!settings.queueExpires().isZero()) {
+            args.put("x-expires", settings.queueExpires().toMillis());
+        }
+        return args;
+    }
+
+    /** Declares an endpoint's queue and binding once per transport; idempotent on the broker. */
+    void declareQueue(Route route) {
+        if (declaredQueues.contains(route.queue)) {
+            return;
+        }
+        synchronized (lock) {
+            if (declaredQueues.contains(route.queue)) {
+                return;
+            }
+            connection();
+            try {
+                try {
+                    topology.queueDeclare(route.queue, true, false, false, queueArguments());
+                } catch (IOException e) {
+                    if (!String.valueOf(rootMessage(e)).contains("PRECONDITION_FAILED")) {
+                        throw e;
+                    }
+                    // Someone (a worker in another language, an older version) declared it with other
+                    // arguments; the failed declare closed the channel. Use the queue as it is.
+                    topology = connection.createChannel();
+                    topology.queueDeclarePassive(route.queue);
+                    if (warnedQueueArguments.compareAndSet(false, true)) {
+                        log.warn("Queue '{}' exists with arguments other than {}; using it as it is ({})", route.queue, queueArguments(),
+                                rootMessage(e));
+                    }
+                }
+                topology.queueBind(route.queue, settings.tasksExchange(), route.routingKey);
+                declaredQueues.add(route.queue);
+            } catch (IOException | ShutdownSignalException e) {
+                reopenTopology();
+                throw new TransportException(SCHEME, route.endpoint, "Could not declare queue '" + route.queue + "' on "
+                        + settings.address() + ": " + rootMessage(e), true, e);
+            }
+        }
+    }
+
+    private void reopenTopology() {
+        if (topology == null || !topology.isOpen()) {
+            try {
+                if (connection != null && connection.isOpen()) {
+                    topology = connection.createChannel();
+                }
+            } catch (IOException | ShutdownSignalException ignored) {
+                // Next use reports the failure.
+            }
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    // ---------------------------------------------------------------- connection
+
+    /** The connection, opened on first use with the shared exchanges declared. */
+    Connection connection() {
+        Connection c = connection;
+        if (c != null) {
+            return c;
+        }
+        synchronized (lock) {
+            if (connection != null) {
+                return connection;
+            }
+            if (closed) {
+                throw new TransportException(SCHEME, settings.address(), "The amqp transport is closed", false, null);
+            }
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, threads("timer"));
+            timer.setRemoveOnCancelPolicy(true);
+            scheduler = timer;
+            try {
+                c = factory().newConnection(connectionName());
+            } catch (IOException | TimeoutException e) {
+                scheduler.shutdownNow();
+                scheduler = null;
+                throw new TransportException(SCHEME, settings.address(), "Cannot connect to RabbitMQ at " + settings.address() + ": "
+                        + rootMessage(e) + ". Is the broker running (rabbitmq-server -detached) and are the credentials right?", true, e);
+            }
+            try {
+                topology = c.createChannel();
+                topology.exchangeDeclare(settings.tasksExchange(), "direct", true);
+                topology.exchangeDeclare(settings.deadLetterExchange(), "fanout", true);
+                topology.queueDeclare(settings.deadLetterQueue(), true, false, false, null);
+                topology.queueBind(settings.deadLetterQueue(), settings.deadLetterExchange(), "");
+                topology.exchangeDeclare(settings.directoryExchange(), "fanout", true);
+            } catch (IOException | ShutdownSignalException e) {
+                closeQuietly(c);
+                scheduler.shutdownNow();
+                scheduler = null;
+                throw new TransportException(SCHEME, settings.address(), "Could not declare the exchanges of prefix '" + settings.prefix()
+                        + "' on " + settings.address() + ": " + rootMessage(e), false, e);
+            }
+            c.addShutdownListener(cause -> {
+                if (!cause.isInitiatedByApplication() && !closed) {
+                    onConnectionLost(cause);
+                }
+            });
+            if (c instanceof Recoverable) {
+                ((Recoverable) c).addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecovery(Recoverable recoverable) {
+                        lost = false;
+                        log.info("Connection {} to {} recovered", connectionName(), settings.address());
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(Recoverable recoverable) {
+                        log.debug("Recovering connection {} to {}", connectionName(), settings.address());
+                    }
+                });
+            }
+            log.info("Connected to RabbitMQ at {} as {}", settings.address(), connectionName());
+            connection = c;
+            return c;
+        }
+    }
+
+    private ConnectionFactory factory() {
+        ConnectionFactory f = new ConnectionFactory();
+        f.setHost(settings.host());
+        f.setPort(settings.port());
+        f.setVirtualHost(settings.virtualHost());
+        f.setUsername(settings.username());
+        f.setPassword(settings.password());
+        if (settings.tls()) {
+            try {
+                f.useSslProtocol(SSLContext.getDefault());
+            } catch (NoSuchAlgorithmException e) {
+                throw new TransportException(SCHEME, settings.address(), "No default TLS context in this JVM", false, e);
+            }
+            f.enableHostnameVerification();
+        }
+        f.setAutomaticRecoveryEnabled(true);
+        f.setTopologyRecoveryEnabled(true);
+        f.setNetworkRecoveryInterval(settings.recoveryInterval().toMillis());
+        f.setRequestedHeartbeat((int) Math.min(Integer.MAX_VALUE, settings.heartbeat().toSeconds()));
+        f.setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectionTimeout().toMillis()));
+        f.setHandshakeTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectionTimeout().toMillis()));
+        f.setThreadFactory(threads("io"));
+        return f;
+    }
+
+    private ThreadFactory threads(String role) {
+        AtomicInteger ids = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "rabbitmq-" + instance + "-" + role + "-" + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private void onConnectionLost(ShutdownSignalException cause) {
+        lost = true;
+        log.warn("Connection {} to {} lost ({}); reconnecting every {} ms, {} task(s) awaiting replies", connectionName(),
+                settings.address(), cause.getMessage(), settings.recoveryInterval().toMillis(), pending.size());
+        ScheduledExecutorService s = scheduler;
+        if (s == null) {
+            return;
+        }
+        try {
+            s.schedule(() -> {
+                if (lost && !closed) {
+                    failPending(new TransportException(SCHEME, settings.address(), "The connection to " + settings.address()
+                            + " was lost and not recovered within " + settings.recoveryTimeout().toMillis() + " ms (recoveryTimeout)", true,
+                            cause));
+                }
+            }, settings.recoveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // Closing: close() fails what is pending.
+        }
+    }
+
+    private void failPending(TransportException e) {
+        for (CompletableFuture<ResultEnvelope> f : pending.values()) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    ScheduledExecutorService scheduler() {
+        connection();
+        return scheduler;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        failPending(new TransportException(SCHEME, settings.address(), "The amqp transport was closed before the reply arrived", true, null));
+        directory.close();
+        for (AgentQueueListener l : List.copyOf(listeners)) {
+            l.close();
+        }
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.close(5_000);
+            } catch (IOException | ShutdownSignalException e) {
+                log.debug("Closing connection {}: {}", connectionName(), e.getMessage());
+            }
+        }
+        ScheduledExecutorService s = scheduler;
+        if (s != null) {
+            s.shutdownNow();
+            try {
+                s.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (c != null) {
+            log.info("Closed connection {} to {}", connectionName(), settings.address());
+        }
+    }
+
+    static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.debug("Ignored while closing: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqTransport[" + settings.address() + ", prefix=" + settings.prefix() + "]";
+    }
+}
