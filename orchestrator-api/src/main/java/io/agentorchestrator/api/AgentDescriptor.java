@@ -60,6 +60,8 @@ public record AgentDescriptor(
     public static final int MAX_METADATA_VALUE_LENGTH = 1024;
     /** Most capabilities one agent may declare. */
     public static final int MAX_CAPABILITIES = 64;
+    /** Metadata key holding the agent's zone (rack, data centre, region) for zone-aware routing. */
+    public static final String ZONE_KEY = "zone";
     /** Version when none is set. */
     public static final String DEFAULT_VERSION = "unspecified";
 
@@ -123,6 +125,11 @@ public record AgentDescriptor(
     /** Whether this agent declares {@code capability}. */
     public boolean hasCapability(String capability) {
         return capabilities.contains(capability);
+    }
+
+    /** The agent's zone, from its {@value #ZONE_KEY} metadata, or {@code null}. */
+    public String zone() {
+        return metadata.get(ZONE_KEY);
     }
 
     /** The endpoint's URI scheme, lower-case ({@code "inproc"}, {@code "redis"}). */

@@ -43,6 +43,8 @@ public final class Task {
     private final Instant deadline;
     private final String key;
     private final Map<String, String> headers;
+    private final Map<String, String> requirements;
+    private final String preferredZone;
 
     private Task(Builder b) {
         this.id = b.id == null ? TaskIds.next() : b.id;
@@ -53,6 +55,8 @@ public final class Task {
         this.deadline = b.deadline;
         this.key = b.key;
         this.headers = b.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.requirements = b.requirements.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.requirements));
+        this.preferredZone = b.preferredZone;
     }
 
     /** A task for {@code capability} carrying {@code payload}, with default priority and timeout. */
@@ -81,6 +85,8 @@ public final class Task {
         b.timeout = timeout;
         b.deadline = deadline;
         b.headers.putAll(headers);
+        b.requirements.putAll(requirements);
+        b.preferredZone = preferredZone;
         return b;
     }
 
@@ -124,6 +130,23 @@ public final class Task {
         return headers;
     }
 
+    /**
+     * Metadata an agent must carry to take this task, e.g. {@code region=eu}, {@code model=gpt-x}:
+     * agents whose {@link AgentDescriptor#metadata()} lacks any of these entries are not eligible.
+     */
+    public Map<String, String> requirements() {
+        return requirements;
+    }
+
+    /**
+     * The zone whose agents are preferred (matched against the agents' {@value AgentDescriptor#ZONE_KEY}
+     * metadata); agents elsewhere are used only when no eligible agent is in this zone. Empty
+     * means the orchestrator's own zone, if it has one.
+     */
+    public Optional<String> preferredZone() {
+        return Optional.ofNullable(preferredZone);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Task)) {
@@ -132,7 +155,7 @@ public final class Task {
         Task t = (Task) o;
         return id.equals(t.id) && capability.equals(t.capability) && payload.equals(t.payload) && priority == t.priority
                 && Objects.equals(timeout, t.timeout) && Objects.equals(deadline, t.deadline) && Objects.equals(key, t.key)
-                && headers.equals(t.headers);
+                && headers.equals(t.headers) && requirements.equals(t.requirements) && Objects.equals(preferredZone, t.preferredZone);
     }
 
     @Override
@@ -155,6 +178,8 @@ public final class Task {
         private Instant deadline;
         private String key;
         private final Map<String, String> headers = new LinkedHashMap<>();
+        private final Map<String, String> requirements = new LinkedHashMap<>();
+        private String preferredZone;
 
         private Builder(String capability) {
             this.capability = AgentDescriptor.requireCapability(capability, "capability");
@@ -220,6 +245,26 @@ public final class Task {
             ValidationException.require(headers.size() < MAX_HEADERS || headers.containsKey(name), "headers",
                     "must hold at most " + MAX_HEADERS + " entries", headers.size() + 1);
             headers.put(name, value);
+            return this;
+        }
+
+        /** Requires agents whose metadata has {@code key=value}; see {@link Task#requirements()}. */
+        public Builder require(String key, String value) {
+            ValidationException.requireNonNull(key, "requirement key");
+            ValidationException.require(!key.isBlank() && key.length() <= AgentDescriptor.MAX_METADATA_KEY_LENGTH, "requirement key",
+                    "must be 1-" + AgentDescriptor.MAX_METADATA_KEY_LENGTH + " characters and not blank", key);
+            ValidationException.requireNonNull(value, "requirement '" + key + "'");
+            ValidationException.require(requirements.size() < AgentDescriptor.MAX_METADATA_ENTRIES || requirements.containsKey(key),
+                    "requirements", "must hold at most " + AgentDescriptor.MAX_METADATA_ENTRIES + " entries", requirements.size() + 1);
+            requirements.put(key, value);
+            return this;
+        }
+
+        /** Prefers agents in {@code zone}, falling back to others; see {@link Task#preferredZone()}. */
+        public Builder preferZone(String zone) {
+            ValidationException.requireNonNull(zone, "preferredZone");
+            ValidationException.require(!zone.isBlank() && zone.length() <= 128, "preferredZone", "must be 1-128 characters and not blank", zone);
+            this.preferredZone = zone;
             return this;
         }
 

@@ -163,6 +163,7 @@ public interface Orchestrator extends AutoCloseable {
         private ScheduledExecutorService scheduler;
         private final List<OrchestratorListener> listeners = new ArrayList<>();
         private boolean watchDirectories = true;
+        private String localZone;
         private boolean built;
 
         Builder() {
@@ -280,6 +281,18 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * The zone this orchestrator runs in: tasks that prefer no zone of their own prefer agents
+         * whose {@code zone} metadata equals it, and go elsewhere only when no eligible agent is
+         * there (none healthy, all full or all tried). Default: none.
+         */
+        public Builder localZone(String zone) {
+            ValidationException.requireNonNull(zone, "localZone");
+            ValidationException.require(!zone.isBlank() && zone.length() <= 128, "localZone", "must be 1-128 characters and not blank", zone);
+            this.localZone = zone;
+            return this;
+        }
+
+        /**
          * Whether to register the agents that announce themselves through a transport's shared
          * {@link io.agentorchestrator.api.AgentDirectory} (and deregister them when they withdraw or
          * their lease lapses); default {@code true}. Agents can always be registered by hand too.
@@ -305,7 +318,7 @@ public interface Orchestrator extends AutoCloseable {
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
             return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
-                    List.copyOf(listeners), watchDirectories)).start();
+                    List.copyOf(listeners), watchDirectories, localZone)).start();
         }
 
         private static Duration positive(Duration d, String field) {

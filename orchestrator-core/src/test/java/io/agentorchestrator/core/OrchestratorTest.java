@@ -262,4 +262,40 @@ class OrchestratorTest {
         assertThat(failureOf(orchestrator.dispatch(Task.of("cap", "3")))).hasMessageContaining("refused: the orchestrator is closed");
         assertThatThrownBy(() -> orchestrator.register(agent("b", "cap", 1))).hasMessageContaining("closed");
     }
+
+    @Test
+    void requiredMetadataFiltersAgentsBeforeTheBalancer() throws Exception {
+        orchestrator.register(agent("us", "llm", 4).toBuilder().metadata("region", "us").build());
+        orchestrator.register(agent("eu", "llm", 4).toBuilder().metadata("region", "eu").metadata("model", "gpt-x").build());
+        for (int i = 0; i < 10; i++) {
+            orchestrator.dispatch(Task.builder("llm").require("region", "eu").build());
+            ScriptedTransport.Sent s = transport.next();
+            assertThat(s.agent().id()).isEqualTo("eu");
+            s.succeed("ok");
+        }
+        assertThat(failureOf(orchestrator.dispatch(Task.builder("llm").require("model", "claude").build())))
+                .isInstanceOf(NoAgentAvailableException.class)
+                .hasMessage("No agent for capability 'llm': 2 registered, 2 without the required metadata {model=claude}");
+    }
+
+    @Test
+    void thePreferredZoneWinsAndOtherZonesTakeOverWhenItHasNoEligibleAgent() throws Exception {
+        orchestrator.close();
+        orchestrator = Orchestrator.builder().transport(transport).localZone("kul-1").shutdownTimeout(Duration.ZERO).build();
+        orchestrator.register(agent("near", "cap", 1).toBuilder().metadata("zone", "kul-1").build());
+        orchestrator.register(agent("far-1", "cap", 1).toBuilder().metadata("zone", "sin-1").build());
+        orchestrator.register(agent("far-2", "cap", 1).toBuilder().metadata("zone", "sin-1").build());
+        for (int i = 0; i < 5; i++) {
+            orchestrator.dispatch(Task.of("cap", "x"));
+            ScriptedTransport.Sent s = transport.next();
+            assertThat(s.agent().id()).isEqualTo("near");
+            s.succeed("ok");
+        }
+        orchestrator.dispatch(Task.builder("cap").preferZone("sin-1").build());
+        assertThat(transport.next().agent().id()).startsWith("far-");
+
+        orchestrator.setStatus("near", AgentStatus.UNHEALTHY, "probe failed");
+        orchestrator.dispatch(Task.of("cap", "x"));
+        assertThat(transport.next().agent().id()).startsWith("far-");
+    }
 }

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -301,7 +302,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             timeoutNanos = Math.min(timeoutNanos, toNanos(Duration.between(settings.clock().instant(), task.deadline().get())));
         }
         TaskExecution ex = new TaskExecution(task, start, timeoutNanos, settings.clock().millis() + timeoutNanos / 1_000_000,
-                sequence.getAndIncrement(), settings.maxAttempts());
+                sequence.getAndIncrement(), settings.maxAttempts(), task.preferredZone().orElse(settings.localZone()));
         if (state != RUNNING) {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
             return ex.future;
@@ -345,7 +346,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             }
         }
         for (AgentState a : agents) {
-            if (a.status().acceptsTasks() && !ex.tried(a.id())) {
+            if (isCandidate(a, ex)) {
                 return Placement.QUEUED;
             }
         }
@@ -353,25 +354,36 @@ public final class DefaultOrchestrator implements Orchestrator {
         return Placement.FAILED;
     }
 
-    /** The agents that may take the task now; the snapshot list itself when all may (no allocation). */
-    private static List<AgentState> eligible(List<AgentState> agents, TaskExecution ex) {
+    /**
+     * The agents that may take the task now; the snapshot list itself when all may (no
+     * allocation). When some are in the task's preferred zone, only those.
+     */
+    private List<AgentState> eligible(List<AgentState> agents, TaskExecution ex) {
         int n = agents.size();
+        String zone = ex.zone;
         int count = 0;
-        for (int i = 0; i < n; i++) {
-            if (isEligible(agents.get(i), ex)) {
-                count++;
-            }
-        }
-        if (count == n) {
-            return agents;
-        }
-        if (count == 0) {
-            return List.of();
-        }
-        List<AgentState> eligible = new ArrayList<>(count);
+        int inZone = 0;
         for (int i = 0; i < n; i++) {
             AgentState a = agents.get(i);
             if (isEligible(a, ex)) {
+                count++;
+                if (zone != null && zone.equals(a.descriptor().zone())) {
+                    inZone++;
+                }
+            }
+        }
+        boolean narrow = inZone > 0 && inZone < count;
+        int size = narrow ? inZone : count;
+        if (size == n) {
+            return agents;
+        }
+        if (size == 0) {
+            return List.of();
+        }
+        List<AgentState> eligible = new ArrayList<>(size);
+        for (int i = 0; i < n; i++) {
+            AgentState a = agents.get(i);
+            if (isEligible(a, ex) && (!narrow || zone.equals(a.descriptor().zone()))) {
                 eligible.add(a);
             }
         }
@@ -379,7 +391,26 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private static boolean isEligible(AgentState a, TaskExecution ex) {
-        return a.status().acceptsTasks() && a.hasCapacity() && !ex.tried(a.id());
+        return a.hasCapacity() && isCandidate(a, ex);
+    }
+
+    /** Could take the task if it had a free slot: routable, meets the requirements, not tried. */
+    private static boolean isCandidate(AgentState a, TaskExecution ex) {
+        return a.status().acceptsTasks() && meetsRequirements(a, ex.task) && !ex.tried(a.id());
+    }
+
+    private static boolean meetsRequirements(AgentState a, Task task) {
+        Map<String, String> required = task.requirements();
+        if (required.isEmpty()) {
+            return true;
+        }
+        Map<String, String> metadata = a.descriptor().metadata();
+        for (Map.Entry<String, String> r : required.entrySet()) {
+            if (!r.getValue().equals(metadata.get(r.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Asks the balancer, and does not trust it: an exception or a foreign agent fails the task clearly. */
@@ -410,11 +441,14 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         int unhealthy = 0;
         int draining = 0;
+        int mismatched = 0;
         for (AgentState a : agents) {
             if (a.status() == AgentStatus.UNHEALTHY) {
                 unhealthy++;
             } else if (a.status() == AgentStatus.DRAINING) {
                 draining++;
+            } else if (!meetsRequirements(a, ex.task)) {
+                mismatched++;
             }
         }
         StringBuilder detail = new StringBuilder();
@@ -423,6 +457,10 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         if (draining > 0) {
             detail.append(detail.length() > 0 ? ", " : "").append(draining).append(" draining");
+        }
+        if (mismatched > 0) {
+            detail.append(detail.length() > 0 ? ", " : "").append(mismatched).append(" without the required metadata ")
+                    .append(ex.task.requirements());
         }
         if (agents.isEmpty()) {
             Set<String> known = new TreeSet<>(registry.snapshot().byCapability.keySet());

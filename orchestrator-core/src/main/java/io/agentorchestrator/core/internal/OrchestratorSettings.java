@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * The validated settings the builder hands to the engine.
  *
  * @param scheduler        null when the orchestrator should own one
+ * @param localZone        zone preferred for tasks that name none, or null
  * @param watchDirectories whether to register the agents that transports' directories report
  */
 public record OrchestratorSettings(
@@ -29,5 +30,6 @@ public record OrchestratorSettings(
         Ticker ticker,
         ScheduledExecutorService scheduler,
         List<OrchestratorListener> listeners,
-        boolean watchDirectories) {
+        boolean watchDirectories,
+        String localZone) {
 }

@@ -24,6 +24,8 @@ final class TaskExecution {
     final long timeoutNanos;
     final long deadlineEpochMillis;
     final long sequence;
+    /** Preferred zone, or null. */
+    final String zone;
 
     private final String[] tried;
     volatile int attempts;
@@ -33,7 +35,8 @@ final class TaskExecution {
     volatile ScheduledFuture<?> timeoutHandle;
     volatile OrchestratorException lastError;
 
-    TaskExecution(Task task, long startNanos, long timeoutNanos, long deadlineEpochMillis, long sequence, int maxAttempts) {
+    TaskExecution(Task task, long startNanos, long timeoutNanos, long deadlineEpochMillis, long sequence, int maxAttempts, String zone) {
+        this.zone = zone;
         this.task = task;
         this.startNanos = startNanos;
         this.timeoutNanos = timeoutNanos;
