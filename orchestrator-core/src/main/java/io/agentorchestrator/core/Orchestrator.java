@@ -145,6 +145,8 @@ public interface Orchestrator extends AutoCloseable {
         public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
         /** How long {@link #close()} waits for tasks in flight. */
         public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+        /** Time constant of each agent's peak-EWMA latency ({@code Agent.latencyEwmaNanos()}), as in Finagle. */
+        public static final Duration DEFAULT_LATENCY_DECAY = Duration.ofSeconds(10);
         /** Balancer when none is set. */
         public static final String DEFAULT_BALANCER = "round-robin";
         /** Transport when none is set. */
@@ -164,6 +166,7 @@ public interface Orchestrator extends AutoCloseable {
         private final List<OrchestratorListener> listeners = new ArrayList<>();
         private boolean watchDirectories = true;
         private String localZone;
+        private Duration latencyDecay = DEFAULT_LATENCY_DECAY;
         private boolean built;
 
         Builder() {
@@ -281,6 +284,20 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Time constant of each agent's peak-sensitive latency average, which the
+         * {@code peak-ewma} balancer routes by: a higher sample replaces the average at once, a
+         * lower one pulls it down with a weight of {@code 1 - exp(-elapsed / decay)}. 1 ms to 1 h;
+         * default 10 s.
+         */
+        public Builder latencyDecay(Duration decay) {
+            ValidationException.requireNonNull(decay, "latencyDecay");
+            ValidationException.require(decay.compareTo(Duration.ofMillis(1)) >= 0 && decay.compareTo(Duration.ofHours(1)) <= 0,
+                    "latencyDecay", "must be between 1 ms and 1 h", decay);
+            this.latencyDecay = decay;
+            return this;
+        }
+
+        /**
          * The zone this orchestrator runs in: tasks that prefer no zone of their own prefer agents
          * whose {@code zone} metadata equals it, and go elsewhere only when no eligible agent is
          * there (none healthy, all full or all tried). Default: none.
@@ -318,7 +335,7 @@ public interface Orchestrator extends AutoCloseable {
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
             return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
-                    List.copyOf(listeners), watchDirectories, localZone)).start();
+                    List.copyOf(listeners), watchDirectories, localZone, latencyDecay)).start();
         }
 
         private static Duration positive(Duration d, String field) {

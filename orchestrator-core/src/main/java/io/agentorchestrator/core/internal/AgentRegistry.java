@@ -35,6 +35,11 @@ final class AgentRegistry {
     }
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private final long decayNanos;
+
+    AgentRegistry(long latencyDecayNanos) {
+        this.decayNanos = latencyDecayNanos;
+    }
     /** Deregistered agents that still had tasks in flight, by id; guarded by this. */
     private final Map<String, AgentState> departed = new HashMap<>();
 
@@ -59,7 +64,7 @@ final class AgentRegistry {
             state.descriptor(descriptor);
             state.status(io.agentorchestrator.api.AgentStatus.HEALTHY);
         } else {
-            state = new AgentState(descriptor);
+            state = new AgentState(descriptor, decayNanos);
         }
         Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);
         byId.put(descriptor.id(), state);

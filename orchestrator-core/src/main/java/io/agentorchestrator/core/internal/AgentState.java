@@ -4,7 +4,7 @@ import io.agentorchestrator.api.Agent;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentStatus;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -13,18 +13,25 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class AgentState implements Agent {
 
-    /** Weight of the newest sample in the latency average. */
-    static final double EWMA_ALPHA = 0.2;
+    /** A latency estimate and when its last sample was taken. */
+    private record Ewma(long costNanos, long stampNanos) {
+    }
 
     private volatile AgentDescriptor descriptor;
     private volatile AgentStatus status = AgentStatus.HEALTHY;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong latencyEwma = new AtomicLong();
+    private final AtomicReference<Ewma> latency = new AtomicReference<>(new Ewma(0, 0));
+    private final double decayNanos;
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
 
-    AgentState(AgentDescriptor descriptor) {
+    /**
+     * @param decayNanos the time constant of the latency average: a sample this old weighs 1/e
+     *                   of a new one
+     */
+    AgentState(AgentDescriptor descriptor, long decayNanos) {
         this.descriptor = descriptor;
+        this.decayNanos = decayNanos;
     }
 
     @Override
@@ -55,7 +62,7 @@ public final class AgentState implements Agent {
 
     @Override
     public long latencyEwmaNanos() {
-        return latencyEwma.get();
+        return latency.get().costNanos();
     }
 
     /** Tasks this agent completed with a result. */
@@ -86,12 +93,25 @@ public final class AgentState implements Agent {
         inFlight.decrementAndGet();
     }
 
-    void recordSuccess(long latencyNanos) {
+    /**
+     * Adds a latency sample to the peak-sensitive moving average (Finagle's peak EWMA): a sample
+     * above the estimate replaces it at once, so a slowing agent is noticed on its first slow
+     * answer; a lower one pulls it down with a weight that grows with the time since the last
+     * sample, so recovery is gradual.
+     */
+    void recordSuccess(long latencyNanos, long nowNanos) {
         completed.increment();
+        long sample = Math.max(1, latencyNanos);
         for (;;) {
-            long old = latencyEwma.get();
-            long next = old == 0 ? Math.max(1, latencyNanos) : Math.max(1, (long) (old + EWMA_ALPHA * (latencyNanos - old)));
-            if (latencyEwma.compareAndSet(old, next)) {
+            Ewma old = latency.get();
+            long cost;
+            if (old.costNanos() == 0 || sample >= old.costNanos()) {
+                cost = sample;
+            } else {
+                double w = Math.exp(-Math.max(0, nowNanos - old.stampNanos()) / decayNanos);
+                cost = Math.max(1, (long) (old.costNanos() * w + sample * (1 - w)));
+            }
+            if (latency.compareAndSet(old, new Ewma(cost, nowNanos))) {
                 return;
             }
         }

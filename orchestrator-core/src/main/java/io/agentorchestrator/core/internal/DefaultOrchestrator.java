@@ -64,7 +64,7 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     private final OrchestratorSettings settings;
     private final Balancer balancer;
-    private final AgentRegistry registry = new AgentRegistry();
+    private final AgentRegistry registry;
     private final CopyOnWriteArrayList<OrchestratorListener> listeners;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
     private final Set<TaskExecution> active = ConcurrentHashMap.newKeySet();
@@ -90,6 +90,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     public DefaultOrchestrator(OrchestratorSettings settings) {
         this.settings = settings;
         this.balancer = settings.balancer();
+        this.registry = new AgentRegistry(settings.latencyDecay().toNanos());
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.timer = settings.scheduler();
     }
@@ -551,7 +552,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return;
             }
             if (error == null && result.success()) {
-                agent.recordSuccess(elapsed);
+                agent.recordSuccess(elapsed, settings.ticker().read());
                 TaskResult taskResult = new TaskResult(ex.task.id(), ex.task.capability(), descriptor.id(), result.payload(), ex.attempts,
                         Duration.ofNanos(settings.ticker().read() - ex.startNanos));
                 if (ex.future.complete(taskResult) && observed()) {

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * The validated settings the builder hands to the engine.
  *
  * @param scheduler        null when the orchestrator should own one
+ * @param latencyDecay     time constant of each agent's peak-EWMA latency
  * @param localZone        zone preferred for tasks that name none, or null
  * @param watchDirectories whether to register the agents that transports' directories report
  */
@@ -31,5 +32,6 @@ public record OrchestratorSettings(
         ScheduledExecutorService scheduler,
         List<OrchestratorListener> listeners,
         boolean watchDirectories,
-        String localZone) {
+        String localZone,
+        Duration latencyDecay) {
 }

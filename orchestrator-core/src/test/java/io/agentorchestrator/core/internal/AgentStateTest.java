@@ -1,0 +1,55 @@
+package io.agentorchestrator.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The peak-EWMA latency estimate, driven by explicit timestamps instead of wall time. */
+class AgentStateTest {
+
+    private static final long MS = 1_000_000L;
+    private final AgentState agent = new AgentState(
+            AgentDescriptor.builder("a").capability("c").endpoint("inproc:a").maxConcurrency(2).build(), Duration.ofSeconds(10).toNanos());
+
+    @Test
+    void theFirstSampleIsTheEstimate() {
+        assertThat(agent.latencyEwmaNanos()).isZero();
+        agent.recordSuccess(100 * MS, 0);
+        assertThat(agent.latencyEwmaNanos()).isEqualTo(100 * MS);
+    }
+
+    @Test
+    void aHigherSampleReplacesTheEstimateAtOnce() {
+        agent.recordSuccess(100 * MS, 0);
+        agent.recordSuccess(300 * MS, 1);
+        assertThat(agent.latencyEwmaNanos()).isEqualTo(300 * MS);
+    }
+
+    @Test
+    void aLowerSampleDecaysTheEstimateWithElapsedTime() {
+        agent.recordSuccess(300 * MS, 0);
+        agent.recordSuccess(100 * MS, 0);
+        assertThat(agent.latencyEwmaNanos()).as("no time passed: the peak holds").isEqualTo(300 * MS);
+
+        long tenSeconds = Duration.ofSeconds(10).toNanos();
+        agent.recordSuccess(100 * MS, tenSeconds);
+        double w = Math.exp(-1);
+        assertThat((double) agent.latencyEwmaNanos()).isCloseTo(300 * MS * w + 100 * MS * (1 - w), within(1.0 * MS));
+
+        agent.recordSuccess(100 * MS, tenSeconds + Duration.ofMinutes(10).toNanos());
+        assertThat((double) agent.latencyEwmaNanos()).as("long after, the old peak is forgotten").isCloseTo(100 * MS, within(1.0 * MS));
+    }
+
+    @Test
+    void slotsAreTakenUpToMaxConcurrency() {
+        assertThat(agent.tryAcquire()).isTrue();
+        assertThat(agent.tryAcquire()).isTrue();
+        assertThat(agent.tryAcquire()).isFalse();
+        agent.release();
+        assertThat(agent.hasCapacity()).isTrue();
+        assertThat(agent.inFlight()).isEqualTo(1);
+    }
+}
