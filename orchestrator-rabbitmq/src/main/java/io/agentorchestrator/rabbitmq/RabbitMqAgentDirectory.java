@@ -154,6 +154,10 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
     }
 
     private void publishAndWait(byte[] body, String what) {
+        if (transport.isClosed()) {
+            throw new TransportException(RabbitMqTransport.SCHEME, transport.settings().address(), "Cannot " + what
+                    + ": the amqp transport is closed", false, null);
+        }
         CompletableFuture<Void> confirmed = publisher().publish(transport.settings().directoryExchange(), "", false,
                 properties(what.startsWith("announce") ? "announce" : "withdraw"), body);
         try {
