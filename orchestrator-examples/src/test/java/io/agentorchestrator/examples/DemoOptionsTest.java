@@ -80,12 +80,23 @@ class DemoOptionsTest {
     }
 
     @Test
-    void unknownBalancerIsRejectedListingTheKnownOnes() {
-        assertThatThrownBy(() -> DemoOptions.parse("--balancer", "fastest"))
+    void unknownBalancerIsRejectedListingTheKnownOnes() throws Exception {
+        DemoOptions options = DemoOptions.parse("--balancer", "fastest");
+
+        assertThatThrownBy(options::requireKnownBalancer)
                 .isInstanceOf(DemoOptions.UsageException.class)
                 .hasMessageStartingWith("--balancer: ")
                 .hasMessageContaining("fastest")
                 .hasMessageContaining("least-connections");
+        assertThat(run("--balancer", "fastest")).isEqualTo(ExampleRunner.EXIT_USAGE);
+        assertThat(stderr()).startsWith("error: --balancer: ").contains("Usage:");
+    }
+
+    @Test
+    void everyBuiltInBalancerIsKnown() throws Exception {
+        for (String name : new String[] {"round-robin", "least-connections", "weighted-round-robin", "weighted", "random"}) {
+            assertThat(DemoOptions.parse("--balancer", name).requireKnownBalancer().balancer()).isEqualTo(name);
+        }
     }
 
     @Test

@@ -20,7 +20,8 @@ class DemoRunTest {
     private static final int TASKS = 90;
 
     @ParameterizedTest
-    @ValueSource(strings = {"least-connections", "round-robin", "weighted-round-robin", "random"})
+    @ValueSource(strings = {"least-connections", "round-robin", "weighted-round-robin", "random", "weighted-random", "p2c",
+        "peak-ewma", "consistent-hash"})
     void everyTaskCompletesAlthoughAnAgentCrashesHalfway(String balancer) throws Exception {
         List<String> progress = new CopyOnWriteArrayList<>();
 
