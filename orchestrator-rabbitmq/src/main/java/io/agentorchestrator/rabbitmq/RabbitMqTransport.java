@@ -609,6 +609,15 @@ final class RabbitMqTransport implements Transport {
         }
         Connection c = connection;
         if (c != null) {
+            String replies = replyQueue;
+            if (replies != null && c.isOpen()) {
+                // Nobody will read it again; x-expires would remove it later anyway.
+                try (Channel ch = c.createChannel()) {
+                    ch.queueDelete(replies);
+                } catch (Exception e) {
+                    log.debug("Reply queue {} not deleted: {}", replies, e.getMessage());
+                }
+            }
             try {
                 c.close(5_000);
             } catch (IOException | ShutdownSignalException e) {
