@@ -265,10 +265,16 @@ final class WireCodec {
         try {
             o = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ValidationException(field, "must be a JSON object (" + e.getOriginalMessage() + ")", text);
+            // Never echo the text: it may carry a payload.
+            throw new ValidationException(field, "must be a JSON object (invalid JSON at character "
+                    + (e.getLocation() == null ? "?" : e.getLocation().getCharOffset()) + ")", size(text));
         }
-        ValidationException.require(o != null && o.isObject(), field, "must be a JSON object", text);
+        ValidationException.require(o != null && o.isObject(), field, "must be a JSON object", size(text));
         return o;
+    }
+
+    private static String size(String text) {
+        return "(" + text.length() + " characters)";
     }
 
     private static void requireVersion(int version) {
@@ -281,7 +287,7 @@ final class WireCodec {
         try {
             return Payload.wrap(B64_DECODER.decode(text));
         } catch (IllegalArgumentException e) {
-            throw new ValidationException("payload", "must be standard base64 (" + e.getMessage() + ")", text);
+            throw new ValidationException("payload", "must be standard base64 (" + e.getMessage() + ")", size(text));
         }
     }
 
