@@ -8,7 +8,6 @@ import io.agentorchestrator.api.ValidationException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -133,7 +132,6 @@ final class RedisAgentDirectory implements AgentDirectory {
     private final class Watch implements Transport.Listener {
         private final Watcher watcher;
         private final int id = IDS.incrementAndGet();
-        private final Map<String, AgentDescriptor> known = new HashMap<>();
         private volatile boolean open = true;
         private volatile JedisPubSub subscription;
         private volatile Connection connection;
@@ -210,16 +208,12 @@ final class RedisAgentDirectory implements AgentDirectory {
             // Subscribed first, then read the current state: a change in between arrives after this
             // replay (same thread), so the watcher never ends on a stale view.
             try {
-                Map<AgentDescriptor, Duration> current = snapshot();
-                Set<String> present = new java.util.HashSet<>();
-                for (Map.Entry<AgentDescriptor, Duration> e : current.entrySet()) {
-                    present.add(e.getKey().id());
+                // Only announcements are replayed. An agent known before but missing now is not
+                // reported withdrawn: after a Redis restart the registry is empty until the next
+                // heartbeats, and withdrawing every agent for that moment would empty every
+                // orchestrator. Agents that really left are dropped when their lease lapses.
+                for (Map.Entry<AgentDescriptor, Duration> e : snapshot().entrySet()) {
                     announced(e.getKey(), e.getValue());
-                }
-                for (String gone : List.copyOf(known.keySet())) {
-                    if (!present.contains(gone)) {
-                        withdrawn(gone, false);
-                    }
                 }
             } catch (JedisException | TransportException e) {
                 log.warn("Agent directory: could not read the registry ({}); will retry on resubscription", e.getMessage());
@@ -250,7 +244,6 @@ final class RedisAgentDirectory implements AgentDirectory {
             if (!open) {
                 return;
             }
-            known.put(agent.id(), agent);
             try {
                 watcher.announced(agent, ttl);
             } catch (RuntimeException e) {
@@ -262,7 +255,6 @@ final class RedisAgentDirectory implements AgentDirectory {
             if (!open) {
                 return;
             }
-            known.remove(agentId);
             if (expired) {
                 transport.agentExpired(agentId);
             }

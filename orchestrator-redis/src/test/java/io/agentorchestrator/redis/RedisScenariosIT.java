@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAddParams;
@@ -280,6 +282,32 @@ class RedisScenariosIT {
         for (int i = 0; i < 50; i++) {
             assertThat(get(after.get(i)).payload().asUtf8()).isEqualTo("ok:after-" + i);
         }
+    }
+
+    // ---------------------------------------------------------------- connection settings
+
+    @Test
+    void aclUserPasswordAndDatabaseComeFromTheUri() throws Exception {
+        PrivateRedis redis = track(PrivateRedis.start());
+        try (RedisClient admin = RedisClient.create(redis.uri())) {
+            admin.sendCommand(Protocol.Command.ACL, "SETUSER", "orchestrator", "on", ">s3cret:x", "~*", "&*", "+@all");
+            admin.sendCommand(Protocol.Command.ACL, "SETUSER", "default", "off");
+        }
+        String base = "redis://orchestrator:s3cret%3Ax@127.0.0.1:" + redis.port() + "/5?prefix=" + PREFIX;
+        RedisTransport orchestratorSide = transport(URI.create(base));
+        AgentDescriptor echo = agent("acl", "echo", "redis:acl-" + run, 2);
+        track(transport(URI.create(base)).listen(echo,
+                (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
+        assertThat(get(orchestratorSide.send(echo, envelope("authenticated", 5))).payload().asUtf8()).isEqualTo("authenticated");
+        try (RedisClient check = RedisClient.builder().hostAndPort("127.0.0.1", redis.port())
+                .clientConfig(DefaultJedisClientConfig.builder().user("orchestrator").password("s3cret:x")
+                        .database(5).build()).build()) {
+            assertThat(check.exists(PREFIX + ":agent:" + echo.id() + ":p5")).isTrue();
+        }
+
+        RedisTransport wrong = transport(URI.create("redis://orchestrator:nope@127.0.0.1:" + redis.port() + "?prefix=" + PREFIX));
+        assertThat(wrong.send(echo, envelope("x", 5))).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(io.agentorchestrator.api.TransportException.class).withMessageNotContaining("nope");
     }
 
     // ---------------------------------------------------------------- malformed input
