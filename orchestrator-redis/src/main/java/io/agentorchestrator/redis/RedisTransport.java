@@ -71,8 +71,11 @@ final class RedisTransport implements Transport {
     final LongAdder reclaimed = new LongAdder();
     final LongAdder lostInFlight = new LongAdder();
 
+    private final BlockingConnection replyConnection;
     private volatile boolean closed;
     private volatile boolean started;
+    /** Set by the sender once the reply stream exists; until then the reader does not judge it lost. */
+    private volatile boolean replyStreamReady;
     private Thread sender;
     private Thread replyReader;
 
@@ -84,6 +87,7 @@ final class RedisTransport implements Transport {
         this.clock = directoryClock;
         this.replyStream = keys.replies(instanceId);
         this.directory = new RedisAgentDirectory(this, directoryClock);
+        this.replyConnection = new BlockingConnection(connection);
     }
 
     @Override
@@ -137,11 +141,7 @@ final class RedisTransport implements Transport {
             return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Agent '" + agent.id()
                     + "' has an endpoint the Redis transport cannot serve: " + e.getMessage(), false, e));
         }
-        try {
-            startOrchestratorSide();
-        } catch (TransportException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        startOrchestratorSide();
         String correlation = correlation(envelope.taskId(), envelope.attempt());
         CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
         PendingSend ps = new PendingSend(future, agent, target, endpoint);
@@ -164,7 +164,7 @@ final class RedisTransport implements Transport {
         return taskId + "#" + attempt;
     }
 
-    /** Creates the reply stream and starts the sender and reply reader, once. */
+    /** Starts the sender and the reply reader, once; no network here, so send() never blocks. */
     private void startOrchestratorSide() {
         if (started) {
             return;
@@ -175,11 +175,6 @@ final class RedisTransport implements Transport {
             }
             if (closed) {
                 throw new TransportException(SCHEME, settings.redacted(), "The Redis transport is closed", false, null);
-            }
-            try {
-                ensureReplyStream();
-            } catch (JedisException e) {
-                throw connection.failure("Creating reply stream " + replyStream, null, e);
             }
             sender = thread("redis-send-" + id, this::sendLoop);
             replyReader = thread("redis-replies-" + id, this::replyLoop);
@@ -231,6 +226,21 @@ final class RedisTransport implements Transport {
     }
 
     private void sendBatch(List<Outbound> batch) {
+        if (!replyStreamReady) {
+            // Before the first task leaves, its replies must have somewhere to go.
+            try {
+                ensureReplyStream();
+                replyStreamReady = true;
+            } catch (JedisException | TransportException e) {
+                TransportException failure = e instanceof JedisException je
+                        ? connection.failure("Creating reply stream " + replyStream, null, je) : (TransportException) e;
+                for (Outbound o : batch) {
+                    o.send.future.completeExceptionally(new TransportException(SCHEME, o.send.endpoint, "Task " + o.taskId
+                            + " not sent: " + failure.getMessage(), true, failure));
+                }
+                return;
+            }
+        }
         XAddParams params = XAddParams.xAddParams().maxLen(settings.maxLen()).approximateTrimming();
         for (int attempt = 1; ; attempt++) {
             List<Response<StreamEntryID>> responses = new ArrayList<>(batch.size());
@@ -279,7 +289,7 @@ final class RedisTransport implements Transport {
         XReadParams params = XReadParams.xReadParams().block((int) settings.block().toMillis()).count(512);
         while (!closed) {
             try {
-                if (check || ticker.read() - nextRefresh >= 0) {
+                if (replyStreamReady && (check || ticker.read() - nextRefresh >= 0)) {
                     if (ensureReplyStream()) {
                         // Redis lost the stream (restart without persistence, flush, expiry): replies to
                         // what is in flight cannot arrive any more. Fail those attempts now, typed, rather
@@ -299,7 +309,8 @@ final class RedisTransport implements Transport {
                     down = false;
                 }
                 failures = 0;
-                List<Map.Entry<String, List<StreamEntry>>> read = connection.client().xread(params, Map.of(replyStream, lastId));
+                StreamEntryID from = lastId;
+                List<Map.Entry<String, List<StreamEntry>>> read = replyConnection.run(c -> c.xread(params, Map.of(replyStream, from)));
                 if (read == null || read.isEmpty()) {
                     continue;
                 }
@@ -453,6 +464,7 @@ final class RedisTransport implements Transport {
             l.close();
         }
         directory.closeWatches();
+        replyConnection.close();
         join(sender);
         join(replyReader);
         failAllPending("the Redis transport closed");

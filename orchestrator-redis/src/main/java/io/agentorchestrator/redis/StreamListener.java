@@ -63,6 +63,7 @@ final class StreamListener implements Transport.Listener {
     private final Set<String> buffered = ConcurrentHashMap.newKeySet();
     private final AtomicLong sequence = new AtomicLong();
     private final Object slots = new Object();
+    private final BlockingConnection blocking;
     private volatile boolean open = true;
     private Thread thread;
 
@@ -75,6 +76,7 @@ final class StreamListener implements Transport.Listener {
         this.streams = target.streamsHighestFirst();
         this.capacity = agent.maxConcurrency();
         this.replyPrefix = transport.keys().replies("");
+        this.blocking = new BlockingConnection(transport.connection());
     }
 
     /** Creates the consumer group (fails fast when Redis is down) and starts reading. */
@@ -215,7 +217,7 @@ final class StreamListener implements Transport.Listener {
         for (String stream : streams) {
             from.put(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
         }
-        List<Map.Entry<String, List<StreamEntry>>> read = transport.connection().client().xreadGroup(Keys.GROUP, consumer, params, from);
+        List<Map.Entry<String, List<StreamEntry>>> read = blocking.run(c -> c.xreadGroup(Keys.GROUP, consumer, params, from));
         if (read == null) {
             return;
         }
@@ -403,6 +405,7 @@ final class StreamListener implements Transport.Listener {
         synchronized (slots) {
             slots.notifyAll();
         }
+        blocking.close(); // ends a blocking read at once
         RedisTransport.join(thread);
         transport.forget(this);
         releaseBuffered();
