@@ -107,6 +107,11 @@ final class RabbitMqTransport implements Transport {
         this.directory = new RabbitMqAgentDirectory(this, ticker);
     }
 
+    /** The number in this transport's thread names, {@code rabbitmq-<n>-...}. */
+    int instance() {
+        return instance;
+    }
+
     RabbitMqAgentDirectory agentDirectory() {
         return directory;
     }

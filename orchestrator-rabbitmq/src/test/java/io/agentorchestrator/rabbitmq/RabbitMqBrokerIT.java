@@ -15,6 +15,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.AgentHandler;
 import io.agentorchestrator.core.AgentRuntime;
@@ -275,6 +276,63 @@ class RabbitMqBrokerIT {
         assertThat(results + typedErrors).isEqualTo(n);
         assertThat(results).isEqualTo(n);
         assertThat(byWorker.get("rescuer")).isEqualTo(n);
+    }
+
+    @Test
+    void aStoppingWorkerGivesSharedTasksBackForAnotherWorker() throws Exception {
+        String capability = "handover-" + run;
+        String endpoint = "amqp:capability/" + capability;
+        RabbitMqTransport orchestratorSide = transport("");
+        AtomicInteger refused = new AtomicInteger();
+        RabbitMqTransport stoppingSide = transport("");
+        resources.push(stoppingSide.listen(agentAt("stopping", capability, 4, endpoint), (task, reply) -> {
+            refused.incrementAndGet();
+            reply.reply(ResultEnvelope.failure(task.taskId(), "stopping", ResultEnvelope.AGENT_STOPPING, "shutting down", true));
+        }));
+        AgentDescriptor pool = agentAt("pool", capability, 20, endpoint);
+        List<CompletableFuture<ResultEnvelope>> replies = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            replies.add(orchestratorSide.send(pool, envelope("handover-" + i + "-" + run, capability, "t" + i, 4)));
+        }
+        await().atMost(PATIENCE).until(() -> refused.get() > 0);
+        // Having said it is stopping, the worker cancels its consumer: the queue keeps every task for others.
+        String queue = orchestratorSide.route(pool.endpoint()).queue;
+        await().atMost(PATIENCE).until(() -> admin().queueDeclarePassive(queue).getConsumerCount() == 0 && messagesIn(queue) == 20);
+        int refusedBeforeTakeover = refused.get();
+        RabbitMqTransport takingSide = transport("");
+        resources.push(takingSide.listen(agentAt("taking", capability, 4, endpoint),
+                (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), "taking", task.payload()))));
+
+        for (CompletableFuture<ResultEnvelope> f : replies) {
+            ResultEnvelope r = get(f);
+            assertThat(r.success()).isTrue();
+            assertThat(r.agentId()).isEqualTo("taking");
+        }
+        // Handed back unchanged, not requeued: no delivery counted against the tasks.
+        assertThat(takingSide.deliveryLimitExceeded()).isZero();
+        assertThat(refused.get()).isEqualTo(refusedBeforeTakeover);
+    }
+
+    @Test
+    void closeStopsEveryThreadTheTransportStarted() throws Exception {
+        RabbitMqTransport transport = RabbitMqTestBroker.transport(PREFIX, "");
+        AgentDescriptor echo = agent("threads", "threads", 2);
+        Transport.Listener listener = transport.listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), "x", Payload.empty())));
+        assertThat(get(transport.send(echo, envelope("threads-" + run, "threads", "x", 4))).success()).isTrue();
+        transport.directory().orElseThrow().watch(new io.agentorchestrator.api.AgentDirectory.Watcher() {
+            @Override
+            public void announced(AgentDescriptor agent, Duration ttl) {
+            }
+
+            @Override
+            public void withdrawn(String agentId) {
+            }
+        });
+        String prefix = "rabbitmq-" + transport.instance() + "-";
+        assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().startsWith(prefix));
+        listener.close();
+        transport.close();
+        await().atMost(PATIENCE).until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith(prefix) && t.isAlive()));
     }
 
     @Test
