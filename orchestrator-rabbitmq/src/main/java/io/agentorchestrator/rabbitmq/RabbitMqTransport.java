@@ -496,6 +496,7 @@ final class RabbitMqTransport implements Transport {
                 topology.queueDeclare(settings.deadLetterQueue(), true, false, false, null);
                 topology.queueBind(settings.deadLetterQueue(), settings.deadLetterExchange(), "");
                 topology.exchangeDeclare(settings.directoryExchange(), "fanout", true);
+                topology.exchangeDeclare(settings.directoryQueriesExchange(), "fanout", true);
             } catch (IOException | ShutdownSignalException e) {
                 closeQuietly(c);
                 scheduler.shutdownNow();
