@@ -90,6 +90,7 @@ public final class KafkaTransport implements Transport {
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final AtomicBoolean deadLetterLogged = new AtomicBoolean();
+    private final AtomicBoolean replyTrouble = new AtomicBoolean();
     private final KafkaAgentDirectory directory;
     private final Object lock = new Object();
     private volatile boolean closed;
@@ -297,21 +298,34 @@ public final class KafkaTransport implements Transport {
         try {
             producer().send(record, (md, error) -> {
                 if (error == null) {
+                    replyTrouble.set(false);
                     d.replied();
                 } else if (d.wanted() && !closed) {
-                    log.warn("Reply to task {} could not be sent ({}); trying again in 1 s", d.task.taskId(), error.toString());
-                    executor().schedule(() -> produceReply(d, record, owner), 1, TimeUnit.SECONDS);
+                    retryReply(d, record, owner, error);
                 } else {
                     d.giveUp();
                 }
             });
         } catch (RuntimeException e) {
             if (d.wanted() && !closed) {
-                log.warn("Reply to task {} could not be sent ({}); trying again in 1 s", d.task.taskId(), e.toString());
-                executor().schedule(() -> produceReply(d, record, owner), 1, TimeUnit.SECONDS);
+                retryReply(d, record, owner, e);
             } else {
                 d.giveUp();
             }
+        }
+    }
+
+    private void retryReply(TaskConsumer.Delivery d, ProducerRecord<byte[], byte[]> record, TaskConsumer owner, Throwable error) {
+        // The task stays uncommitted until its reply is out, so keep trying; one WARN per outage.
+        if (replyTrouble.compareAndSet(false, true)) {
+            log.warn("Replies cannot be sent ({}); retrying every second until they are (further failures at DEBUG)", error.toString());
+        } else {
+            log.debug("Reply to task {} could not be sent ({}); trying again in 1 s", d.task.taskId(), error.toString());
+        }
+        try {
+            executor().schedule(() -> produceReply(d, record, owner), 1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            d.giveUp();
         }
     }
 
