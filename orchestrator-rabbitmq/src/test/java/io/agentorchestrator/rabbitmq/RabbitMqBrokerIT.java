@@ -336,6 +336,62 @@ class RabbitMqBrokerIT {
     }
 
     @Test
+    void brokerUnreachableLongerThanTheRecoveryTimeoutFailsTasksWithATransportException() throws Exception {
+        RabbitMqSettings direct = RabbitMqSettings.parse(java.net.URI.create(RabbitMqTestBroker.URL));
+        CuttableProxy proxy = track(new CuttableProxy(direct.host(), direct.port()));
+        String viaProxy = RabbitMqTestBroker.transportUri(PREFIX, "recoveryTimeout=1s")
+                .replaceFirst("@[^/]+/", "@127.0.0.1:" + proxy.port() + "/");
+        RabbitMqTransport orchestratorSide = track((RabbitMqTransport) new RabbitMqTransportProvider().create(java.net.URI.create(viaProxy)));
+        Orchestrator orchestrator = track(Orchestrator.builder().transport(orchestratorSide).defaultTimeout(PATIENCE).build());
+        CountDownLatch allStarted = new CountDownLatch(6);
+        CountDownLatch release = new CountDownLatch(1);
+        AgentDescriptor agent = agent("partitioned", "partitioned", 6);
+        startAgent(transport(""), agent, task -> {
+            allStarted.countDown();
+            release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            return Payload.ofUtf8("late");
+        });
+        orchestrator.register(agent);
+        List<CompletableFuture<TaskResult>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            inFlight.add(orchestrator.dispatch(Task.of("partitioned", "t" + i)));
+        }
+        assertThat(allStarted.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        proxy.cut(); // the orchestrator loses the broker and cannot get it back
+        for (CompletableFuture<TaskResult> f : inFlight) {
+            assertThatThrownBy(() -> get(f)).isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOf(TransportException.class).hasMessageContaining("recoveryTimeout");
+        }
+        // While the broker is away, a send fails at once rather than hang.
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(orchestratorSide.send(agent, envelope("during-" + run, "partitioned", "x", 4)))
+                .failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class).havingCause().isInstanceOf(TransportException.class));
+
+        proxy.restore();
+        release.countDown();
+        // Back: new tasks go through; the replies to the failed ones arrive late and are dropped.
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(get(orchestrator.dispatch(Task.of("partitioned", "after"))).payload().asUtf8())
+                .isEqualTo("late"));
+        await().atMost(PATIENCE).until(() -> orchestratorSide.lateReplies() == 6);
+    }
+
+    @Test
+    void brokerRefusingAPublishFailsTheSendAfterItsRetries() throws Exception {
+        // A queue that takes one message and nacks the rest: the broker's own way to refuse a publish.
+        AgentDescriptor full = agent("full", "full", 1);
+        String queue = PREFIX + ".agent." + full.id();
+        admin().queueDeclare(queue, true, false, false,
+                Map.of("x-max-length", 1, "x-overflow", "reject-publish", "x-expires", 60_000));
+        RabbitMqTransport orchestratorSide = transport("publishRetries=1");
+        CompletableFuture<ResultEnvelope> first = orchestratorSide.send(full, envelope("full-1-" + run, "full", "1", 4));
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+        CompletableFuture<ResultEnvelope> second = orchestratorSide.send(full, envelope("full-2-" + run, "full", "2", 4));
+        assertThat(second).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class).havingCause()
+                .isInstanceOf(TransportException.class).withMessageContaining("refused (nacked)").withMessageContaining("2 time(s)");
+        assertThat(first).isNotDone();
+    }
+
+    @Test
     void aSecondAgentWithTheSameIdIsRefused() {
         AgentDescriptor solo = agent("solo", "solo", 1);
         startAgent(transport(""), solo, task -> Payload.empty());
