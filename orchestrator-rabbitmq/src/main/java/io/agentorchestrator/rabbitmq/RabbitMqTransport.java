@@ -201,6 +201,10 @@ final class RabbitMqTransport implements Transport {
                 .build();
         publisher.publish(settings.tasksExchange(), route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
             if (e != null) {
+                if (e instanceof ConfirmingPublisher.UnroutableException) {
+                    // The queue was deleted behind our back (x-expires, an operator): declare it again next time.
+                    declaredQueues.remove(route.queue);
+                }
                 reply.completeExceptionally(e instanceof TransportException ? e
                         : new TransportException(SCHEME, route.endpoint, "Publishing task " + envelope.taskId() + " failed", true, e));
             }

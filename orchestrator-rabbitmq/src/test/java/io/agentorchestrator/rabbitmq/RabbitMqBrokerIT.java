@@ -392,6 +392,22 @@ class RabbitMqBrokerIT {
     }
 
     @Test
+    void queueDeletedBehindTheTransportsBackIsDeclaredAgainAfterOneFailedSend() throws Exception {
+        AgentDescriptor gone = agent("gone", "gone", 1);
+        RabbitMqTransport orchestratorSide = transport("");
+        String queue = orchestratorSide.route(gone.endpoint()).queue;
+        orchestratorSide.send(gone, envelope("gone-1-" + run, "gone", "1", 4));
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+        admin().queueDelete(queue);
+
+        assertThat(orchestratorSide.send(gone, envelope("gone-2-" + run, "gone", "2", 4))).failsWithin(PATIENCE)
+                .withThrowableOfType(ExecutionException.class).havingCause().isInstanceOf(TransportException.class)
+                .withMessageContaining("could not route");
+        orchestratorSide.send(gone, envelope("gone-3-" + run, "gone", "3", 4));
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+    }
+
+    @Test
     void aSecondAgentWithTheSameIdIsRefused() {
         AgentDescriptor solo = agent("solo", "solo", 1);
         startAgent(transport(""), solo, task -> Payload.empty());
