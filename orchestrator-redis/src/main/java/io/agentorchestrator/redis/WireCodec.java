@@ -220,7 +220,12 @@ final class WireCodec {
     // ------------------------------------------------------------------ directory events
 
     /** One message on the registry channel. */
-    record DirectoryEvent(String type, String agentId, long ttlMillis, AgentDescriptor agent) {
+    record DirectoryEvent(String type, String agentId, long ttlMillis, AgentDescriptor agent, String reason) {
+
+        /** A withdrawal because the lease lapsed (a crash), not an orderly stop. */
+        boolean expired() {
+            return "expired".equals(reason);
+        }
     }
 
     static String encodeAnnounce(AgentDescriptor d, long ttlMillis) {
@@ -250,8 +255,8 @@ final class WireCodec {
         String type = requiredText(o, "type");
         String agentId = requiredText(o, "agentId");
         return switch (type) {
-            case "announce" -> new DirectoryEvent(type, agentId, requiredLong(o, "ttlMillis"), decodeDescriptor(o.get("agent")));
-            case "withdraw" -> new DirectoryEvent(type, agentId, 0, null);
+            case "announce" -> new DirectoryEvent(type, agentId, requiredLong(o, "ttlMillis"), decodeDescriptor(o.get("agent")), null);
+            case "withdraw" -> new DirectoryEvent(type, agentId, 0, null, optionalText(o, "reason"));
             default -> throw new ValidationException("type", "must be announce or withdraw", type);
         };
     }

@@ -382,6 +382,26 @@ class RedisScenariosIT {
         }
     }
 
+    @Test
+    void taskStreamsAreCappedByApproximateMaxLen() {
+        RedisTransport orchestratorSide = transport(TestRedis.uri("prefix=" + PREFIX + "&maxLen=100"));
+        AgentDescriptor nobody = agent("nobody", "echo", "redis:nobody-" + run, 1);
+        for (int i = 0; i < 1000; i++) {
+            orchestratorSide.send(nobody, envelope("t" + i, 5));
+        }
+        String stream = PREFIX + ":agent:" + nobody.id() + ":p5";
+        try (RedisClient redis = TestRedis.client()) {
+            await().atMost(PATIENCE).until(() -> redis.xrevrange(stream, "+", "-", 1).stream()
+                    .anyMatch(e -> e.getFields().get("task").contains(base64("t999"))));
+            // "~" trims whole nodes (100 entries each by default): the length stays near the cap, far below 1000.
+            assertThat(redis.xlen(stream)).isBetween(100L, 300L);
+        }
+    }
+
+    private static String base64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
     private TaskEnvelope envelope(String payload, int priority) {
         Task task = Task.builder("echo").payload(payload).priority(priority).build();
         return TaskEnvelope.of(task, System.currentTimeMillis() + PATIENCE.toMillis(), 1, null);
