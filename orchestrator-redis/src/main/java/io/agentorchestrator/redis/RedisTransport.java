@@ -79,18 +79,14 @@ final class RedisTransport implements Transport {
     private Thread sender;
     private Thread replyReader;
 
-    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock) {
-        this(settings, ticker, directoryClock, null);
-    }
-
     /**
-     * @param directoryClock   clock for directory leases, or {@code null} for the Redis server's clock
-     * @param sslSocketFactory for {@code rediss://}, or {@code null} for the JVM default
+     * @param ticker         for the reader's maintenance cadence
+     * @param directoryClock clock for directory leases, or {@code null} for the Redis server's clock
      */
-    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock, javax.net.ssl.SSLSocketFactory sslSocketFactory) {
+    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock) {
         this.settings = settings;
         this.keys = new Keys(settings.prefix());
-        this.connection = new RedisConnection(settings, sslSocketFactory);
+        this.connection = new RedisConnection(settings);
         this.ticker = ticker;
         this.clock = directoryClock;
         this.replyStream = keys.replies(instanceId);

@@ -11,7 +11,6 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.ValidationException;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -77,8 +76,7 @@ final class WireCodec {
         JsonNode h = o.get("headers");
         if (h != null && !h.isNull()) {
             ValidationException.require(h.isObject(), "headers", "must be a JSON object of strings", h.toString());
-            for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : h.properties()) {
                 ValidationException.require(e.getValue().isTextual(), "headers['" + e.getKey() + "']", "must be a string",
                         e.getValue().toString());
                 headers.put(e.getKey(), e.getValue().textValue());
@@ -209,7 +207,7 @@ final class WireCodec {
         }
         JsonNode metadata = o.get("metadata");
         if (metadata != null && metadata.isObject()) {
-            metadata.fields().forEachRemaining(e -> b.metadata(e.getKey(), e.getValue().asText()));
+            metadata.properties().forEach(e -> b.metadata(e.getKey(), e.getValue().asText()));
         }
         if (o.hasNonNull("version")) {
             b.version(requiredText(o, "version"));

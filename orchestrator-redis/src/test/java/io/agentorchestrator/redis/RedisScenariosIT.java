@@ -287,6 +287,7 @@ class RedisScenariosIT {
     // ---------------------------------------------------------------- connection settings
 
     @Test
+    @SuppressWarnings("deprecation") // sendCommand: the plain way to send ACL SETUSER
     void aclUserPasswordAndDatabaseComeFromTheUri() throws Exception {
         PrivateRedis redis = track(PrivateRedis.start());
         try (RedisClient admin = RedisClient.create(redis.uri())) {
@@ -311,35 +312,19 @@ class RedisScenariosIT {
     }
 
     @Test
-    void redissSpeaksTls() throws Exception {
+    void redissSpeaksTlsAndVerifiesTheServer() throws Exception {
         PrivateRedis redis = track(PrivateRedis.startTls());
-        javax.net.ssl.SSLSocketFactory trusting = trusting(redis.certificate());
-        RedisSettings settings = RedisSettings.parse(URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX));
-        RedisTransport orchestratorSide = track(new RedisTransport(settings, io.agentorchestrator.api.Ticker.system(), null, trusting));
-        RedisTransport agentSide = track(new RedisTransport(settings, io.agentorchestrator.api.Ticker.system(), null, trusting));
+        URI uri = URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX + "&truststore=" + redis.truststore()
+                + "&truststorePassword=" + PrivateRedis.TRUSTSTORE_PASSWORD);
+        RedisTransport orchestratorSide = transport(uri);
         AgentDescriptor echo = agent("tls", "echo", "redis:tls-" + run, 2);
-        track(agentSide.listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
+        track(transport(uri).listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
         assertThat(get(orchestratorSide.send(echo, envelope("over tls", 5))).payload().asUtf8()).isEqualTo("over tls");
 
         // Without trusting the server's certificate the handshake fails, and says so as a transport failure.
         RedisTransport untrusting = transport(URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX + "&timeout=500ms"));
         assertThat(untrusting.send(echo, envelope("x", 5))).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(io.agentorchestrator.api.TransportException.class);
-    }
-
-    private static javax.net.ssl.SSLSocketFactory trusting(java.nio.file.Path pem) throws Exception {
-        java.security.cert.Certificate cert;
-        try (var in = java.nio.file.Files.newInputStream(pem)) {
-            cert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("redis", cert);
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx.getSocketFactory();
     }
 
     // ---------------------------------------------------------------- malformed input
