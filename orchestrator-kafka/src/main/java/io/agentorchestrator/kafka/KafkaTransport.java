@@ -504,6 +504,9 @@ public final class KafkaTransport implements Transport {
         Map<String, Object> m = new HashMap<>(config.clientProperties());
         m.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         m.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, "ao-" + config.instance() + "-" + purpose);
+        // The first task to a new agent waits for the topic's metadata; the 100 ms default
+        // backoff would add a tenth of a second to it. Still exponential, up to 1 s.
+        m.putIfAbsent(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG, 10);
         return m;
     }
 
