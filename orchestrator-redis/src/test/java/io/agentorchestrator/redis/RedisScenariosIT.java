@@ -236,7 +236,7 @@ class RedisScenariosIT {
             orchestrator.register(d);
         }
 
-        int n = 400;
+        int n = 600;
         List<CompletableFuture<TaskResult>> futures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger completed = new AtomicInteger();
         CountDownLatch allDispatched = new CountDownLatch(1);
@@ -255,6 +255,7 @@ class RedisScenariosIT {
         }, 0, 3, TimeUnit.MILLISECONDS);
 
         await().atMost(PATIENCE).until(() -> completed.get() >= 100);
+        int dispatchedBeforeRestart = next.get();
         redis.restart();
         assertThat(allDispatched.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
@@ -271,6 +272,7 @@ class RedisScenariosIT {
             }
         }
         assertThat(futures).hasSize(n);
+        assertThat(dispatchedBeforeRestart).as("the restart happened under load").isLessThan(n);
         assertThat(results + errors).isEqualTo(n);
         assertThat(results).isGreaterThanOrEqualTo(100);
 
