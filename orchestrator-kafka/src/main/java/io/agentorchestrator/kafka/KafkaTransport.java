@@ -520,6 +520,9 @@ public final class KafkaTransport implements Transport {
 
     ScheduledThreadPoolExecutor executor() {
         synchronized (lock) {
+            if (closed && executor == null) {
+                throw new java.util.concurrent.RejectedExecutionException("Kafka transport is closed");
+            }
             if (executor == null) {
                 AtomicInteger ids = new AtomicInteger();
                 executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -566,28 +569,37 @@ public final class KafkaTransport implements Transport {
             fail(p, new TransportException(SCHEME, p.endpoint, "Kafka transport closed before task " + p.taskId + " was answered", false,
                     null));
         }
+        Producer<byte[], byte[]> p;
+        Admin a;
+        ScheduledThreadPoolExecutor e;
         synchronized (lock) {
-            if (producer != null) {
-                try {
-                    producer.close(Duration.ofSeconds(5));
-                } catch (RuntimeException e) {
-                    log.debug("Closing the producer failed", e);
-                }
+            // Closed outside the lock: client callbacks may need it while the clients drain.
+            p = producer;
+            a = admin;
+            e = executor;
+        }
+        if (e != null) {
+            e.shutdownNow();
+        }
+        if (p != null) {
+            try {
+                p.close(Duration.ofSeconds(5));
+            } catch (RuntimeException ex) {
+                log.debug("Closing the producer failed", ex);
             }
-            if (admin != null) {
-                try {
-                    admin.close(Duration.ofSeconds(5));
-                } catch (RuntimeException e) {
-                    log.debug("Closing the admin client failed", e);
-                }
+        }
+        if (a != null) {
+            try {
+                a.close(Duration.ofSeconds(5));
+            } catch (RuntimeException ex) {
+                log.debug("Closing the admin client failed", ex);
             }
-            if (executor != null) {
-                executor.shutdownNow();
-                try {
-                    executor.awaitTermination(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+        }
+        if (e != null) {
+            try {
+                e.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
             }
         }
         log.debug("Kafka transport {} closed", config.instance());
