@@ -45,14 +45,14 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
                     json.length + " bytes from " + cardUrl);
         }
         ValidationException.require(card != null && card.isObject(), "card", "must be a JSON object",
-                card == null ? "empty" : card.getNodeType().toString());
+                card == null ? "empty" : card.getNodeType());
 
         String name = requiredText(card, "name", 256);
         String version = requiredText(card, "version", 64);
 
         JsonNode skills = card.get("skills");
         ValidationException.require(skills != null && skills.isArray(), "card.skills", "must be an array of skills",
-                skills == null ? null : skills.getNodeType().toString());
+                skills == null ? null : skills.getNodeType());
         ValidationException.require(skills.size() >= 1, "card.skills", "must hold at least one skill (its ids become the capabilities)",
                 skills.toString());
         ValidationException.require(skills.size() <= AgentDescriptor.MAX_CAPABILITIES, "card.skills",
@@ -62,7 +62,7 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
         for (int i = 0; i < skills.size(); i++) {
             JsonNode skill = skills.get(i);
             String field = "card.skills[" + i + "]";
-            ValidationException.require(skill.isObject(), field, "must be an object", skill.getNodeType().toString());
+            ValidationException.require(skill.isObject(), field, "must be an object", skill.getNodeType());
             JsonNode id = skill.get("id");
             ValidationException.require(id != null && id.isTextual(), field + ".id", "must be present and a string",
                     id == null ? null : id.toString());
@@ -81,7 +81,7 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
         putText(metadata, A2aAgents.DESCRIPTION_KEY, optionalText(card, "description", "card.description"));
         JsonNode provider = card.get("provider");
         if (provider != null && !provider.isNull()) {
-            ValidationException.require(provider.isObject(), "card.provider", "must be an object", provider.getNodeType().toString());
+            ValidationException.require(provider.isObject(), "card.provider", "must be an object", provider.getNodeType());
             putText(metadata, A2aAgents.PROVIDER_ORGANIZATION_KEY, optionalText(provider, "organization", "card.provider.organization"));
             putText(metadata, A2aAgents.PROVIDER_URL_KEY, optionalText(provider, "url", "card.provider.url"));
         }
@@ -90,7 +90,7 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
         JsonNode capabilities = card.get("capabilities");
         if (capabilities != null && !capabilities.isNull()) {
             ValidationException.require(capabilities.isObject(), "card.capabilities", "must be an object",
-                    capabilities.getNodeType().toString());
+                    capabilities.getNodeType());
             putFlag(metadata, A2aAgents.STREAMING_KEY, capabilities, "streaming");
             putFlag(metadata, A2aAgents.PUSH_NOTIFICATIONS_KEY, capabilities, "pushNotifications");
         }
@@ -134,11 +134,11 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
         JsonNode supported = card.get("supportedInterfaces");
         if (supported != null && !supported.isNull()) {
             ValidationException.require(supported.isArray(), "card.supportedInterfaces", "must be an array",
-                    supported.getNodeType().toString());
+                    supported.getNodeType());
             for (int i = 0; i < supported.size(); i++) {
                 JsonNode in = supported.get(i);
                 String field = "card.supportedInterfaces[" + i + "]";
-                ValidationException.require(in.isObject(), field, "must be an object", in.getNodeType().toString());
+                ValidationException.require(in.isObject(), field, "must be an object", in.getNodeType());
                 String binding = requiredText(in, "protocolBinding", field + ".protocolBinding", 64);
                 String version = optionalText(in, "protocolVersion", field + ".protocolVersion");
                 seen.add(binding + " " + (version == null ? "1.0" : version));
@@ -205,7 +205,7 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
     private static String requiredText(JsonNode n, String key, String field, int maxLength) {
         JsonNode v = n.get(key);
         ValidationException.require(v != null && !v.isNull(), field, "must be present", null);
-        ValidationException.require(v.isTextual(), field, "must be a string", v.toString());
+        ValidationException.require(v.isTextual(), field, "must be a string", v);
         String s = v.textValue();
         ValidationException.require(!s.isBlank() && s.length() <= maxLength, field, "must be 1-" + maxLength + " characters and not blank", s);
         return s;
@@ -216,7 +216,7 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
         if (v == null || v.isNull()) {
             return null;
         }
-        ValidationException.require(v.isTextual(), field, "must be a string", v.toString());
+        ValidationException.require(v.isTextual(), field, "must be a string", v);
         return v.textValue();
     }
 
@@ -226,10 +226,10 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
             return null;
         }
         String field = "card." + key;
-        ValidationException.require(v.isArray(), field, "must be an array of media types", v.toString());
+        ValidationException.require(v.isArray(), field, "must be an array of media types", v);
         Set<String> modes = new LinkedHashSet<>();
         for (int i = 0; i < v.size(); i++) {
-            ValidationException.require(v.get(i).isTextual(), field + "[" + i + "]", "must be a string", v.get(i).toString());
+            ValidationException.require(v.get(i).isTextual(), field + "[" + i + "]", "must be a string", v.get(i));
             modes.add(v.get(i).textValue());
         }
         return String.join(",", modes);
@@ -238,7 +238,7 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
     private static void putFlag(Map<String, String> metadata, String key, JsonNode capabilities, String name) {
         JsonNode v = capabilities.get(name);
         if (v != null && !v.isNull()) {
-            ValidationException.require(v.isBoolean(), "card.capabilities." + name, "must be true or false", v.toString());
+            ValidationException.require(v.isBoolean(), "card.capabilities." + name, "must be true or false", v);
             metadata.put(key, Boolean.toString(v.booleanValue()));
         }
     }
