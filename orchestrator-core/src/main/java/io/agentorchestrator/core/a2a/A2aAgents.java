@@ -63,6 +63,8 @@ public final class A2aAgents {
     public static final String INPUT_MODES_KEY = "a2a.defaultInputModes";
     /** Metadata key: the card's default output media types, comma-separated. */
     public static final String OUTPUT_MODES_KEY = "a2a.defaultOutputModes";
+    /** Metadata key: the names of the card's security schemes, comma-separated (no credentials are sent yet). */
+    public static final String SECURITY_SCHEMES_KEY = "a2a.securitySchemes";
     /** Metadata key prefix: {@code a2a.skill.<skill id>} holds the skill's human-readable name. */
     public static final String SKILL_KEY_PREFIX = "a2a.skill.";
 

@@ -96,6 +96,13 @@ record A2aCard(String name, String version, List<String> skillIds, URI interface
         }
         putText(metadata, A2aAgents.INPUT_MODES_KEY, modes(card, "defaultInputModes"));
         putText(metadata, A2aAgents.OUTPUT_MODES_KEY, modes(card, "defaultOutputModes"));
+        JsonNode schemes = card.get("securitySchemes");
+        if (schemes != null && !schemes.isNull()) {
+            ValidationException.require(schemes.isObject(), "card.securitySchemes", "must be an object", schemes.getNodeType());
+            List<String> names = new ArrayList<>();
+            schemes.fieldNames().forEachRemaining(names::add);
+            putText(metadata, A2aAgents.SECURITY_SCHEMES_KEY, String.join(",", names));
+        }
         for (Map.Entry<String, String> e : skillNames.entrySet()) {
             String key = A2aAgents.SKILL_KEY_PREFIX + e.getKey();
             // The descriptor holds a bounded number of labels; skill names are the first to go.

@@ -404,14 +404,17 @@ final class A2aTransport implements Transport {
                 request.header("traceparent", traceparent);
             }
             String endpoint = agent.endpoint().toString();
-            return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+            // A declared length above the limit is refused unread; a chunked body is checked once read.
+            HttpResponse.BodyHandler<byte[]> limited = info -> info.headers().firstValueAsLong("Content-Length").orElse(-1) > maxBodyBytes
+                    ? HttpResponse.BodySubscribers.replacing(null) : HttpResponse.BodySubscribers.ofByteArray();
+            return client.sendAsync(request.build(), limited).handle((response, error) -> {
                 if (error != null) {
                     Throwable cause = unwrap(error);
                     throw new CompletionException(new TransportException(SCHEME, endpoint, method + " to " + url + " failed: " + cause, true,
                             cause));
                 }
                 byte[] bytes = response.body();
-                if (bytes.length > maxBodyBytes) {
+                if (bytes == null || bytes.length > maxBodyBytes) {
                     throw new CompletionException(new TransportException(SCHEME, endpoint, "Reply of " + url + " to " + method
                             + " exceeds " + maxBodyBytes + " bytes", false, null));
                 }

@@ -35,6 +35,7 @@ class A2aAgentsTest {
                {"url": "http://10.0.0.5:8080/a2a/v1", "protocolBinding": "JSONRPC", "protocolVersion": "1.0"}],
              "provider": {"organization": "Kitchen Inc", "url": "http://10.0.0.5/"},
              "capabilities": {"streaming": false, "pushNotifications": true},
+             "securitySchemes": {"bearer": {"httpAuthSecurityScheme": {"scheme": "Bearer"}}, "apiKey": {}},
              "defaultInputModes": ["text/plain", "application/json"], "defaultOutputModes": ["text/plain"],
              "skills": [{"id": "find-recipe", "name": "Find a recipe"}, {"id": "convert.units"}]}
             """;
@@ -83,6 +84,7 @@ class A2aAgentsTest {
                 .containsEntry(A2aAgents.PUSH_NOTIFICATIONS_KEY, "true")
                 .containsEntry(A2aAgents.INPUT_MODES_KEY, "text/plain,application/json")
                 .containsEntry(A2aAgents.OUTPUT_MODES_KEY, "text/plain")
+                .containsEntry(A2aAgents.SECURITY_SCHEMES_KEY, "bearer,apiKey")
                 .containsEntry(A2aAgents.SKILL_KEY_PREFIX + "find-recipe", "Find a recipe")
                 .containsEntry(A2aAgents.SKILL_KEY_PREFIX + "convert.units", "convert.units");
     }
