@@ -34,6 +34,8 @@ final class TaskExecution {
     volatile CompletableFuture<ResultEnvelope> attemptReply;
     volatile ScheduledFuture<?> timeoutHandle;
     volatile OrchestratorException lastError;
+    /** Set by the timer just before the task fails with a timeout, so the cut-short attempt counts against its agent. */
+    volatile boolean timedOut;
 
     TaskExecution(Task task, long startNanos, long timeoutNanos, long deadlineEpochMillis, long sequence, int maxAttempts, String zone) {
         this.zone = zone;
