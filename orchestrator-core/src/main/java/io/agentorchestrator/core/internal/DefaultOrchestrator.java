@@ -952,6 +952,11 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
     }
 
+    /** The active health checker, or null when health checks are off; for tests. */
+    HealthChecker healthChecker() {
+        return healthChecker;
+    }
+
     /** Retries made since start. */
     public long retries() {
         return retries.sum();
