@@ -124,12 +124,13 @@ class BalancersTest {
 
     @Test
     void findsBuiltInsByNameAndNamesTheKnownOnesOtherwise() {
-        for (String name : List.of("round-robin", "least-connections", "weighted-round-robin", "weighted", "random", "ROUND-ROBIN")) {
+        for (String name : List.of("round-robin", "least-connections", "weighted-round-robin", "weighted", "random", "ROUND-ROBIN",
+                "p2c", "peak-ewma", "consistent-hash", "weighted-random")) {
             assertThat(Balancers.byName(name)).isNotNull();
         }
         assertThatThrownBy(() -> Balancers.byName("p3c")).isInstanceOf(ProviderNotFoundException.class)
                 .hasMessageContaining("No balancer named 'p3c'")
-                .hasMessageContaining("least-connections, random, round-robin, weighted, weighted-round-robin")
+                .hasMessageContaining("consistent-hash, least-connections, p2c, peak-ewma, random, round-robin, weighted, weighted-random, weighted-round-robin")
                 .hasMessageContaining("META-INF/services/io.agentorchestrator.api.BalancerProvider");
     }
 }

@@ -7,7 +7,7 @@ import io.agentorchestrator.core.Balancers;
  * The runner's command-line options, parsed and checked.
  *
  * @param tasks    tasks to dispatch, {@value #MIN_TASKS} to {@value #MAX_TASKS}
- * @param balancer name of the orchestrator's balancer, known to {@link Balancers#byName}
+ * @param balancer name of the orchestrator's balancer, for {@link Balancers#byName}; see {@link #requireKnownBalancer()}
  * @param verbose  whether to log at INFO instead of WARN
  * @param help     whether to print the usage and exit
  */
@@ -37,7 +37,8 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
     }
 
     /**
-     * Parses {@code args}. Accepts {@code --name value} and {@code --name=value}.
+     * Parses {@code args}. Accepts {@code --name value} and {@code --name=value}. Does not check
+     * that the balancer exists: {@link #requireKnownBalancer()} does.
      *
      * @throws UsageException naming the option and the rule it breaks
      */
@@ -70,7 +71,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                 }
                 case "--balancer" -> {
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
-                    balancer = checkBalancer(value);
+                    balancer = value;
                 }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + arg + "'"
@@ -93,8 +94,9 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
 
                 Options:
                   --tasks N        tasks to dispatch, %d to %d (default %d)
-                  --balancer NAME  round-robin, least-connections, weighted-round-robin (alias weighted),
-                                   random, or any balancer on the classpath (default %s)
+                  --balancer NAME  a balancer of the core or the classpath, such as round-robin,
+                                   least-connections, weighted-round-robin, random, p2c, peak-ewma;
+                                   an unknown name prints the full list (default %s)
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
 
@@ -132,10 +134,17 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
         return "--tasks must be a whole number between " + MIN_TASKS + " and " + MAX_TASKS + ", but was '" + value + "'";
     }
 
-    private static String checkBalancer(String name) throws UsageException {
+    /**
+     * Checks that {@link #balancer()} names a balancer on the classpath. Separate from
+     * {@link #parse}, which touches nothing but its arguments: the lookup loads the core and with
+     * it the logging backend, which must be configured first.
+     *
+     * @throws UsageException naming the option and the known balancers
+     */
+    DemoOptions requireKnownBalancer() throws UsageException {
         try {
-            Balancers.byName(name);
-            return name;
+            Balancers.byName(balancer);
+            return this;
         } catch (ProviderNotFoundException e) {
             throw new UsageException("--balancer: " + e.getMessage());
         }

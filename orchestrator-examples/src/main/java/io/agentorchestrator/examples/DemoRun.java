@@ -43,6 +43,7 @@ final class DemoRun {
     static final Duration AGENT_DRAIN = Duration.ofSeconds(2);
 
     private static final long POLL_MILLIS = 20;
+    /** Progress lines come every 500 ms at first, then every tenth of the time run so far, so long runs stay readable. */
     private static final long PROGRESS_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long EVENTS_GRACE_SECONDS = 5;
     private static final int MAX_LISTED = 5;
@@ -146,7 +147,7 @@ final class DemoRun {
             if (now - nextProgress >= 0 && !all.isDone()) {
                 progress.accept(String.format(Locale.ROOT, "progress: %d/%d tasks ended (%d completed, %d failed), %d in flight, %.1f s",
                         ended, n, ok, bad, inFlight(orchestrator), (now - start) / 1e9));
-                nextProgress = now + PROGRESS_EVERY_NANOS;
+                nextProgress = now + Math.max(PROGRESS_EVERY_NANOS, (now - start) / 10);
             }
         }
         Duration elapsed = Duration.ofNanos(ticker.read() - start);

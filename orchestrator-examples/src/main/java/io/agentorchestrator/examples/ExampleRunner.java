@@ -41,19 +41,21 @@ public final class ExampleRunner {
         DemoOptions options;
         try {
             options = DemoOptions.parse(args);
+            if (options.help()) {
+                out.print(DemoOptions.usage());
+                return EXIT_OK;
+            }
+            // slf4j-simple reads its level once, when the first logger is created: set it before
+            // anything of the core is loaded, the balancer lookup included.
+            if (options.verbose()) {
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            }
+            options.requireKnownBalancer();
         } catch (DemoOptions.UsageException e) {
             err.println("error: " + e.getMessage());
             err.println();
             err.print(DemoOptions.usage());
             return EXIT_USAGE;
-        }
-        if (options.help()) {
-            out.print(DemoOptions.usage());
-            return EXIT_OK;
-        }
-        // slf4j-simple reads its level once, when the first logger is created: nothing has logged yet.
-        if (options.verbose()) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
 
         DemoResult result;

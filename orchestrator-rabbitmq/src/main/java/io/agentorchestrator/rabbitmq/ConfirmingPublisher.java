@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +74,12 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
      */
     CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body) {
         Outstanding o = new Outstanding(exchange, routingKey, mandatory, props, body, retries);
-        o.timeout = scheduler.schedule(() -> timedOut(o), confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            o.timeout = scheduler.schedule(() -> timedOut(o), confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            o.future.completeExceptionally(new TransportException(RabbitMqTransport.SCHEME, address, "The amqp transport is closed", false, e));
+            return o.future;
+        }
         send(o);
         return o.future;
     }
@@ -137,7 +143,12 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
         for (Outstanding o : take(seq, multiple)) {
             if (o.retriesLeft-- > 0) {
                 log.debug("Broker nacked a publish to '{}' / '{}'; publishing again ({} retries left)", o.exchange, o.routingKey, o.retriesLeft);
-                scheduler.execute(() -> send(o));
+                try {
+                    scheduler.execute(() -> send(o));
+                } catch (RejectedExecutionException closing) {
+                    o.future.completeExceptionally(new TransportException(RabbitMqTransport.SCHEME, address, "The amqp transport is closed",
+                            false, closing));
+                }
             } else {
                 fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "The broker refused (nacked) the message to exchange '"
                         + o.exchange + "' with routing key '" + o.routingKey + "' " + (retries + 1) + " time(s)", true, null));
@@ -196,7 +207,7 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
         Executor executor = scheduler;
         try {
             executor.execute(() -> o.future.completeExceptionally(e));
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+        } catch (RejectedExecutionException closing) {
             o.future.completeExceptionally(e);
         }
     }

@@ -104,13 +104,32 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
         }
         startSweeping();
         // Agents announced before we subscribed are unknown here: ask them to announce again.
+        query();
+        return () -> watchers.remove(watcher);
+    }
+
+    private void query() {
         publisher().publish(transport.settings().directoryExchange(), "", false, properties("query"), WireFormat.encodeQuery())
                 .whenComplete((ok, e) -> {
                     if (e != null) {
                         log.debug("Directory query not confirmed: {}", e.getMessage());
                     }
                 });
-        return () -> watchers.remove(watcher);
+    }
+
+    /**
+     * After a reconnect our queue is a new one and announcements sent meanwhile are gone: ask
+     * again rather than wait for the next heartbeats. Runs on the connection's thread: publish
+     * from the scheduler.
+     */
+    void recovered() {
+        if (!watchers.isEmpty()) {
+            try {
+                transport.scheduler().execute(this::query);
+            } catch (RuntimeException e) {
+                log.debug("No directory query after recovery: {}", e.getMessage());
+            }
+        }
     }
 
     private void subscribe() {
@@ -154,6 +173,10 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
     }
 
     private void publishAndWait(byte[] body, String what) {
+        if (transport.isClosed()) {
+            throw new TransportException(RabbitMqTransport.SCHEME, transport.settings().address(), "Cannot " + what
+                    + ": the amqp transport is closed", false, null);
+        }
         CompletableFuture<Void> confirmed = publisher().publish(transport.settings().directoryExchange(), "", false,
                 properties(what.startsWith("announce") ? "announce" : "withdraw"), body);
         try {

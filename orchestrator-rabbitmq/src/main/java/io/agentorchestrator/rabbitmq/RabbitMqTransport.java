@@ -13,6 +13,7 @@ import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
@@ -97,8 +98,17 @@ final class RabbitMqTransport implements Transport {
     private String replyQueue;
 
     RabbitMqTransport(RabbitMqSettings settings) {
+        this(settings, Ticker.system());
+    }
+
+    /** With the ticker the directory measures leases by; tests pass a fake one. */
+    RabbitMqTransport(RabbitMqSettings settings, Ticker ticker) {
         this.settings = settings;
-        this.directory = new RabbitMqAgentDirectory(this, io.agentorchestrator.api.Ticker.system());
+        this.directory = new RabbitMqAgentDirectory(this, ticker);
+    }
+
+    RabbitMqAgentDirectory agentDirectory() {
+        return directory;
     }
 
     RabbitMqSettings settings() {
@@ -152,6 +162,11 @@ final class RabbitMqTransport implements Transport {
         String replyTo;
         try {
             route = route(agent.endpoint());
+        } catch (ValidationException e) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, String.valueOf(agent.endpoint()),
+                    "Agent '" + agent.id() + "' has an endpoint this transport cannot reach: " + e.getMessage(), false, e));
+        }
+        try {
             publisher = sender();
             replyTo = replyQueue;
             declareQueue(route);
@@ -494,6 +509,7 @@ final class RabbitMqTransport implements Transport {
                     public void handleRecovery(Recoverable recoverable) {
                         lost = false;
                         log.info("Connection {} to {} recovered", connectionName(), settings.address());
+                        directory.recovered();
                     }
 
                     @Override
@@ -593,6 +609,15 @@ final class RabbitMqTransport implements Transport {
         }
         Connection c = connection;
         if (c != null) {
+            String replies = replyQueue;
+            if (replies != null && c.isOpen()) {
+                // Nobody will read it again; x-expires would remove it later anyway.
+                try (Channel ch = c.createChannel()) {
+                    ch.queueDelete(replies);
+                } catch (Exception e) {
+                    log.debug("Reply queue {} not deleted: {}", replies, e.getMessage());
+                }
+            }
             try {
                 c.close(5_000);
             } catch (IOException | ShutdownSignalException e) {

@@ -100,20 +100,23 @@ final class RabbitMqTestBroker {
     }
 
     /**
-     * Has the broker close the one connection with this client-provided name (and no other: other
+     * Has the broker close the connections with these client-provided names (and no other: other
      * tests' connections on the same broker stay up).
      */
-    static void closeConnectionByName(String connectionName, String reason) {
-        String listing = run(List.of("rabbitmqctl", "-q", "list_connections", "--no-table-headers", "pid", "user_provided_name"), 30);
+    static void closeConnectionsByName(List<String> connectionNames, String reason) {
+        String listing = run(List.of("rabbitmqctl", "-q", "list_connections", "--no-table-headers", "pid", "client_properties"), 30);
         List<String> pids = new ArrayList<>();
         for (String line : listing.split("\n")) {
-            String[] cols = line.trim().split("\t");
-            if (cols.length == 2 && cols[1].trim().equals(connectionName)) {
-                pids.add(cols[0].trim());
+            // client_properties holds {"connection_name","<name>"}; the names are unique per run.
+            int tab = line.indexOf('\t');
+            for (String name : connectionNames) {
+                if (tab > 0 && line.substring(tab).contains("{\"connection_name\",\"" + name + "\"}")) {
+                    pids.add(line.substring(0, tab).trim());
+                }
             }
         }
-        if (pids.isEmpty()) {
-            fail("No connection named '" + connectionName + "' on the broker; rabbitmqctl listed:\n" + listing);
+        if (pids.size() != connectionNames.size()) {
+            fail("Expected one connection for each of " + connectionNames + " on the broker; rabbitmqctl listed:\n" + listing);
         }
         for (String pid : pids) {
             run(List.of("rabbitmqctl", "-q", "close_connection", pid, reason), 30);

@@ -69,4 +69,36 @@ public final class BuiltInBalancerProviders {
             super("random", BuiltInBalancers::random);
         }
     }
+
+    /** {@code p2c}: power of two choices on in-flight load. */
+    public static final class PowerOfTwoChoices extends Named {
+        /** Used by {@link java.util.ServiceLoader}. */
+        public PowerOfTwoChoices() {
+            super("p2c", LoadAwareBalancers::powerOfTwoChoices);
+        }
+    }
+
+    /** {@code peak-ewma}: power of two choices on latency × load. */
+    public static final class PeakEwma extends Named {
+        /** Used by {@link java.util.ServiceLoader}. */
+        public PeakEwma() {
+            super("peak-ewma", LoadAwareBalancers::peakEwma);
+        }
+    }
+
+    /** {@code consistent-hash}: by task key, with bounded load. */
+    public static final class ConsistentHash extends Named {
+        /** Used by {@link java.util.ServiceLoader}. */
+        public ConsistentHash() {
+            super("consistent-hash", HashingBalancers::consistentHash);
+        }
+    }
+
+    /** {@code weighted-random}. */
+    public static final class WeightedRandom extends Named {
+        /** Used by {@link java.util.ServiceLoader}. */
+        public WeightedRandom() {
+            super("weighted-random", HashingBalancers::weightedRandom);
+        }
+    }
 }

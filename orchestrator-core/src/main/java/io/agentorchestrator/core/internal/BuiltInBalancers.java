@@ -111,7 +111,9 @@ public final class BuiltInBalancers {
                 return candidates.get(0);
             }
             Cycle c = cycle;
-            if (c == null || !c.matches(candidates)) {
+            // The engine hands the same immutable snapshot list while the registry is unchanged:
+            // recognising it by identity keeps the pick O(1) whatever the number of agents.
+            if (c == null || (c.source != candidates || c.ids.length != n) && !c.matches(candidates)) {
                 c = Cycle.of(candidates);
                 cycle = c;
             }
@@ -124,18 +126,32 @@ public final class BuiltInBalancers {
         }
 
         static final class Cycle {
+            final List<?> source;
             final String[] ids;
             final int[] weights;
             final int[] reduced;
             final int[] order;
+            /** Running sums of the reduced weights, for picks when the cycle is not precomputed. */
+            final long[] cumulative;
             final long total;
 
-            private Cycle(String[] ids, int[] weights, int[] reduced, int[] order, long total) {
+            private Cycle(List<?> source, String[] ids, int[] weights, int[] reduced, int[] order, long total) {
+                this.source = source;
                 this.ids = ids;
                 this.weights = weights;
                 this.reduced = reduced;
                 this.order = order;
                 this.total = total;
+                if (order == null) {
+                    cumulative = new long[reduced.length];
+                    long sum = 0;
+                    for (int i = 0; i < reduced.length; i++) {
+                        sum += reduced[i];
+                        cumulative[i] = sum;
+                    }
+                } else {
+                    cumulative = null;
+                }
             }
 
             static Cycle of(List<? extends Agent> candidates) {
@@ -156,7 +172,7 @@ public final class BuiltInBalancers {
                     total += reduced[i];
                 }
                 if (total * n > MAX_BUILD_WORK) {
-                    return new Cycle(ids, weights, reduced, null, total);
+                    return new Cycle(candidates, ids, weights, reduced, null, total);
                 }
                 int[] order = new int[(int) total];
                 long[] current = new long[n];
@@ -171,7 +187,7 @@ public final class BuiltInBalancers {
                     current[best] -= total;
                     order[step] = best;
                 }
-                return new Cycle(ids, weights, reduced, order, total);
+                return new Cycle(candidates, ids, weights, reduced, order, total);
             }
 
             boolean matches(List<? extends Agent> candidates) {
@@ -192,16 +208,21 @@ public final class BuiltInBalancers {
                 if (order != null) {
                     return order[(int) Long.remainderUnsigned(counter, order.length)];
                 }
-                // Too many steps to precompute: walk the cumulative weights at a pseudo-random
-                // position (Fibonacci hashing of the counter), which keeps the shares and spreads picks.
+                // Too many steps to precompute: find the agent owning a pseudo-random position
+                // (Fibonacci hashing of the counter) in the cumulative weights, which keeps the
+                // shares and spreads the picks, in O(log agents).
                 long pos = Long.remainderUnsigned(counter * 0x9E3779B97F4A7C15L, total);
-                for (int i = 0; i < reduced.length; i++) {
-                    pos -= reduced[i];
-                    if (pos < 0) {
-                        return i;
+                int lo = 0;
+                int hi = cumulative.length - 1;
+                while (lo < hi) {
+                    int mid = (lo + hi) >>> 1;
+                    if (cumulative[mid] > pos) {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
                     }
                 }
-                return reduced.length - 1;
+                return lo;
             }
 
             private static int gcd(int a, int b) {

@@ -1,0 +1,538 @@
+package io.agentorchestrator.kafka;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.Transport;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent side of one {@code listen}: a consumer thread that reads the agent's inbox topic (or
+ * its capability's topic, as a member of the capability's consumer group), hands tasks to the
+ * receiver and commits each offset only once the task's reply is on the broker.
+ *
+ * <p>Everything about offsets lives on the poll thread; other threads (the handler replying, the
+ * producer's callbacks) only hand acknowledgements over through a queue. Concurrency is bounded by
+ * pausing the partitions rather than by not polling, so the consumer stays in its group however
+ * long tasks run.
+ */
+final class TaskConsumer implements Transport.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskConsumer.class);
+    private static final Object DONE = new Object();
+
+    private static final int RUNNING = 0;
+    private static final int REPLYING = 1;
+    private static final int ACKED = 2;
+    private static final int ABANDONED = 3;
+    private static final int FINISHED = 4;
+
+    private final KafkaTransport transport;
+    private final KafkaTransportConfig config;
+    private final AgentDescriptor agent;
+    private final KafkaTransport.Target target;
+    private final Transport.TaskReceiver receiver;
+    private final int maxInFlight;
+    private final Thread thread;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final LinkedBlockingQueue<Ack> acks = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> assigned = new CompletableFuture<>();
+    private volatile boolean running = true;
+    private volatile boolean crash;
+
+    // Poll-thread state.
+    private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
+    private final LinkedHashMap<String, Object> seen;
+    private Consumer<byte[], byte[]> consumer;
+
+    TaskConsumer(KafkaTransport transport, AgentDescriptor agent, KafkaTransport.Target target, Transport.TaskReceiver receiver) {
+        this.transport = transport;
+        this.config = transport.config();
+        this.agent = agent;
+        this.target = target;
+        this.receiver = receiver;
+        this.maxInFlight = agent.maxConcurrency();
+        int capacity = config.dedupeCapacity();
+        this.seen = new LinkedHashMap<>(64, 0.75f, false) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+                // Only settled ids are forgotten; an id still running must stay to catch its redelivery.
+                return size() > capacity && eldest.getValue() == DONE;
+            }
+        };
+        this.thread = new Thread(this::run, "ao-kafka-agent-" + agent.id());
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Completes once the consumer owns partitions (the inbox at once; a group after its first rebalance). */
+    CompletableFuture<Void> assigned() {
+        return assigned;
+    }
+
+    /** Tasks handed to the receiver and not yet answered on the broker. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void close() {
+        stop(false);
+    }
+
+    /**
+     * Stops the way a killed process would: nothing more is committed, the consumer does not leave
+     * its group (the broker notices after the session timeout) and pending replies are dropped.
+     */
+    void crash() {
+        stop(true);
+    }
+
+    private void stop(boolean asCrash) {
+        if (!running) {
+            return;
+        }
+        crash = asCrash;
+        running = false;
+        Consumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(15));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transport.forget(this);
+    }
+
+    boolean isRunning() {
+        return running;
+    }
+
+    // ------------------------------------------------------------------ poll thread
+
+    private void run() {
+        try {
+            consumer = transport.newTaskConsumer(target.group(), agent.id(), Math.min(500, maxInFlight));
+            if (target.shared()) {
+                consumer.subscribe(List.of(target.topic()), new Rebalance());
+            } else {
+                List<TopicPartition> owned = new ArrayList<>();
+                for (PartitionInfo p : consumer.partitionsFor(target.topic(), Duration.ofSeconds(30))) {
+                    owned.add(new TopicPartition(p.topic(), p.partition()));
+                }
+                consumer.assign(owned);
+                owned.forEach(tp -> partitions.put(tp, new PartitionState(tp)));
+                // Resolve the committed (or earliest) position now, so that the first task sent
+                // after listen() returns is fetched at once.
+                for (TopicPartition tp : owned) {
+                    consumer.position(tp, Duration.ofSeconds(30));
+                }
+                assigned.complete(null);
+            }
+            while (running) {
+                applyAcks();
+                commit();
+                dispatch();
+                boolean full = inFlight.get() >= maxInFlight || !backlog.isEmpty();
+                Set<TopicPartition> assignment = consumer.assignment();
+                if (full) {
+                    consumer.pause(assignment);
+                } else if (!consumer.paused().isEmpty()) {
+                    consumer.resume(consumer.paused());
+                }
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(full ? 20 : 200));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    PartitionState ps = partitions.get(new TopicPartition(r.topic(), r.partition()));
+                    if (ps != null) {
+                        ps.offsets.put(r.offset(), Boolean.FALSE);
+                        backlog.add(r);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // close() woke the poll.
+        } catch (RuntimeException e) {
+            if (running) {
+                log.warn("Task consumer of agent {} on {} stopped: {}", agent.id(), target.topic(), e.toString());
+            }
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void shutdown() {
+        running = false;
+        assigned.completeExceptionally(new io.agentorchestrator.api.TransportException(KafkaTransport.SCHEME, target.topic(),
+                "Agent '" + agent.id() + "' stopped reading " + target.topic() + " before it was assigned", true, null));
+        Consumer<byte[], byte[]> c = consumer;
+        if (c == null) {
+            return;
+        }
+        try {
+            applyAcks();
+            for (PartitionState ps : partitions.values()) {
+                abandonLive(ps);
+            }
+            if (!crash) {
+                commitSync(partitions.values());
+            }
+        } catch (RuntimeException e) {
+            log.debug("Final commit of agent {} failed", agent.id(), e);
+        }
+        try {
+            c.close(crash
+                    ? CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO)
+                    : CloseOptions.timeout(Duration.ofSeconds(5)));
+        } catch (RuntimeException e) {
+            log.debug("Closing the consumer of agent {} failed", agent.id(), e);
+        }
+        log.debug("Task consumer of agent {} on {} stopped", agent.id(), target.topic());
+    }
+
+    private void dispatch() {
+        Iterator<ConsumerRecord<byte[], byte[]>> it = backlog.iterator();
+        while (it.hasNext() && inFlight.get() < maxInFlight) {
+            ConsumerRecord<byte[], byte[]> r = it.next();
+            PartitionState ps = partitions.get(new TopicPartition(r.topic(), r.partition()));
+            if (ps == null) {
+                it.remove();
+                continue;
+            }
+            String orderKey = config.keyOrdering() && r.key() != null ? new String(r.key(), StandardCharsets.UTF_8) : null;
+            if (orderKey != null && ps.busyKeys.contains(orderKey)) {
+                // A task of the same key is running: this one (and later ones of the key) wait their turn.
+                continue;
+            }
+            it.remove();
+            handle(r, ps, orderKey);
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> r, PartitionState ps, String orderKey) {
+        TaskEnvelope task;
+        try {
+            task = WireFormat.decodeTask(r.value());
+        } catch (WireFormat.MalformedRecordException e) {
+            long offset = r.offset();
+            transport.deadLetter(r, e.getMessage(), () -> acks.add(new Ack(ps, offset, null)));
+            return;
+        }
+        String dedupeKey = task.taskId() + "#" + task.attempt();
+        Object prior = seen.get(dedupeKey);
+        if (prior == DONE) {
+            transport.countDuplicate();
+            log.debug("Agent {} skips redelivered task {} (attempt {}): already answered", agent.id(), task.taskId(), task.attempt());
+            ps.markDone(r.offset());
+            return;
+        }
+        if (prior instanceof Delivery running && running.ps == ps && ps.live.contains(running)) {
+            transport.countDuplicate();
+            running.duplicates.add(r.offset());
+            return;
+        }
+        Delivery d = new Delivery(ps, r.offset(), task, dedupeKey, orderKey, KafkaTransport.replyRoute(r));
+        seen.put(dedupeKey, d);
+        ps.live.add(d);
+        if (orderKey != null) {
+            ps.busyKeys.add(orderKey);
+        }
+        inFlight.incrementAndGet();
+        log.debug("Agent {} takes task {} (attempt {}) from {}@{}", agent.id(), task.taskId(), task.attempt(), ps.tp, r.offset());
+        try {
+            receiver.onTask(task, d::reply);
+        } catch (RuntimeException e) {
+            log.warn("Receiver of agent {} threw on task {}", agent.id(), task.taskId(), e);
+            d.reply(ResultEnvelope.failure(task.taskId(), agent.id(), ResultEnvelope.AGENT_STOPPING,
+                    "Agent '" + agent.id() + "' could not take the task: " + e, true));
+        }
+    }
+
+    private void applyAcks() {
+        Ack a;
+        while ((a = acks.poll()) != null) {
+            apply(a);
+        }
+    }
+
+    private void apply(Ack a) {
+        PartitionState ps = a.ps;
+        if (partitions.get(ps.tp) != ps) {
+            return; // the partition moved on since: its new owner redelivers what was not committed
+        }
+        ps.markDone(a.offset);
+        Delivery d = a.delivery;
+        if (d != null) {
+            ps.live.remove(d);
+            for (long dup : d.duplicates) {
+                ps.markDone(dup);
+            }
+            seen.put(d.dedupeKey, DONE);
+            if (d.orderKey != null) {
+                ps.busyKeys.remove(d.orderKey);
+            }
+        }
+    }
+
+    private void commit() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        List<PartitionState> states = new ArrayList<>();
+        for (PartitionState ps : partitions.values()) {
+            if (ps.commitPosition > ps.committed && !ps.commitInFlight) {
+                offsets.put(ps.tp, new OffsetAndMetadata(ps.commitPosition));
+                ps.commitInFlight = true;
+                states.add(ps);
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        consumer.commitAsync(offsets, (done, error) -> {
+            for (PartitionState ps : states) {
+                ps.commitInFlight = false;
+                if (error == null) {
+                    ps.committed = Math.max(ps.committed, offsets.get(ps.tp).offset());
+                }
+            }
+            if (error != null) {
+                log.debug("Agent {} could not commit offsets, will retry: {}", agent.id(), error.toString());
+            }
+        });
+    }
+
+    private void commitSync(Collection<PartitionState> states) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (PartitionState ps : states) {
+            if (ps.commitPosition > ps.committed) {
+                offsets.put(ps.tp, new OffsetAndMetadata(ps.commitPosition));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets, Duration.ofSeconds(5));
+            for (PartitionState ps : states) {
+                ps.committed = Math.max(ps.committed, ps.commitPosition);
+            }
+        } catch (WakeupException e) {
+            // Closing: the commit is retried once more in shutdown, then whatever is left is redelivered.
+            throw e;
+        } catch (RuntimeException e) {
+            log.warn("Agent {} could not commit offsets of {}: {} (those tasks will be redelivered)", agent.id(), offsets.keySet(),
+                    e.toString());
+        }
+    }
+
+    /** Marks running tasks of {@code ps} abandoned: their replies are dropped, the partition's next owner runs them. */
+    private void abandonLive(PartitionState ps) {
+        for (Delivery d : ps.live) {
+            if (d.state.compareAndSet(RUNNING, ABANDONED)) {
+                seen.remove(d.dedupeKey, d);
+            }
+        }
+    }
+
+    private boolean hasUnanswered(Collection<PartitionState> states) {
+        for (PartitionState ps : states) {
+            for (Delivery d : ps.live) {
+                int s = d.state.get();
+                if (s == RUNNING || s == REPLYING) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+            for (TopicPartition tp : parts) {
+                partitions.put(tp, new PartitionState(tp));
+            }
+            log.debug("Agent {} got partitions {}", agent.id(), parts);
+            if (!partitions.isEmpty()) {
+                assigned.complete(null);
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+            List<PartitionState> states = new ArrayList<>();
+            for (TopicPartition tp : parts) {
+                PartitionState ps = partitions.get(tp);
+                if (ps != null) {
+                    states.add(ps);
+                }
+            }
+            backlog.removeIf(r -> parts.contains(new TopicPartition(r.topic(), r.partition())));
+            // Give running tasks of these partitions a bounded chance to answer, so that they are
+            // committed here rather than run again by the partitions' next owner.
+            long deadline = System.nanoTime() + config.revokeGrace().toNanos();
+            try {
+                applyAcks();
+                while (running && hasUnanswered(states)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    Ack a = acks.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+                    if (a != null) {
+                        apply(a);
+                    }
+                    applyAcks();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (PartitionState ps : states) {
+                abandonLive(ps);
+            }
+            if (!crash) {
+                commitSync(states);
+            }
+            parts.forEach(partitions::remove);
+            log.debug("Agent {} gave up partitions {}", agent.id(), parts);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> parts) {
+            for (TopicPartition tp : parts) {
+                PartitionState ps = partitions.remove(tp);
+                if (ps != null) {
+                    abandonLive(ps);
+                }
+            }
+            backlog.removeIf(r -> parts.contains(new TopicPartition(r.topic(), r.partition())));
+            log.info("Agent {} lost partitions {}; their unanswered tasks go to the next owner", agent.id(), parts);
+        }
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** Offsets of one owned partition: polled ones, which are done, and the next one to commit. */
+    static final class PartitionState {
+        final TopicPartition tp;
+        final TreeMap<Long, Boolean> offsets = new TreeMap<>();
+        final Set<Delivery> live = new HashSet<>();
+        final Set<String> busyKeys = new HashSet<>();
+        long commitPosition = -1;
+        long committed = -1;
+        boolean commitInFlight;
+
+        PartitionState(TopicPartition tp) {
+            this.tp = tp;
+        }
+
+        void markDone(long offset) {
+            if (offsets.containsKey(offset)) {
+                offsets.put(offset, Boolean.TRUE);
+            }
+            Map.Entry<Long, Boolean> first;
+            while ((first = offsets.firstEntry()) != null && first.getValue()) {
+                offsets.pollFirstEntry();
+                commitPosition = first.getKey() + 1;
+            }
+        }
+    }
+
+    /** Something settled an offset: a reply is on the broker, or a bad record is dead-lettered. */
+    private record Ack(PartitionState ps, long offset, Delivery delivery) {
+    }
+
+    /** One task handed to the receiver. */
+    final class Delivery {
+        final PartitionState ps;
+        final long offset;
+        final TaskEnvelope task;
+        final String dedupeKey;
+        final String orderKey;
+        final KafkaTransport.ReplyRoute route;
+        final List<Long> duplicates = new ArrayList<>();
+        final AtomicInteger state = new AtomicInteger(RUNNING);
+
+        Delivery(PartitionState ps, long offset, TaskEnvelope task, String dedupeKey, String orderKey, KafkaTransport.ReplyRoute route) {
+            this.ps = ps;
+            this.offset = offset;
+            this.task = task;
+            this.dedupeKey = dedupeKey;
+            this.orderKey = orderKey;
+            this.route = route;
+        }
+
+        void reply(ResultEnvelope result) {
+            if (target.shared() && !result.success() && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode())
+                    || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()))) {
+                // On a capability topic the group itself is the way to another agent: leave the
+                // task uncommitted so the broker hands it to the partition's next owner.
+                if (state.compareAndSet(RUNNING, ABANDONED) && state.compareAndSet(ABANDONED, FINISHED)) {
+                    inFlight.decrementAndGet();
+                }
+                return;
+            }
+            if (state.compareAndSet(RUNNING, REPLYING)) {
+                transport.sendReply(this, result, TaskConsumer.this);
+            } else if (state.compareAndSet(ABANDONED, FINISHED)) {
+                inFlight.decrementAndGet();
+            }
+        }
+
+        /** Called by the producer's thread once the reply is on the broker. */
+        void replied() {
+            if (state.compareAndSet(REPLYING, ACKED)) {
+                inFlight.decrementAndGet();
+                acks.add(new Ack(ps, offset, this));
+            }
+        }
+
+        /** Whether a failed reply is still worth sending again. */
+        boolean wanted() {
+            return running && state.get() == REPLYING;
+        }
+
+        /** Gives up on a reply that cannot be sent: the task stays uncommitted. */
+        void giveUp() {
+            if (state.compareAndSet(REPLYING, FINISHED)) {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+}

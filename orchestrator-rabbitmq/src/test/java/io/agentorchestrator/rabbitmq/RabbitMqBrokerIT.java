@@ -1,0 +1,351 @@
+package io.agentorchestrator.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.OrchestratorException;
+import io.agentorchestrator.api.Payload;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.core.AgentHandler;
+import io.agentorchestrator.core.AgentRuntime;
+import io.agentorchestrator.core.Orchestrator;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What only a RabbitMQ broker shows: queue priorities, dead letters, redelivery to another agent, recovery. */
+class RabbitMqBrokerIT {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final String PREFIX = RabbitMqTestBroker.uniquePrefix("broker");
+
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private Connection admin;
+    private Channel adminChannel;
+
+    @BeforeAll
+    static void broker() {
+        RabbitMqTestBroker.ensureRunning();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        RabbitMqTestBroker.deleteTopology(PREFIX);
+    }
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        while (!resources.isEmpty()) {
+            resources.pop().close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.push(resource);
+        return resource;
+    }
+
+    private RabbitMqTransport transport(String options) {
+        return track(RabbitMqTestBroker.transport(PREFIX, options));
+    }
+
+    private AgentDescriptor agent(String name, String capability, int maxConcurrency) {
+        return agentAt(name, capability, maxConcurrency, "amqp:" + name + "-" + run);
+    }
+
+    private AgentDescriptor agentAt(String name, String capability, int maxConcurrency, String endpoint) {
+        return AgentDescriptor.builder(name + "-" + run).capability(capability).endpoint(endpoint).maxConcurrency(maxConcurrency).build();
+    }
+
+    private AgentRuntime startAgent(RabbitMqTransport transport, AgentDescriptor agent, AgentHandler handler) {
+        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5)).start();
+        resources.push(() -> runtime.close(Duration.ZERO));
+        return runtime;
+    }
+
+    private Channel admin() throws Exception {
+        if (adminChannel == null) {
+            admin = RabbitMqTestBroker.factory().newConnection("it-admin-" + run);
+            adminChannel = admin.createChannel();
+        }
+        return adminChannel;
+    }
+
+    private long messagesIn(String queue) throws Exception {
+        return admin().queueDeclarePassive(queue).getMessageCount();
+    }
+
+    /** Takes the dead letter of this test out of the shared dead-letter queue, by a marker in the body. */
+    private GetResponse awaitDeadLetter(String marker) {
+        List<GetResponse> found = new ArrayList<>();
+        await().atMost(PATIENCE).until(() -> {
+            GetResponse r;
+            while ((r = admin().basicGet(PREFIX + ".dead-letter", true)) != null) {
+                if (new String(r.getBody(), StandardCharsets.UTF_8).contains(marker)) {
+                    found.add(r);
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found.get(0);
+    }
+
+    private static <T> T get(CompletableFuture<T> f) throws Exception {
+        return f.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static TaskEnvelope envelope(String taskId, String capability, String payload, int priority) {
+        return new TaskEnvelope(TaskEnvelope.WIRE_VERSION, taskId, capability, Payload.ofUtf8(payload), priority,
+                System.currentTimeMillis() + PATIENCE.toMillis(), null, Map.of(), 1, null);
+    }
+
+    // ------------------------------------------------------------------ priorities
+
+    @Test
+    void tasksPilingUpInAnAgentQueueComeOutHighestPriorityFirst() throws Exception {
+        RabbitMqTransport orchestratorSide = transport("");
+        CountDownLatch blocking = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        AgentDescriptor single = agent("single", "ordered", 1);
+        startAgent(transport(""), single, task -> {
+            if (task.payload().asUtf8().equals("blocker")) {
+                blocking.countDown();
+                gate.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                order.add(task.payload().asUtf8());
+            }
+            return Payload.empty();
+        });
+
+        // Straight to the transport, past the orchestrator's own waiting queue: the broker queue orders them.
+        CompletableFuture<ResultEnvelope> blocker = orchestratorSide.send(single, envelope("blocker-" + run, "ordered", "blocker", 4));
+        assertThat(blocking.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        List<CompletableFuture<ResultEnvelope>> rest = new ArrayList<>();
+        String[][] tasks = {{"low", "1"}, {"normal", "4"}, {"urgent", "9"}, {"normal-2", "4"}, {"lowest", "0"}};
+        for (String[] t : tasks) {
+            rest.add(orchestratorSide.send(single, envelope(t[0] + "-" + run, "ordered", t[0], Integer.parseInt(t[1]))));
+        }
+        String queue = orchestratorSide.route(single.endpoint()).queue;
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == tasks.length);
+        gate.countDown();
+        assertThat(get(blocker).success()).isTrue();
+        for (CompletableFuture<ResultEnvelope> f : rest) {
+            assertThat(get(f).success()).isTrue();
+        }
+        assertThat(order).containsExactly("urgent", "normal", "normal-2", "low", "lowest");
+    }
+
+    // ------------------------------------------------------------------ dead letters
+
+    @Test
+    void malformedMessagesAreDeadLetteredWithTheReasonAndTheAgentKeepsServing() throws Exception {
+        RabbitMqTransport agentSide = transport("");
+        AgentDescriptor echo = agent("echo", "echo", 2);
+        startAgent(agentSide, echo, task -> Payload.ofUtf8("ok:" + task.payload().asUtf8()));
+        String routingKey = "agent." + echo.id();
+
+        String notJson = "not json at all " + run;
+        admin().basicPublish(PREFIX + ".tasks", routingKey, true, new AMQP.BasicProperties.Builder().build(),
+                notJson.getBytes(StandardCharsets.UTF_8));
+        String noTaskId = "{\"version\":1,\"capability\":\"echo\",\"payload\":\"\",\"attempt\":1,\"marker\":\"no-id-" + run + "\"}";
+        admin().basicPublish(PREFIX + ".tasks", routingKey, true, new AMQP.BasicProperties.Builder().build(),
+                noTaskId.getBytes(StandardCharsets.UTF_8));
+
+        GetResponse first = awaitDeadLetter(notJson);
+        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_REASON_HEADER)).hasToString("malformed");
+        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString()).contains("not JSON");
+        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_QUEUE_HEADER)).hasToString(PREFIX + ".agent." + echo.id());
+        GetResponse second = awaitDeadLetter("no-id-" + run);
+        assertThat(second.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString())
+                .isEqualTo("field 'taskId' is missing");
+        assertThat(agentSide.malformedMessages()).isEqualTo(2);
+
+        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
+        orchestrator.register(echo);
+        assertThat(get(orchestrator.dispatch(Task.of("echo", "still here"))).payload().asUtf8()).isEqualTo("ok:still here");
+    }
+
+    @Test
+    void taskDeliveredMoreOftenThanTheLimitIsDeadLettered() throws Exception {
+        String options = "deliveryLimit=2";
+        AgentDescriptor doomed = agent("poison", "poison", 1);
+        CountDownLatch started = new CountDownLatch(1);
+        RabbitMqTransport first = transport(options);
+        AgentRuntime crashing = startAgent(first, doomed, task -> {
+            started.countDown();
+            new CountDownLatch(1).await();
+            return Payload.empty();
+        });
+        // A task that has already been delivered twice (the count travels in a header).
+        String taskId = "poison-" + run;
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2).replyTo("nowhere-" + run)
+                .headers(Map.of(RabbitMqTransport.DELIVERY_COUNT_HEADER, 2)).build();
+        admin().basicPublish(PREFIX + ".tasks", "agent." + doomed.id(), true, props,
+                WireFormat.encodeTask(envelope(taskId, "poison", "poison", 4)));
+        assertThat(started.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        crashing.close(Duration.ZERO);
+
+        AtomicInteger ran = new AtomicInteger();
+        RabbitMqTransport second = transport(options);
+        startAgent(second, doomed, task -> {
+            ran.incrementAndGet();
+            return Payload.empty();
+        });
+        GetResponse dead = awaitDeadLetter(taskId);
+        assertThat(dead.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_REASON_HEADER)).hasToString("delivery-limit");
+        assertThat(dead.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString())
+                .contains("delivered 3 times, more than deliveryLimit 2");
+        assertThat(second.deliveryLimitExceeded()).isEqualTo(1);
+        assertThat(ran.get()).isZero();
+    }
+
+    // ------------------------------------------------------------------ redelivery to another agent
+
+    @Test
+    void tasksUnackedByAKilledAgentAreFinishedByAnotherOnTheSharedQueue() throws Exception {
+        String capability = "shared-" + run;
+        String endpoint = "amqp:capability/" + capability;
+        int n = 40;
+        CountDownLatch fullyLoaded = new CountDownLatch(4);
+        RabbitMqTransport victimTransport = transport("");
+        startAgent(victimTransport, agentAt("victim", capability, 4, endpoint), task -> {
+            fullyLoaded.countDown();
+            new CountDownLatch(1).await(); // holds its tasks unacked until it dies
+            return Payload.ofUtf8("victim");
+        });
+        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
+        // One descriptor stands for the shared queue: the broker balances among the capability's agents.
+        orchestrator.register(agentAt("pool", capability, 16, endpoint));
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(orchestrator.dispatch(Task.of(capability, "t" + i)));
+        }
+        assertThat(fullyLoaded.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        victimTransport.close(); // the connection goes away with 4 tasks unacked: the broker requeues them
+        Map<String, Integer> byWorker = new ConcurrentHashMap<>();
+        startAgent(transport(""), agentAt("rescuer", capability, 4, endpoint), task -> {
+            byWorker.merge("rescuer", 1, Integer::sum);
+            return Payload.ofUtf8("rescuer");
+        });
+
+        int results = 0;
+        int typedErrors = 0;
+        for (CompletableFuture<TaskResult> f : futures) {
+            try {
+                assertThat(get(f).payload().asUtf8()).isEqualTo("rescuer");
+                results++;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(OrchestratorException.class);
+                typedErrors++;
+            }
+        }
+        assertThat(results + typedErrors).isEqualTo(n);
+        assertThat(results).isEqualTo(n);
+        assertThat(byWorker.get("rescuer")).isEqualTo(n);
+    }
+
+    @Test
+    void aSecondAgentWithTheSameIdIsRefused() {
+        AgentDescriptor solo = agent("solo", "solo", 1);
+        startAgent(transport(""), solo, task -> Payload.empty());
+        assertThatThrownBy(() -> startAgent(transport(""), solo, task -> Payload.empty()))
+                .isInstanceOf(TransportException.class).hasMessageContaining("already listening at amqp:" + solo.id());
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    @Test
+    void connectionsClosedByTheBrokerUnderLoadRecoverAndEveryTaskEnds() throws Exception {
+        String orchestratorConnection = "it-orchestrator-" + run;
+        String agentConnection = "it-agent-" + run;
+        Orchestrator orchestrator = track(Orchestrator.builder()
+                .transport(transport("connectionName=" + orchestratorConnection)).defaultTimeout(PATIENCE).maxAttempts(3).build());
+        AgentDescriptor a = agent("steady-a", "load", 8);
+        AgentDescriptor b = agent("steady-b", "load", 8);
+        CountDownLatch allBusy = new CountDownLatch(16);
+        CountDownLatch cut = new CountDownLatch(1);
+        startAgent(transport("connectionName=" + agentConnection), a, task -> {
+            allBusy.countDown();
+            cut.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            return Payload.ofUtf8("a:" + task.payload().asUtf8());
+        });
+        startAgent(transport(""), b, task -> {
+            allBusy.countDown();
+            cut.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            return Payload.ofUtf8("b:" + task.payload().asUtf8());
+        });
+        orchestrator.register(a);
+        orchestrator.register(b);
+
+        int n = 400;
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(orchestrator.dispatch(Task.of("load", "t" + i)));
+        }
+        // 16 tasks running (unacked on the agents, awaited by the orchestrator), the rest waiting: cut both connections.
+        assertThat(allBusy.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        RabbitMqTestBroker.closeConnectionsByName(List.of(orchestratorConnection, agentConnection), "it: closed on purpose");
+        cut.countDown();
+
+        int results = 0;
+        int typedErrors = 0;
+        for (CompletableFuture<TaskResult> f : futures) {
+            try {
+                TaskResult r = get(f);
+                assertThat(r.payload().asUtf8()).matches("[ab]:t\\d+");
+                results++;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOf(OrchestratorException.class);
+                typedErrors++;
+            }
+        }
+        assertThat(results + typedErrors).as("results %d + typed errors %d", results, typedErrors).isEqualTo(n);
+        assertThat(results).isGreaterThanOrEqualTo(16);
+
+        // Both sides are back: new tasks go through to the agent whose connection was cut, too.
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            List<CompletableFuture<TaskResult>> after = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                after.add(orchestrator.dispatch(Task.of("load", "after" + i)));
+            }
+            List<String> by = new ArrayList<>();
+            for (CompletableFuture<TaskResult> f : after) {
+                by.add(get(f).payload().asUtf8().substring(0, 1));
+            }
+            assertThat(by).contains("a", "b");
+        });
+    }
+}

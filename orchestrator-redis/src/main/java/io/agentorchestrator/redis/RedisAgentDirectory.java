@@ -1,0 +1,317 @@
+package io.agentorchestrator.redis;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentDirectory;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.api.ValidationException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The agent registry shared through Redis: a hash of descriptors, a sorted set of lease ends and
+ * a pub/sub channel of changes (see the README for the layout). Leases are judged by the Redis
+ * server's clock ({@code TIME}), so hosts with skewed clocks agree; tests may inject a clock
+ * instead.
+ *
+ * <p>Each {@link #watch} runs two daemon threads: one subscribed to the channel (it replays the
+ * current agents after every (re)subscription, so nothing is missed across a Redis restart), one
+ * that expires lapsed leases every {@code leaseCheck}. Expiry is an atomic script, so with many
+ * watchers each expiry is still announced once. Thread-safe.
+ */
+final class RedisAgentDirectory implements AgentDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisAgentDirectory.class);
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private final RedisTransport transport;
+    private final Clock clock;
+    private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
+
+    RedisAgentDirectory(RedisTransport transport, Clock clock) {
+        this.transport = transport;
+        this.clock = clock;
+    }
+
+    private String now() {
+        return clock == null ? "" : String.valueOf(clock.millis());
+    }
+
+    @Override
+    public void announce(AgentDescriptor agent, Duration ttl) {
+        ValidationException.requireNonNull(agent, "agent");
+        ValidationException.requireNonNull(ttl, "ttl");
+        ValidationException.require(ttl.toMillis() >= 1, "ttl", "must be at least 1 ms", ttl);
+        Keys keys = transport.keys();
+        long ttlMillis = ttl.toMillis();
+        try {
+            transport.connection().client().eval(Scripts.ANNOUNCE, List.of(keys.registry(), keys.leases()),
+                    List.of(agent.id(), WireCodec.encodeDescriptor(agent), String.valueOf(ttlMillis), keys.registryChannel(),
+                            WireCodec.encodeAnnounce(agent, ttlMillis), now()));
+        } catch (JedisException e) {
+            throw transport.connection().failure("Announcing agent '" + agent.id() + "'", agent.endpoint().toString(), e);
+        }
+    }
+
+    @Override
+    public void withdraw(String agentId) {
+        ValidationException.requireNonNull(agentId, "agentId");
+        Keys keys = transport.keys();
+        try {
+            transport.connection().client().eval(Scripts.WITHDRAW, List.of(keys.registry(), keys.leases()),
+                    List.of(agentId, keys.registryChannel(), WireCodec.encodeWithdraw(agentId, "withdrawn")));
+        } catch (JedisException e) {
+            throw transport.connection().failure("Withdrawing agent '" + agentId + "'", null, e);
+        }
+    }
+
+    @Override
+    public Transport.Listener watch(Watcher watcher) {
+        ValidationException.requireNonNull(watcher, "watcher");
+        if (transport.isClosed()) {
+            throw new TransportException(RedisTransport.SCHEME, transport.settings().redacted(), "The Redis transport is closed", false, null);
+        }
+        Watch w = new Watch(watcher);
+        watches.add(w);
+        w.start();
+        return w;
+    }
+
+    /**
+     * Expires every lease that ended (by the server clock, or the injected one) and tells the
+     * watchers through the channel. Returns the expired agent ids.
+     */
+    List<String> expireLapsedLeases() {
+        Keys keys = transport.keys();
+        Object ids = transport.connection().client().eval(Scripts.EXPIRE, List.of(keys.registry(), keys.leases()),
+                List.of(keys.registryChannel(), now()));
+        List<String> out = new ArrayList<>();
+        if (ids instanceof List<?> list) {
+            list.forEach(o -> out.add(String.valueOf(o)));
+        }
+        return out;
+    }
+
+    /** The agents with running leases, and the time left on each. */
+    Map<AgentDescriptor, Duration> snapshot() {
+        Keys keys = transport.keys();
+        Object rows = transport.connection().client().eval(Scripts.SNAPSHOT, List.of(keys.registry(), keys.leases()), List.of(now()));
+        Map<AgentDescriptor, Duration> out = new java.util.LinkedHashMap<>();
+        if (rows instanceof List<?> flat) {
+            for (int i = 0; i + 2 < flat.size(); i += 3) {
+                try {
+                    out.put(WireCodec.decodeDescriptor(String.valueOf(flat.get(i + 1))),
+                            Duration.ofMillis(Long.parseLong(String.valueOf(flat.get(i + 2)))));
+                } catch (ValidationException | NumberFormatException e) {
+                    log.warn("Ignoring a malformed registry entry for agent '{}': {}", flat.get(i), e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    void closeWatches() {
+        for (Watch w : List.copyOf(watches)) {
+            w.close();
+        }
+    }
+
+    /** One watcher: a subscriber thread and a lease sweeper thread. */
+    private final class Watch implements Transport.Listener {
+        private final Watcher watcher;
+        private final int id = IDS.incrementAndGet();
+        private volatile boolean open = true;
+        private volatile JedisPubSub subscription;
+        private volatile Connection connection;
+        private Thread subscriber;
+        private Thread sweeper;
+
+        Watch(Watcher watcher) {
+            this.watcher = watcher;
+        }
+
+        void start() {
+            subscriber = new Thread(this::subscribeLoop, "redis-directory-watch-" + id);
+            subscriber.setDaemon(true);
+            sweeper = new Thread(this::sweepLoop, "redis-directory-leases-" + id);
+            sweeper.setDaemon(true);
+            subscriber.start();
+            sweeper.start();
+        }
+
+        private void subscribeLoop() {
+            int failures = 0;
+            boolean down = false;
+            while (open) {
+                // A fresh subscription object each time: one that was unsubscribed is not reused.
+                JedisPubSub s = new JedisPubSub() {
+                    @Override
+                    public void onSubscribe(String channel, int subscribedChannels) {
+                        replay(this);
+                    }
+
+                    @Override
+                    public void onMessage(String channel, String message) {
+                        Watch.this.onMessage(channel, message);
+                    }
+                };
+                subscription = s;
+                try {
+                    if (!open) {
+                        break;
+                    }
+                    Connection c = transport.connection().dedicated();
+                    connection = c;
+                    try {
+                        if (open) {
+                            s.proceed(c, transport.keys().registryChannel());
+                        }
+                    } finally {
+                        c.close();
+                    }
+                    if (open) {
+                        RedisTransport.pause(++failures);
+                    }
+                } catch (JedisException | TransportException e) {
+                    if (!open) {
+                        break;
+                    }
+                    transport.connection().onFailure(e instanceof JedisException je ? je : null);
+                    if (!down) {
+                        down = true;
+                        log.warn("Agent directory: Redis at {} unreachable ({}); resubscribing", transport.settings().redacted(),
+                                e.getMessage());
+                    }
+                    RedisTransport.pause(++failures);
+                }
+            }
+        }
+
+        private void replay(JedisPubSub s) {
+            if (!open) {
+                // close() may have run before the subscription was confirmed: end it here.
+                s.unsubscribe();
+                return;
+            }
+            // Subscribed first, then read the current state: a change in between arrives after this
+            // replay (same thread), so the watcher never ends on a stale view.
+            try {
+                // Only announcements are replayed. An agent known before but missing now is not
+                // reported withdrawn: after a Redis restart the registry is empty until the next
+                // heartbeats, and withdrawing every agent for that moment would empty every
+                // orchestrator. Agents that really left are dropped when their lease lapses.
+                for (Map.Entry<AgentDescriptor, Duration> e : snapshot().entrySet()) {
+                    announced(e.getKey(), e.getValue());
+                }
+            } catch (JedisException | TransportException e) {
+                log.warn("Agent directory: could not read the registry ({}); will retry on resubscription", e.getMessage());
+                try {
+                    s.unsubscribe();
+                } catch (RuntimeException ignored) {
+                    // The connection is probably broken already; the loop resubscribes.
+                }
+            }
+        }
+
+        private void onMessage(String channel, String message) {
+            WireCodec.DirectoryEvent event;
+            try {
+                event = WireCodec.decodeDirectoryEvent(message);
+            } catch (ValidationException e) {
+                log.warn("Agent directory: ignoring a malformed message on {}: {}", channel, e.getMessage());
+                return;
+            }
+            if (event.type().equals("announce")) {
+                announced(event.agent(), Duration.ofMillis(event.ttlMillis()));
+            } else {
+                withdrawn(event.agentId(), message.contains("\"expired\""));
+            }
+        }
+
+        private void announced(AgentDescriptor agent, Duration ttl) {
+            if (!open) {
+                return;
+            }
+            try {
+                watcher.announced(agent, ttl);
+            } catch (RuntimeException e) {
+                log.warn("Agent directory watcher threw on announcement of {}; carrying on", agent.id(), e);
+            }
+        }
+
+        private void withdrawn(String agentId, boolean expired) {
+            if (!open) {
+                return;
+            }
+            if (expired) {
+                transport.agentExpired(agentId);
+            }
+            try {
+                watcher.withdrawn(agentId);
+            } catch (RuntimeException e) {
+                log.warn("Agent directory watcher threw on withdrawal of {}; carrying on", agentId, e);
+            }
+        }
+
+        private void sweepLoop() {
+            long sweepEvery = transport.settings().leaseCheck().toNanos();
+            // The subscriber's socket times out after `timeout` without traffic: ping it twice as often.
+            long tick = Math.min(sweepEvery, transport.settings().timeout().toNanos() / 2);
+            long nextSweep = transport.ticker().read() + sweepEvery;
+            while (open) {
+                LockSupport.parkNanos(tick);
+                if (!open) {
+                    break;
+                }
+                try {
+                    JedisPubSub s = subscription;
+                    if (s != null && s.isSubscribed()) {
+                        s.ping();
+                    }
+                } catch (RuntimeException e) {
+                    log.debug("Agent directory: ping on the subscription failed ({})", e.getMessage());
+                }
+                if (transport.ticker().read() - nextSweep < 0) {
+                    continue;
+                }
+                nextSweep = transport.ticker().read() + sweepEvery;
+                try {
+                    List<String> expired = expireLapsedLeases();
+                    if (!expired.isEmpty()) {
+                        log.info("Agent lease(s) expired: {}", expired);
+                    }
+                } catch (JedisException | TransportException e) {
+                    log.debug("Agent directory: lease sweep failed ({})", e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!open) {
+                return;
+            }
+            open = false;
+            watches.remove(this);
+            Connection c = connection;
+            if (c != null) {
+                // Closing the socket ends the blocking subscription at once, whatever state it is in.
+                c.close();
+            }
+            RedisTransport.join(sweeper);
+            RedisTransport.join(subscriber);
+        }
+    }
+}

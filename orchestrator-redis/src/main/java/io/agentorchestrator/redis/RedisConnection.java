@@ -1,0 +1,120 @@
+package io.agentorchestrator.redis;
+
+import io.agentorchestrator.api.TransportException;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The pooled Jedis client of one transport, created on first use so that constructing a
+ * transport neither connects nor starts threads. Connections broken by a Redis restart are
+ * dropped from the pool on the first failure ({@link #onFailure}), so the next command dials anew:
+ * that is all "reconnecting" takes with a pool. Thread-safe.
+ */
+final class RedisConnection implements AutoCloseable {
+
+    private final RedisSettings settings;
+    private final Object lock = new Object();
+    private volatile RedisClient client;
+    private volatile DefaultJedisClientConfig config;
+    private volatile boolean closed;
+
+    RedisConnection(RedisSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The client, created on first call. */
+    RedisClient client() {
+        RedisClient c = client;
+        if (c != null) {
+            return c;
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new TransportException(RedisTransport.SCHEME, settings.redacted(), "The Redis transport is closed", false, null);
+            }
+            if (client == null) {
+                int timeout = (int) settings.timeout().toMillis();
+                DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                        .connectionTimeoutMillis(timeout)
+                        .socketTimeoutMillis(timeout)
+                        // A blocking read may take `block`; past that plus the timeout the server is gone.
+                        .blockingSocketTimeoutMillis((int) settings.block().toMillis() + timeout)
+                        .database(settings.database())
+                        .clientName(settings.clientName())
+                        .ssl(settings.tls());
+                if (settings.user() != null) {
+                    config.user(settings.user());
+                }
+                if (settings.password() != null) {
+                    config.password(settings.password());
+                }
+                ConnectionPoolConfig pool = new ConnectionPoolConfig();
+                pool.setMaxTotal(settings.poolSize());
+                pool.setMaxIdle(settings.poolSize());
+                pool.setMinIdle(0);
+                pool.setMaxWait(settings.timeout());
+                pool.setBlockWhenExhausted(true);
+                this.config = config.build();
+                client = RedisClient.builder()
+                        .hostAndPort(new HostAndPort(settings.host(), settings.port()))
+                        .clientConfig(this.config)
+                        .poolConfig(pool)
+                        .build();
+            }
+            return client;
+        }
+    }
+
+    /**
+     * A connection of its own, outside the pool, for a pub/sub subscription: nothing else may ever
+     * write to a subscribed connection. The caller closes it.
+     */
+    Connection dedicated() {
+        client();
+        // RESP2: under RESP3 a PING on a subscribed connection answers +PONG, which Jedis' pub/sub reader rejects.
+        return new Connection(new HostAndPort(settings.host(), settings.port()),
+                DefaultJedisClientConfig.builder().from(config).resp2().build());
+    }
+
+    /**
+     * Called after a command failed: when the connection broke, idle pooled connections are
+     * likely dead too (Redis restarted), so they are dropped instead of failing one by one.
+     */
+    void onFailure(JedisException e) {
+        RedisClient c = client;
+        if (c != null && e instanceof JedisConnectionException) {
+            try {
+                c.getPool().clear();
+            } catch (RuntimeException ignored) {
+                // Clearing is an optimisation; the pool also drops broken connections itself.
+            }
+        }
+    }
+
+    /** A transport exception for a failed command, naming the broker (never the password). */
+    TransportException failure(String what, String endpoint, JedisException e) {
+        onFailure(e);
+        return new TransportException(RedisTransport.SCHEME, endpoint == null ? settings.redacted() : endpoint,
+                what + " failed at " + settings.redacted() + ": " + e.getMessage(), true, e);
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            if (client != null) {
+                try {
+                    client.close();
+                } catch (RuntimeException ignored) {
+                    // Closing a pool whose server is gone may throw; nothing is left to release.
+                }
+                client = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,522 @@
+package io.agentorchestrator.redis;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.AgentDirectory;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.Ticker;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.api.ValidationException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XReadParams;
+import redis.clients.jedis.params.XTrimParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * The {@code redis:} transport: tasks on Redis Streams, replies on a per-instance reply stream,
+ * the agent registry in a hash with leases. See the module README for the key layout and wire
+ * format.
+ *
+ * <p>The orchestrator side ({@link #send}) starts, on first use, one sender thread that pipelines
+ * XADDs and one reader thread that reads this instance's reply stream and completes the waiting
+ * futures by task id and attempt. The agent side ({@link #listen}) starts one reader thread per
+ * listener. {@link #close()} stops them all, bounded. Thread-safe.
+ */
+final class RedisTransport implements Transport {
+
+    static final String SCHEME = "redis";
+
+    private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static final int SEND_BATCH = 256;
+
+    private final RedisSettings settings;
+    private final Keys keys;
+    private final RedisConnection connection;
+    private final Ticker ticker;
+    private final Clock clock;
+    private final int id = IDS.incrementAndGet();
+    private final String instanceId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    private final String replyStream;
+    private final ConcurrentHashMap<String, PendingSend> pending = new ConcurrentHashMap<>();
+    private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
+    private final LinkedBlockingQueue<Outbound> outbox = new LinkedBlockingQueue<>();
+    private final Object lifecycle = new Object();
+    private final RedisAgentDirectory directory;
+
+    final LongAdder lateReplies = new LongAdder();
+    final LongAdder deadLettered = new LongAdder();
+    final LongAdder duplicatesSkipped = new LongAdder();
+    final LongAdder reclaimed = new LongAdder();
+    final LongAdder lostInFlight = new LongAdder();
+
+    private final BlockingConnection replyConnection;
+    private volatile boolean closed;
+    private volatile boolean started;
+    /** Set by the sender once the reply stream exists; until then the reader does not judge it lost. */
+    private volatile boolean replyStreamReady;
+    private Thread sender;
+    private Thread replyReader;
+
+    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock) {
+        this.settings = settings;
+        this.keys = new Keys(settings.prefix());
+        this.connection = new RedisConnection(settings);
+        this.ticker = ticker;
+        this.clock = directoryClock;
+        this.replyStream = keys.replies(instanceId);
+        this.directory = new RedisAgentDirectory(this, directoryClock);
+        this.replyConnection = new BlockingConnection(connection);
+    }
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    RedisSettings settings() {
+        return settings;
+    }
+
+    Keys keys() {
+        return keys;
+    }
+
+    RedisConnection connection() {
+        return connection;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    Clock directoryClock() {
+        return clock;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** This instance's reply stream key. */
+    String replyStream() {
+        return replyStream;
+    }
+
+    // ---------------------------------------------------------------- orchestrator side
+
+    @Override
+    public CompletableFuture<ResultEnvelope> send(AgentDescriptor agent, TaskEnvelope envelope) {
+        ValidationException.requireNonNull(agent, "agent");
+        ValidationException.requireNonNull(envelope, "envelope");
+        String endpoint = agent.endpoint().toString();
+        if (closed) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "The Redis transport is closed", false, null));
+        }
+        Keys.Target target;
+        try {
+            target = keys.target(agent);
+        } catch (ValidationException e) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Agent '" + agent.id()
+                    + "' has an endpoint the Redis transport cannot serve: " + e.getMessage(), false, e));
+        }
+        startOrchestratorSide();
+        String correlation = correlation(envelope.taskId(), envelope.attempt());
+        CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
+        PendingSend ps = new PendingSend(future, agent, target, endpoint);
+        if (pending.putIfAbsent(correlation, ps) != null) {
+            return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Attempt " + envelope.attempt()
+                    + " of task " + envelope.taskId() + " is already in flight on this transport", false, null));
+        }
+        // A cancelled or timed-out attempt stops waiting here; its reply, if it comes, is counted as late.
+        future.whenComplete((r, e) -> pending.remove(correlation, ps));
+        TaskEnvelope addressed = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
+                envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyStream);
+        outbox.add(new Outbound(target.stream(envelope.priority()), WireCodec.encodeTask(addressed), ps, envelope.taskId()));
+        if (closed) {
+            failAllPending("the transport closed");
+        }
+        return future;
+    }
+
+    static String correlation(String taskId, int attempt) {
+        return taskId + "#" + attempt;
+    }
+
+    /** Starts the sender and the reply reader, once; no network here, so send() never blocks. */
+    private void startOrchestratorSide() {
+        if (started) {
+            return;
+        }
+        synchronized (lifecycle) {
+            if (started) {
+                return;
+            }
+            if (closed) {
+                throw new TransportException(SCHEME, settings.redacted(), "The Redis transport is closed", false, null);
+            }
+            sender = thread("redis-send-" + id, this::sendLoop);
+            replyReader = thread("redis-replies-" + id, this::replyLoop);
+            started = true;
+            log.info("Redis transport {} sending to {} with reply stream {}", id, settings.redacted(), replyStream);
+        }
+    }
+
+    private static Thread thread(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Returns true when the stream had to be created (it never existed, or Redis lost it). */
+    private boolean ensureReplyStream() {
+        Object created = connection.client().eval(Scripts.ENSURE_REPLY_STREAM, List.of(replyStream),
+                List.of(String.valueOf(settings.replyTtl().toMillis())));
+        return Long.valueOf(1).equals(created);
+    }
+
+    private void sendLoop() {
+        List<Outbound> batch = new ArrayList<>(SEND_BATCH);
+        while (!closed) {
+            Outbound first;
+            try {
+                first = outbox.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (first == null) {
+                continue;
+            }
+            batch.clear();
+            batch.add(first);
+            outbox.drainTo(batch, SEND_BATCH - 1);
+            batch.removeIf(o -> o.send.future.isDone());
+            if (!batch.isEmpty()) {
+                sendBatch(batch);
+            }
+        }
+        // Whatever is still queued will never go: fail it rather than let it hang.
+        Outbound o;
+        while ((o = outbox.poll()) != null) {
+            o.send.future.completeExceptionally(new TransportException(SCHEME, o.send.endpoint,
+                    "The Redis transport closed before task " + o.taskId + " was sent", true, null));
+        }
+    }
+
+    private void sendBatch(List<Outbound> batch) {
+        if (!replyStreamReady) {
+            // Before the first task leaves, its replies must have somewhere to go.
+            try {
+                ensureReplyStream();
+                replyStreamReady = true;
+            } catch (JedisException | TransportException e) {
+                TransportException failure = e instanceof JedisException je
+                        ? connection.failure("Creating reply stream " + replyStream, null, je) : (TransportException) e;
+                for (Outbound o : batch) {
+                    o.send.future.completeExceptionally(new TransportException(SCHEME, o.send.endpoint, "Task " + o.taskId
+                            + " not sent: " + failure.getMessage(), true, failure));
+                }
+                return;
+            }
+        }
+        XAddParams params = XAddParams.xAddParams().maxLen(settings.maxLen()).approximateTrimming();
+        for (int attempt = 1; ; attempt++) {
+            List<Response<StreamEntryID>> responses = new ArrayList<>(batch.size());
+            try (Pipeline p = connection.client().pipelined()) {
+                for (Outbound o : batch) {
+                    responses.add(p.xadd(o.stream, params, Map.of(WireCodec.TASK_FIELD, o.json)));
+                }
+                p.sync();
+            } catch (JedisException e) {
+                connection.onFailure(e);
+                // A pooled connection that died with a restarted server fails on first use: try once more on a fresh one.
+                if (attempt == 1 && !closed) {
+                    continue;
+                }
+                for (Outbound o : batch) {
+                    o.send.future.completeExceptionally(connection.failure("Adding task " + o.taskId + " to stream " + o.stream,
+                            o.send.endpoint, e));
+                }
+                return;
+            } catch (TransportException e) {
+                for (Outbound o : batch) {
+                    o.send.future.completeExceptionally(e);
+                }
+                return;
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                Outbound o = batch.get(i);
+                try {
+                    o.send.entry = new PendingSend.Entry(o.stream, responses.get(i).get());
+                } catch (JedisException e) {
+                    o.send.future.completeExceptionally(new TransportException(SCHEME, o.send.endpoint, "Redis refused task "
+                            + o.taskId + " on stream " + o.stream + ": " + e.getMessage(), false, e));
+                }
+            }
+            return;
+        }
+    }
+
+    private void replyLoop() {
+        StreamEntryID lastId = new StreamEntryID(0, 0);
+        boolean check = false;
+        boolean down = false;
+        long refreshEvery = Math.max(1, settings.replyTtl().toNanos() / 3);
+        long nextRefresh = ticker.read() + refreshEvery;
+        int failures = 0;
+        XReadParams params = XReadParams.xReadParams().block((int) settings.block().toMillis()).count(512);
+        while (!closed) {
+            try {
+                if (replyStreamReady && (check || ticker.read() - nextRefresh >= 0)) {
+                    if (ensureReplyStream()) {
+                        // Redis lost the stream (restart without persistence, flush, expiry): replies to
+                        // what is in flight cannot arrive any more. Fail those attempts now, typed, rather
+                        // than leave them to time out.
+                        lastId = new StreamEntryID(0, 0);
+                        int lost = failAllPending("Redis at " + settings.redacted()
+                                + " lost this orchestrator's reply stream (restarted without persistence?)");
+                        lostInFlight.add(lost);
+                        log.warn("Reply stream {} was gone from {}; recreated it and failed {} task attempt(s) in flight", replyStream,
+                                settings.redacted(), lost);
+                    }
+                    check = false;
+                    nextRefresh = ticker.read() + refreshEvery;
+                }
+                if (down) {
+                    log.info("Redis at {} is reachable again", settings.redacted());
+                    down = false;
+                }
+                failures = 0;
+                StreamEntryID from = lastId;
+                List<Map.Entry<String, List<StreamEntry>>> read = replyConnection.run(c -> c.xread(params, Map.of(replyStream, from)));
+                if (read == null || read.isEmpty()) {
+                    continue;
+                }
+                for (Map.Entry<String, List<StreamEntry>> stream : read) {
+                    for (StreamEntry entry : stream.getValue()) {
+                        lastId = entry.getID();
+                        onReply(entry);
+                    }
+                }
+                // Replies are read once, by this instance only: drop what was read.
+                connection.client().xtrim(replyStream, XTrimParams.xTrimParams().minId(lastId.toString()));
+            } catch (JedisException | TransportException e) {
+                if (closed) {
+                    break;
+                }
+                if (e instanceof JedisException je) {
+                    connection.onFailure(je);
+                }
+                if (!down) {
+                    log.warn("Redis at {} unreachable while reading replies ({}); retrying", settings.redacted(), e.getMessage());
+                    down = true;
+                }
+                check = true;
+                pause(++failures);
+            }
+        }
+    }
+
+    /** Backs off after a failure: 50 ms doubling to 1 s; close() unparks. */
+    static void pause(int failures) {
+        long millis = Math.min(1000, 50L << Math.min(failures - 1, 5));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
+    private void onReply(StreamEntry entry) {
+        if (entry.getFields() == null || entry.getFields().containsKey("open")) {
+            return;
+        }
+        WireCodec.Reply reply;
+        try {
+            reply = WireCodec.decodeReply(entry.getFields());
+        } catch (ValidationException e) {
+            deadLetter(replyStream, entry, e.getMessage());
+            return;
+        }
+        PendingSend ps = pending.remove(correlation(reply.result().taskId(), reply.attempt()));
+        if (ps == null) {
+            lateReplies.increment();
+            log.debug("Dropped a reply to attempt {} of task {}: nobody waits for it any more", reply.attempt(), reply.result().taskId());
+            return;
+        }
+        ps.future.complete(reply.result());
+    }
+
+    private int failAllPending(String why) {
+        int failed = 0;
+        for (Map.Entry<String, PendingSend> e : pending.entrySet()) {
+            PendingSend ps = e.getValue();
+            if (ps.future.completeExceptionally(new TransportException(SCHEME, ps.endpoint, "Task attempt " + e.getKey()
+                    + " for agent '" + ps.agent.id() + "' failed: " + why, true, null))) {
+                failed++;
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * An agent's lease expired on the broker: the attempts waiting on its own stream cannot be
+     * answered unless it comes back, so they fail (retryable) and their entries are deleted so a
+     * restarted agent does not run them as well. Shared capability streams are left alone: another
+     * consumer of the group reclaims their entries.
+     */
+    void agentExpired(String agentId) {
+        for (Map.Entry<String, PendingSend> e : pending.entrySet()) {
+            PendingSend ps = e.getValue();
+            if (ps.target.shared() || !ps.agent.id().equals(agentId)) {
+                continue;
+            }
+            if (ps.future.completeExceptionally(new TransportException(SCHEME, ps.endpoint, "Agent '" + agentId
+                    + "' stopped heartbeating (lease expired) with task attempt " + e.getKey() + " unanswered", true, null))) {
+                PendingSend.Entry entry = ps.entry;
+                if (entry != null) {
+                    try {
+                        connection.client().xdel(entry.stream(), entry.id());
+                    } catch (JedisException | TransportException ex) {
+                        log.debug("Could not delete entry {} of expired agent {}", entry.id(), agentId, ex);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves a malformed entry to the dead-letter stream, counts it and logs it once (never its content). */
+    void deadLetter(String sourceStream, StreamEntry entry, String reason) {
+        deadLettered.increment();
+        log.warn("Malformed entry {} on stream {} moved to {}: {}", entry.getID(), sourceStream, keys.deadLetter(), reason);
+        try {
+            Map<String, String> fields = new java.util.LinkedHashMap<>();
+            fields.put("source", sourceStream);
+            fields.put("id", entry.getID().toString());
+            fields.put("reason", reason);
+            if (entry.getFields() != null) {
+                entry.getFields().forEach((k, v) -> fields.put("field." + k, v));
+            }
+            connection.client().xadd(keys.deadLetter(), XAddParams.xAddParams().maxLen(settings.deadLetterMaxLen()).approximateTrimming(),
+                    fields);
+        } catch (JedisException | TransportException e) {
+            log.warn("Could not write entry {} to the dead-letter stream {}: {}", entry.getID(), keys.deadLetter(), e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- agent side
+
+    @Override
+    public Listener listen(AgentDescriptor agent, TaskReceiver receiver) {
+        ValidationException.requireNonNull(agent, "agent");
+        ValidationException.requireNonNull(receiver, "receiver");
+        if (closed) {
+            throw new TransportException(SCHEME, agent.endpoint().toString(), "The Redis transport is closed", false, null);
+        }
+        Keys.Target target = keys.target(agent);
+        StreamListener listener = new StreamListener(this, agent, target, receiver);
+        listener.start();
+        listeners.add(listener);
+        if (closed) {
+            listener.close();
+        }
+        return listener;
+    }
+
+    void forget(StreamListener listener) {
+        listeners.remove(listener);
+    }
+
+    // ---------------------------------------------------------------- directory and lifecycle
+
+    @Override
+    public Optional<AgentDirectory> directory() {
+        return Optional.of(directory);
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (StreamListener l : List.copyOf(listeners)) {
+            l.close();
+        }
+        directory.closeWatches();
+        replyConnection.close();
+        join(sender);
+        join(replyReader);
+        failAllPending("the Redis transport closed");
+        if (started) {
+            try {
+                connection.client().del(replyStream);
+            } catch (JedisException | TransportException e) {
+                log.debug("Could not delete reply stream {}; it expires by itself", replyStream, e);
+            }
+        }
+        connection.close();
+        log.debug("Redis transport {} closed", id);
+    }
+
+    static void join(Thread t) {
+        if (t == null || t == Thread.currentThread()) {
+            return;
+        }
+        LockSupport.unpark(t);
+        try {
+            t.join(3000);
+            if (t.isAlive()) {
+                t.interrupt();
+                t.join(1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.warn("Thread {} did not stop within 4 s", t.getName());
+        }
+    }
+
+    /** One attempt waiting for its reply. */
+    static final class PendingSend {
+        record Entry(String stream, StreamEntryID id) {
+        }
+
+        final CompletableFuture<ResultEnvelope> future;
+        final AgentDescriptor agent;
+        final Keys.Target target;
+        final String endpoint;
+        volatile Entry entry;
+
+        PendingSend(CompletableFuture<ResultEnvelope> future, AgentDescriptor agent, Keys.Target target, String endpoint) {
+            this.future = future;
+            this.agent = agent;
+            this.target = target;
+            this.endpoint = endpoint;
+        }
+    }
+
+    private record Outbound(String stream, String json, PendingSend send, String taskId) {
+    }
+}

@@ -1,0 +1,134 @@
+package io.agentorchestrator.redis;
+
+/**
+ * The Lua scripts the transport runs, each atomic on the server. Kept as text here (EVAL; Redis
+ * caches the compiled script) so that a worker in another language can run the same ones.
+ */
+final class Scripts {
+
+    private Scripts() {
+    }
+
+    /**
+     * An agent's reply: marks the attempt answered, writes the reply (only when the orchestrator's
+     * reply stream still exists, so a vanished orchestrator leaves nothing behind), and acknowledges
+     * the task entry, all or nothing. When the attempt was already answered (a redelivered copy),
+     * it only acknowledges. Returns 1 written, 2 reply stream gone, 0 duplicate.
+     * KEYS: reply stream, task stream, done key. ARGV: group, entry id, reply JSON, done TTL ms.
+     */
+    static final String COMMIT_REPLY = """
+            local result = 0
+            if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then
+              if redis.call('EXISTS', KEYS[1]) == 1 then
+                redis.call('XADD', KEYS[1], '*', 'reply', ARGV[3])
+                result = 1
+              else
+                result = 2
+              end
+            end
+            pcall(redis.call, 'XACK', KEYS[2], ARGV[1], ARGV[2])
+            return result
+            """;
+
+    /**
+     * Creates an orchestrator's reply stream if missing (an empty stream: XADD then trim to 0) and
+     * refreshes its expiry. Returns 1 when it had to be created.
+     * KEYS: reply stream. ARGV: TTL ms.
+     */
+    static final String ENSURE_REPLY_STREAM = """
+            local created = 0
+            if redis.call('EXISTS', KEYS[1]) == 0 then
+              redis.call('XADD', KEYS[1], 'MAXLEN', '0', '*', 'open', '1')
+              created = 1
+            end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            return created
+            """;
+
+    /** Server time in epoch ms, or ARGV[n] when the caller passed a clock reading. */
+    private static final String NOW = """
+            local now = tonumber(ARGV[%d])
+            if not now then
+              local t = redis.call('TIME')
+              now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            end
+            """;
+
+    /**
+     * Announces an agent: stores its descriptor, sets its lease end, notifies watchers.
+     * KEYS: registry hash, leases zset. ARGV: agent id, descriptor JSON, ttl ms, channel, message, now ms or ''.
+     */
+    static final String ANNOUNCE = NOW.formatted(6) + """
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+            redis.call('PUBLISH', ARGV[4], ARGV[5])
+            return now
+            """;
+
+    /**
+     * Withdraws an agent and notifies watchers (only when it was there).
+     * KEYS: registry hash, leases zset. ARGV: agent id, channel, message.
+     */
+    static final String WITHDRAW = """
+            redis.call('ZREM', KEYS[2], ARGV[1])
+            if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
+              redis.call('PUBLISH', ARGV[2], ARGV[3])
+              return 1
+            end
+            return 0
+            """;
+
+    /**
+     * Removes every agent whose lease ended and notifies watchers of each; run by every watcher,
+     * atomic, so each expiry is announced once. Returns the expired ids.
+     * KEYS: registry hash, leases zset. ARGV: channel, now ms or ''.
+     */
+    static final String EXPIRE = NOW.formatted(2) + """
+            local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+            for _, id in ipairs(ids) do
+              redis.call('ZREM', KEYS[2], id)
+              redis.call('HDEL', KEYS[1], id)
+              redis.call('PUBLISH', ARGV[1], cjson.encode({type = 'withdraw', agentId = id, reason = 'expired'}))
+            end
+            return ids
+            """;
+
+    /**
+     * The announced agents with the time left on their leases.
+     * KEYS: registry hash, leases zset. ARGV: now ms or ''. Returns a flat list: id, descriptor, ms left, ...
+     */
+    static final String SNAPSHOT = NOW.formatted(1) + """
+            local out = {}
+            local leases = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf', 'WITHSCORES')
+            for i = 1, #leases, 2 do
+              local d = redis.call('HGET', KEYS[1], leases[i])
+              if d then
+                table.insert(out, leases[i])
+                table.insert(out, d)
+                table.insert(out, tostring(tonumber(leases[i + 1]) - now))
+              end
+            end
+            return out
+            """;
+
+    /**
+     * Reads up to a count of new entries for one consumer, from the first key (highest priority)
+     * to the last, so a lower level is read only when the higher ones are empty.
+     * KEYS: streams, highest priority first. ARGV: group, consumer, count. Returns {stream, id, fields}...
+     */
+    static final String READ_BY_PRIORITY = """
+            local want = tonumber(ARGV[3])
+            local out = {}
+            for i = 1, #KEYS do
+              if want <= 0 then break end
+              local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', want, 'STREAMS', KEYS[i], '>')
+              if r then
+                for _, e in ipairs(r[1][2]) do
+                  table.insert(out, {KEYS[i], e[1], e[2]})
+                  want = want - 1
+                end
+              end
+            end
+            return out
+            """;
+}

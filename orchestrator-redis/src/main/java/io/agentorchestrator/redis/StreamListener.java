@@ -1,0 +1,467 @@
+package io.agentorchestrator.redis;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.api.ValidationException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XClaimParams;
+import redis.clients.jedis.params.XPendingParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamPendingEntry;
+
+/**
+ * The agent side of one {@link Transport#listen}: a consumer in group {@value Keys#GROUP} of the
+ * target's priority streams, on one thread of its own.
+ *
+ * <p>It reads only as many entries as the agent has free slots, highest priority stream first,
+ * so tasks beyond the agent's concurrency wait in Redis, where priority still orders them. Every
+ * third of {@code claimIdle} it touches the entries it holds (so nobody reclaims work in progress)
+ * and reclaims entries other consumers left idle longer than {@code claimIdle} (a crashed
+ * consumer). A reclaimed entry whose attempt was already answered is acknowledged without running
+ * the handler again. The reply, the dedupe mark and the XACK are one atomic script, run on the
+ * thread that replies.
+ */
+final class StreamListener implements Transport.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
+
+    private final RedisTransport transport;
+    private final AgentDescriptor agent;
+    private final Keys.Target target;
+    private final Transport.TaskReceiver receiver;
+    private final String consumer;
+    private final List<String> streams;
+    private final int capacity;
+    private final String replyPrefix;
+    /** Entries handed to the receiver and not answered yet, by stream and id. */
+    private final ConcurrentHashMap<String, Held> inFlight = new ConcurrentHashMap<>();
+    /** Entries read or reclaimed but not yet handed over; reader thread only. */
+    private final PriorityQueue<Held> buffer = new PriorityQueue<>(
+            Comparator.comparingInt((Held h) -> -h.priority).thenComparingLong(h -> h.sequence));
+    private final Set<String> buffered = ConcurrentHashMap.newKeySet();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Object slots = new Object();
+    private final BlockingConnection blocking;
+    private volatile boolean open = true;
+    private Thread thread;
+
+    StreamListener(RedisTransport transport, AgentDescriptor agent, Keys.Target target, Transport.TaskReceiver receiver) {
+        this.transport = transport;
+        this.agent = agent;
+        this.target = target;
+        this.receiver = receiver;
+        this.consumer = agent.id() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.streams = target.streamsHighestFirst();
+        this.capacity = agent.maxConcurrency();
+        this.replyPrefix = transport.keys().replies("");
+        this.blocking = new BlockingConnection(transport.connection());
+    }
+
+    /** Creates the consumer group (fails fast when Redis is down) and starts reading. */
+    void start() {
+        try {
+            ensureGroups();
+        } catch (JedisException e) {
+            throw transport.connection().failure("Creating consumer group " + Keys.GROUP + " on " + target.base() + ":p*",
+                    agent.endpoint().toString(), e);
+        }
+        thread = new Thread(this::run, "redis-agent-" + agent.id());
+        thread.setDaemon(true);
+        thread.start();
+        log.debug("Consumer {} reading {}:p0..p9", consumer, target.base());
+    }
+
+    String consumer() {
+        return consumer;
+    }
+
+    private void ensureGroups() {
+        try (Pipeline p = transport.connection().client().pipelined()) {
+            List<redis.clients.jedis.Response<String>> created = new ArrayList<>();
+            for (String stream : streams) {
+                // From id 0: tasks sent before the agent first listened are taken too.
+                created.add(p.xgroupCreate(stream, Keys.GROUP, new StreamEntryID(0, 0), true));
+            }
+            p.sync();
+            for (redis.clients.jedis.Response<String> r : created) {
+                try {
+                    r.get();
+                } catch (JedisDataException e) {
+                    if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    private void run() {
+        long maintainEvery = Math.max(TimeUnit.MILLISECONDS.toNanos(20), transport.settings().claimIdle().toNanos() / 3);
+        long nextMaintenance = transport.ticker().read();
+        boolean needGroups = false;
+        boolean down = false;
+        int failures = 0;
+        while (open) {
+            try {
+                if (needGroups) {
+                    ensureGroups();
+                    needGroups = false;
+                }
+                long now = transport.ticker().read();
+                if (now - nextMaintenance >= 0) {
+                    touch();
+                    reclaim();
+                    nextMaintenance = now + maintainEvery;
+                }
+                if (down) {
+                    log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
+                    down = false;
+                }
+                failures = 0;
+                long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
+                int free = capacity - inFlight.size();
+                if (free <= 0) {
+                    waitForSlot(Math.min(untilMaintenance, transport.settings().block().toMillis()));
+                    continue;
+                }
+                int want = free - buffer.size();
+                if (want > 0 && readByPriority(want) == 0 && buffer.isEmpty()) {
+                    // Nothing waiting: block until something arrives on any level (or maintenance is due).
+                    blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
+                    continue;
+                }
+                while (free > 0 && !buffer.isEmpty() && open) {
+                    Held h = buffer.poll();
+                    buffered.remove(h.key);
+                    if (deliver(h)) {
+                        free--;
+                    }
+                }
+            } catch (JedisException | TransportException e) {
+                if (!open) {
+                    break;
+                }
+                if (e instanceof JedisException je) {
+                    transport.connection().onFailure(je);
+                }
+                if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
+                    // Redis restarted without persistence or the stream was deleted: the group is gone.
+                    needGroups = true;
+                }
+                if (!down) {
+                    log.warn("Agent {}: Redis at {} failed while reading tasks ({}); retrying", agent.id(),
+                            transport.settings().redacted(), e.getMessage());
+                    down = true;
+                }
+                needGroups = true;
+                RedisTransport.pause(++failures);
+            } catch (RuntimeException e) {
+                log.warn("Agent {}: unexpected error in the task reader; carrying on", agent.id(), e);
+                RedisTransport.pause(++failures);
+            }
+        }
+    }
+
+    /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
+    private int readByPriority(int count) {
+        List<String> args = List.of(Keys.GROUP, consumer, String.valueOf(count));
+        Object result = transport.connection().client().eval(Scripts.READ_BY_PRIORITY, streams, args);
+        int got = 0;
+        if (result instanceof List<?> rows) {
+            for (Object row : rows) {
+                List<?> r = (List<?>) row;
+                String stream = text(r.get(0));
+                StreamEntryID id = new StreamEntryID(text(r.get(1)));
+                Map<String, String> fields = new LinkedHashMap<>();
+                List<?> flat = (List<?>) r.get(2);
+                for (int i = 0; i + 1 < flat.size(); i += 2) {
+                    fields.put(text(flat.get(i)), text(flat.get(i + 1)));
+                }
+                hold(stream, new StreamEntry(id, fields), false);
+                got++;
+            }
+        }
+        return got;
+    }
+
+    private static String text(Object o) {
+        return o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o);
+    }
+
+    /** Blocks until some stream has a new entry; takes at most one per stream. */
+    private void blockingRead(int blockMillis) {
+        XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(1).block(Math.max(1, blockMillis));
+        Map<String, StreamEntryID> from = new LinkedHashMap<>();
+        for (String stream : streams) {
+            from.put(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
+        }
+        List<Map.Entry<String, List<StreamEntry>>> read = blocking.run(c -> c.xreadGroup(Keys.GROUP, consumer, params, from));
+        if (read == null) {
+            return;
+        }
+        for (Map.Entry<String, List<StreamEntry>> stream : read) {
+            for (StreamEntry entry : stream.getValue()) {
+                hold(stream.getKey(), entry, false);
+            }
+        }
+    }
+
+    private void hold(String stream, StreamEntry entry, boolean redelivered) {
+        String key = stream + "|" + entry.getID();
+        if (inFlight.containsKey(key) || !buffered.add(key)) {
+            return; // our own entry, reclaimed because a touch came late: it is being handled already
+        }
+        buffer.add(new Held(key, stream, entry, priorityOf(stream), sequence.incrementAndGet(), redelivered));
+    }
+
+    private static int priorityOf(String stream) {
+        return stream.charAt(stream.length() - 1) - '0';
+    }
+
+    /** Hands one entry to the receiver; false when it was not a task to run (malformed, duplicate). */
+    private boolean deliver(Held h) {
+        TaskEnvelope task;
+        try {
+            if (h.entry.getFields() == null) {
+                return false; // deleted while pending (trimmed, or failed over by its orchestrator)
+            }
+            task = WireCodec.decodeTask(h.entry.getFields());
+            String replyTo = task.replyTo();
+            ValidationException.require(replyTo.startsWith(replyPrefix), "replyTo", "must be a reply stream under '" + replyPrefix + "'",
+                    replyTo);
+        } catch (ValidationException e) {
+            rejectMalformed(h, e.getMessage());
+            return false;
+        }
+        String done = transport.keys().done(task.taskId(), task.attempt());
+        if (h.redelivered) {
+            transport.reclaimed.increment();
+            if (transport.connection().client().exists(done)) {
+                transport.duplicatesSkipped.increment();
+                transport.connection().client().xack(h.stream, Keys.GROUP, h.entry.getID());
+                log.debug("Agent {}: attempt {} of task {} was already answered; acknowledged its redelivery", agent.id(),
+                        task.attempt(), task.taskId());
+                return false;
+            }
+        }
+        h.task = task;
+        inFlight.put(h.key, h);
+        AtomicBoolean answered = new AtomicBoolean();
+        try {
+            receiver.onTask(task, result -> {
+                if (answered.compareAndSet(false, true)) {
+                    commit(h, done, result);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("Agent {}: receiver threw on task {}; answering with a retryable failure", agent.id(), task.taskId(), e);
+            if (answered.compareAndSet(false, true)) {
+                commit(h, done, ResultEnvelope.failure(task.taskId(), agent.id(), "agent-error",
+                        "Agent '" + agent.id() + "' failed to accept the task: " + e, true));
+            }
+        }
+        return true;
+    }
+
+    private void rejectMalformed(Held h, String reason) {
+        transport.deadLetter(h.stream, h.entry, reason);
+        try {
+            WireCodec.Reply salvage = h.entry.getFields() == null ? null
+                    : WireCodec.salvageAddress(h.entry.getFields(), agent.id(), "Malformed task entry: " + reason);
+            String replyTo = h.entry.getFields() == null ? null : WireCodec.salvageReplyTo(h.entry.getFields());
+            if (salvage != null && replyTo != null && replyTo.startsWith(replyPrefix)) {
+                // Its caller would otherwise wait for its timeout: tell it now, once.
+                transport.connection().client().eval(Scripts.COMMIT_REPLY,
+                        List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt())),
+                        List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
+                                String.valueOf(transport.settings().dedupeTtl().toMillis())));
+            } else {
+                transport.connection().client().xack(h.stream, Keys.GROUP, h.entry.getID());
+            }
+        } catch (JedisException | TransportException e) {
+            log.debug("Agent {}: could not acknowledge malformed entry {}", agent.id(), h.entry.getID(), e);
+        }
+    }
+
+    /** Writes the reply, the dedupe mark and the XACK atomically; retried briefly when Redis is away. */
+    private void commit(Held h, String doneKey, ResultEnvelope result) {
+        try {
+            if (!open) {
+                // Stopped without grace, like a crash: leave the entry pending so it is redelivered.
+                log.debug("Agent {}: listener closed; reply to task {} not sent, its entry stays pending", agent.id(), h.task.taskId());
+                return;
+            }
+            List<String> keys = List.of(h.task.replyTo(), h.stream, doneKey);
+            List<String> args = List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(result, h.task.attempt()),
+                    String.valueOf(transport.settings().dedupeTtl().toMillis()));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    Object outcome = transport.connection().client().eval(Scripts.COMMIT_REPLY, keys, args);
+                    if (Long.valueOf(0).equals(outcome)) {
+                        transport.duplicatesSkipped.increment();
+                    }
+                    return;
+                } catch (JedisException | TransportException e) {
+                    if (e instanceof JedisException je) {
+                        transport.connection().onFailure(je);
+                    }
+                    if (attempt >= 8 || !open || transport.isClosed()) {
+                        log.warn("Agent {}: could not send the reply to task {} ({}); its entry stays pending and will be redelivered",
+                                agent.id(), h.task.taskId(), e.getMessage());
+                        return;
+                    }
+                    RedisTransport.pause(attempt);
+                }
+            }
+        } finally {
+            inFlight.remove(h.key);
+            synchronized (slots) {
+                slots.notifyAll();
+            }
+        }
+    }
+
+    private void waitForSlot(long millis) {
+        synchronized (slots) {
+            if (inFlight.size() >= capacity && open) {
+                try {
+                    slots.wait(Math.max(1, millis));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    open = false;
+                }
+            }
+        }
+    }
+
+    /** Resets the idle time of every entry this consumer holds, so nobody reclaims work in progress. */
+    private void touch() {
+        Map<String, List<StreamEntryID>> byStream = new LinkedHashMap<>();
+        for (Held h : inFlight.values()) {
+            byStream.computeIfAbsent(h.stream, s -> new ArrayList<>()).add(h.entry.getID());
+        }
+        for (Held h : buffer) {
+            byStream.computeIfAbsent(h.stream, s -> new ArrayList<>()).add(h.entry.getID());
+        }
+        for (Map.Entry<String, List<StreamEntryID>> e : byStream.entrySet()) {
+            transport.connection().client().xclaimJustId(e.getKey(), Keys.GROUP, consumer, 0, XClaimParams.xClaimParams(),
+                    e.getValue().toArray(new StreamEntryID[0]));
+        }
+    }
+
+    /** Takes over entries another consumer (a crashed one) left idle for longer than claimIdle. */
+    private void reclaim() {
+        int free = capacity - inFlight.size() - buffer.size();
+        if (free <= 0) {
+            return;
+        }
+        long idle = transport.settings().claimIdle().toMillis();
+        for (String stream : streams) {
+            Map.Entry<StreamEntryID, List<StreamEntry>> claimed = transport.connection().client().xautoclaim(stream, Keys.GROUP, consumer,
+                    idle, new StreamEntryID(0, 0), XAutoClaimParams.xAutoClaimParams().count(free));
+            if (claimed == null) {
+                continue;
+            }
+            for (StreamEntry entry : claimed.getValue()) {
+                if (entry != null && entry.getFields() != null) {
+                    hold(stream, entry, true);
+                    free--;
+                }
+            }
+            if (free <= 0) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        synchronized (slots) {
+            slots.notifyAll();
+        }
+        blocking.close(); // ends a blocking read at once
+        RedisTransport.join(thread);
+        transport.forget(this);
+        releaseBuffered();
+        deleteConsumerIfIdle();
+        log.debug("Consumer {} stopped", consumer);
+    }
+
+    /**
+     * Entries read but never handed over stay in this consumer's pending list: mark them idle for
+     * claimIdle already, so the next consumer reclaims them at once instead of after a wait.
+     */
+    private void releaseBuffered() {
+        try {
+            for (Held h : buffer) {
+                transport.connection().client().xclaimJustId(h.stream, Keys.GROUP, consumer, 0,
+                        XClaimParams.xClaimParams().idle(transport.settings().claimIdle().toMillis()), h.entry.getID());
+            }
+        } catch (JedisException | TransportException e) {
+            log.debug("Could not release the entries consumer {} read ahead", consumer, e);
+        }
+        buffer.clear();
+        buffered.clear();
+    }
+
+    /** Removes this consumer from the group when it holds nothing, so groups do not collect dead consumers. */
+    private void deleteConsumerIfIdle() {
+        try {
+            for (String stream : streams) {
+                List<StreamPendingEntry> mine = transport.connection().client().xpending(stream, Keys.GROUP,
+                        XPendingParams.xPendingParams("-", "+", 1).consumer(consumer));
+                if (mine == null || mine.isEmpty()) {
+                    transport.connection().client().xgroupDelConsumer(stream, Keys.GROUP, consumer);
+                }
+            }
+        } catch (JedisException | TransportException e) {
+            log.debug("Could not remove consumer {}", consumer, e);
+        }
+    }
+
+    /** One entry this consumer holds. */
+    private static final class Held {
+        final String key;
+        final String stream;
+        final StreamEntry entry;
+        final int priority;
+        final long sequence;
+        final boolean redelivered;
+        volatile TaskEnvelope task;
+
+        Held(String key, String stream, StreamEntry entry, int priority, long sequence, boolean redelivered) {
+            this.key = key;
+            this.stream = stream;
+            this.entry = entry;
+            this.priority = priority;
+            this.sequence = sequence;
+            this.redelivered = redelivered;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.agentorchestrator.redis;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * A redis-server of the test's own, on a free port, with no persistence, that the test may stop
+ * and start again (the shared Redis is never restarted).
+ */
+final class PrivateRedis implements AutoCloseable {
+
+    private final int port;
+    private final Path dir;
+
+    private PrivateRedis(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    static boolean installed() {
+        return TestRedis.onPath("redis-server");
+    }
+
+    /** Starts one on a free port and waits until it answers PING. */
+    static PrivateRedis start() {
+        if (!installed()) {
+            throw new AssertionError("redis-server is not installed; install it (Debian/Ubuntu: sudo apt-get install -y redis-server; "
+                    + "macOS: brew install redis): this test restarts a Redis of its own.");
+        }
+        try {
+            PrivateRedis r = new PrivateRedis(freePort(), Files.createTempDirectory("ao-redis-"));
+            r.startServer();
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    int port() {
+        return port;
+    }
+
+    void startServer() {
+        run(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "",
+                "--appendonly", "no", "--dir", dir.toString(), "--pidfile", dir.resolve("redis.pid").toString()));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(this::answers);
+    }
+
+    /**
+     * Stops the server without saving (SIGTERM to the pid in its pidfile: works whatever its ACLs)
+     * and waits until it is gone.
+     */
+    void stopServer() {
+        Path pidfile = dir.resolve("redis.pid");
+        try {
+            if (Files.exists(pidfile)) {
+                long pid = Long.parseLong(Files.readString(pidfile).trim());
+                ProcessHandle.of(pid).ifPresent(p -> {
+                    p.destroy();
+                    p.onExit().orTimeout(20, TimeUnit.SECONDS).join();
+                });
+            } else {
+                try (RedisClient c = RedisClient.create(uri())) {
+                    c.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN, "NOSAVE");
+                } catch (RuntimeException expected) {
+                    // The server closes the connection as it exits.
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new AssertionError("Could not read " + pidfile, e);
+        }
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> !listening());
+    }
+
+    private boolean listening() {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops and starts the server on the same port; its data is gone. */
+    void restart() {
+        stopServer();
+        startServer();
+    }
+
+    boolean answers() {
+        try (RedisClient c = RedisClient.create(uri())) {
+            return "PONG".equals(c.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (listening()) {
+            stopServer();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    private static void run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError("Could not start redis-server: " + String.join(" ", command));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while starting redis-server", e);
+        }
+    }
+}
