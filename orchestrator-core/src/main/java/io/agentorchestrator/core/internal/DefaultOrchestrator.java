@@ -413,8 +413,16 @@ public final class DefaultOrchestrator implements Orchestrator {
             if (chosen.tryAcquire()) {
                 long permit = admit(chosen, now);
                 if (permit != CircuitBreaker.DENIED) {
-                    send(ex, chosen, permit);
-                    return Placement.SENT;
+                    // Checked again after the pick: an agent ejected or marked down meanwhile (often by
+                    // another thread's failed attempt) must not get one more task.
+                    if (chosen.status().acceptsTasks() && !chosen.isEjected(now)) {
+                        send(ex, chosen, permit);
+                        return Placement.SENT;
+                    }
+                    CircuitBreaker breaker = chosen.breaker();
+                    if (breaker != null) {
+                        breaker.release(permit);
+                    }
                 }
                 chosen.release();
             }
