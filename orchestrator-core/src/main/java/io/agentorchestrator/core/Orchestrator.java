@@ -57,6 +57,12 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public interface Orchestrator extends AutoCloseable {
 
+    /**
+     * Task header marking a task as safe to run more than once ({@code "true"}): only such tasks
+     * are hedged (see {@link Builder#hedging(Duration)}).
+     */
+    String IDEMPOTENT_HEADER = "idempotent";
+
     /** Starts configuring an orchestrator. */
     static Builder builder() {
         return new Builder();
@@ -188,6 +194,7 @@ public interface Orchestrator extends AutoCloseable {
         private int retryBudgetMinPerSecond = DEFAULT_RETRY_BUDGET_MIN_PER_SECOND;
         private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
         private ScheduledExecutorService healthScheduler;
+        private Duration hedgeDelay;
         private boolean built;
 
         Builder() {
@@ -445,6 +452,21 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Hedges idempotent tasks (header {@value Orchestrator#IDEMPOTENT_HEADER}: {@code true}):
+         * when the first attempt has not answered after {@code delay}, a second is sent to another
+         * free agent; the first answer wins and the other attempt is cancelled. A hedge takes one
+         * retry from the retry budget and needs {@code maxAttempts} of at least 2. 1 ms to 1 h.
+         * Default: off.
+         */
+        public Builder hedging(Duration delay) {
+            ValidationException.requireNonNull(delay, "hedgeDelay");
+            ValidationException.require(delay.compareTo(Duration.ofMillis(1)) >= 0 && delay.compareTo(Duration.ofHours(1)) <= 0,
+                    "hedgeDelay", "must be between 1 ms and 1 h", delay);
+            this.hedgeDelay = delay;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories.
          *
          * @throws IllegalStateException when called twice
@@ -462,7 +484,7 @@ public interface Orchestrator extends AutoCloseable {
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, null)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start();
         }
 
         private static Duration positive(Duration d, String field) {

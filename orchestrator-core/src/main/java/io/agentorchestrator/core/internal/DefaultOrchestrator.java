@@ -90,6 +90,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final Object ejections = new Object();
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder hedges = new LongAdder();
 
     /** Window over which the retry budget counts requests and retries. */
     static final Duration RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
@@ -390,6 +391,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         }, timeoutNanos, TimeUnit.NANOSECONDS);
         if (place(ex) == Placement.QUEUED) {
             enqueue(ex);
+        } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isDone()) {
+            timer().schedule(() -> hedge(ex), settings.hedgeDelay().toNanos(), TimeUnit.NANOSECONDS);
         }
         return ex.future;
     }
@@ -399,6 +402,14 @@ public final class DefaultOrchestrator implements Orchestrator {
      * take it is at its max concurrency; fails the task when no agent could ever take it.
      */
     private Placement place(TaskExecution ex) {
+        return place(ex, false);
+    }
+
+    /**
+     * @param hedge whether this is a hedged extra attempt: it goes to a free agent now or not at
+     *              all, and never fails or queues the task
+     */
+    private Placement place(TaskExecution ex, boolean hedge) {
         List<AgentState> agents = registry.snapshot().agents(ex.task.capability());
         long now = settings.ticker().read();
         for (int picks = 0; picks < MAX_PICKS; picks++) {
@@ -426,6 +437,9 @@ public final class DefaultOrchestrator implements Orchestrator {
                 }
                 chosen.release();
             }
+        }
+        if (hedge) {
+            return Placement.QUEUED;
         }
         boolean waitable = false;
         long wake = Long.MAX_VALUE;
@@ -651,6 +665,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             emit(new OrchestratorEvent.TaskDispatched(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt));
         }
         long sentAt = settings.ticker().read();
+        ex.attemptsInFlight.incrementAndGet();
         CompletableFuture<ResultEnvelope> reply;
         try {
             reply = transport.send(descriptor, envelope);
@@ -661,7 +676,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        ex.attemptReply = reply;
+        ex.attemptReplies.add(reply);
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
@@ -671,6 +686,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, long sentAt, long permit, ResultEnvelope result,
             Throwable error) {
         agent.release();
+        int stillInFlight = ex.attemptsInFlight.decrementAndGet();
         try {
             long now = settings.ticker().read();
             long elapsed = now - sentAt;
@@ -713,6 +729,10 @@ public final class DefaultOrchestrator implements Orchestrator {
                 retryable = result.retryable();
             }
             ex.lastError = failure;
+            if (stillInFlight > 0) {
+                // A hedged attempt is still running: it may yet succeed, and decides what happens next.
+                return;
+            }
             if (retryable && ex.attempts < settings.maxAttempts() && now - ex.deadlineNanos < 0 && state != CLOSED) {
                 retry(ex, descriptor, failure, now);
             } else {
@@ -755,6 +775,33 @@ public final class DefaultOrchestrator implements Orchestrator {
         } else {
             timer().schedule(() -> retryNow(ex), delay, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Whether the caller marked the task safe to run twice (header {@value Orchestrator#IDEMPOTENT_HEADER}: true). */
+    private static boolean isIdempotent(Task task) {
+        return "true".equalsIgnoreCase(task.headers().get(Orchestrator.IDEMPOTENT_HEADER));
+    }
+
+    /**
+     * Sends a second attempt of a slow idempotent task to another free agent; the first answer
+     * wins and the other attempt is cancelled. Only while the first attempt is still running, the
+     * deadline is not past and the retry budget allows it.
+     */
+    private void hedge(TaskExecution ex) {
+        long now = settings.ticker().read();
+        if (ex.future.isDone() || state != RUNNING || ex.attemptsInFlight.get() != 1 || ex.attempts != 1 || now - ex.deadlineNanos >= 0
+                || !hasUntriedCandidate(ex, now) || !retryBudget.tryRetry(now)) {
+            return;
+        }
+        if (place(ex, true) == Placement.SENT) {
+            hedges.increment();
+            log.debug("Hedged task {} after {} ms", ex.task.id(), settings.hedgeDelay().toMillis());
+        }
+    }
+
+    /** Hedged second attempts sent since start. */
+    public long hedges() {
+        return hedges.sum();
     }
 
     private void retryNow(TaskExecution ex) {
@@ -995,9 +1042,12 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (handle != null) {
             handle.cancel(false);
         }
-        CompletableFuture<ResultEnvelope> reply = ex.attemptReply;
-        if (reply != null && !reply.isDone()) {
-            reply.cancel(false);
+        // The attempts still running (a hedged task's loser, a timed-out attempt) are cancelled.
+        CompletableFuture<ResultEnvelope> reply;
+        while ((reply = ex.attemptReplies.poll()) != null) {
+            if (!reply.isDone()) {
+                reply.cancel(false);
+            }
         }
     }
 
