@@ -456,7 +456,13 @@ public final class DefaultOrchestrator implements Orchestrator {
             if (wake != Long.MAX_VALUE) {
                 // Held back by a rate limit, not by a busy agent: no reply will free a slot, a token will.
                 String capability = ex.task.capability();
-                timer().schedule(() -> drain(capability), Math.max(wake, 1_000_000L), TimeUnit.NANOSECONDS);
+                WaitQueue queue = queue(capability);
+                if (queue.wakeScheduled.compareAndSet(false, true)) {
+                    timer().schedule(() -> {
+                        queue.wakeScheduled.set(false);
+                        drain(capability);
+                    }, Math.max(wake, 1_000_000L), TimeUnit.NANOSECONDS);
+                }
             }
             return Placement.QUEUED;
         }
@@ -615,7 +621,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private void enqueue(TaskExecution ex) {
         ex.current = null;
         String capability = ex.task.capability();
-        WaitQueue queue = queues.computeIfAbsent(capability, c -> new WaitQueue(settings.maxQueuedTasks()));
+        WaitQueue queue = queue(capability);
         if (!queue.offer(ex)) {
             fail(ex, new TaskRejectedException(capability, "Task " + ex.task.id() + " rejected: every agent for capability '"
                     + capability + "' is at its max concurrency and " + queue.size() + " tasks are already waiting (maxQueuedTasks "
@@ -623,6 +629,10 @@ public final class DefaultOrchestrator implements Orchestrator {
             return;
         }
         drain(capability);
+    }
+
+    private WaitQueue queue(String capability) {
+        return queues.computeIfAbsent(capability, c -> new WaitQueue(settings.maxQueuedTasks()));
     }
 
     private void drain(Set<String> capabilities) {

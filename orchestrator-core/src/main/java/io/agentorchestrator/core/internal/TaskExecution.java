@@ -48,7 +48,8 @@ final class TaskExecution {
         this.deadlineNanos = startNanos + timeoutNanos;
         this.deadlineEpochMillis = deadlineEpochMillis;
         this.sequence = sequence;
-        this.tried = new String[maxAttempts];
+        // One more than the attempts allowed: a hedge racing with a retry may start one extra.
+        this.tried = new String[maxAttempts + 1];
     }
 
     boolean tried(String agentId) {
@@ -64,6 +65,9 @@ final class TaskExecution {
     /** Records the start of an attempt on {@code agent} and returns its number (1-based). */
     synchronized int beginAttempt(AgentState agent) {
         int n = attempts;
+        if (n == tried.length) {
+            throw new IllegalStateException("task " + task.id() + " already made " + n + " attempts");
+        }
         tried[n] = agent.id();
         current = agent;
         attempts = n + 1;
