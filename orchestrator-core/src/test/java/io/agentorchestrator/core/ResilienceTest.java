@@ -261,4 +261,20 @@ class ResilienceTest {
         assertThat(failureOf(f)).isInstanceOf(TransportException.class);
         assertThat(transport.sent).isEmpty();
     }
+
+    @Test
+    void aDrainingAgentFinishesItsTasksTakesNoNewOnesAndComesBackWhenHealthy() throws Exception {
+        build(b -> b);
+        orchestrator.register(agent("a", "cap", 4));
+        CompletableFuture<TaskResult> running = orchestrator.dispatch(Task.of("cap", "x"));
+        ScriptedTransport.Sent s = transport.next();
+        orchestrator.setStatus("a", io.agentorchestrator.api.AgentStatus.DRAINING, "deploy");
+        assertThat(failureOf(orchestrator.dispatch(Task.of("cap", "y")))).hasMessage("No agent for capability 'cap': 1 registered, 1 draining");
+        s.succeed("finished");
+        assertThat(running.get(10, TimeUnit.SECONDS).payload().asUtf8()).isEqualTo("finished");
+        orchestrator.setStatus("a", io.agentorchestrator.api.AgentStatus.HEALTHY, "deployed");
+        CompletableFuture<TaskResult> after = orchestrator.dispatch(Task.of("cap", "z"));
+        transport.next().succeed("back");
+        assertThat(after.get(10, TimeUnit.SECONDS).payload().asUtf8()).isEqualTo("back");
+    }
 }

@@ -831,12 +831,16 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** Full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
     private long backoffNanos(int attempt) {
-        long base = settings.retryBackoffBase().toNanos();
-        if (base <= 0) {
+        long ceiling = backoffCeilingNanos(attempt, settings.retryBackoffBase().toNanos(), settings.retryBackoffMax().toNanos());
+        return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+    }
+
+    /** The longest wait before the retry that follows attempt {@code attempt}: base doubled per retry, at most max. */
+    static long backoffCeilingNanos(int attempt, long baseNanos, long maxNanos) {
+        if (baseNanos <= 0) {
             return 0;
         }
-        long ceiling = Math.min(settings.retryBackoffMax().toNanos(), base << Math.min(attempt - 1, 20));
-        return ThreadLocalRandom.current().nextLong(ceiling + 1);
+        return Math.min(maxNanos, baseNanos << Math.min(Math.max(attempt - 1, 0), 20));
     }
 
     /**

@@ -143,4 +143,36 @@ class CircuitBreakerTest {
         breaker.onResult(early, true, MS, now);
         assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
     }
+
+    @Test
+    void halfOpenNeverAdmitsMoreThanThePermittedTrialsUnderContention() throws Exception {
+        open();
+        now += 5_000 * MS;
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        long at = now;
+        for (int t = 0; t < 8; t++) {
+            Thread thread = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 1_000; i++) {
+                    if (breaker.tryAcquire(at) != CircuitBreaker.DENIED) {
+                        granted.incrementAndGet();
+                    }
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        go.countDown();
+        for (Thread thread : threads) {
+            thread.join(10_000);
+        }
+        assertThat(granted).hasValue(3);
+        assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+    }
 }
