@@ -101,6 +101,9 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                   -h, --help       print this help and exit
 
                 Exit status: 0 when every task completed, 1 when some did not, 2 for a bad command line.
+
+                Benchmarks: java -jar orchestrator-examples.jar bench <scenario> [--quick] [--json FILE]
+                (bench --help lists the scenarios)
                 """.formatted(MIN_TASKS, MAX_TASKS, DEFAULT_TASKS, DEFAULT_BALANCER);
     }
 

@@ -1,6 +1,8 @@
 package io.agentorchestrator.examples;
 
+import io.agentorchestrator.examples.bench.BenchCommand;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -38,6 +40,9 @@ public final class ExampleRunner {
      * @return the exit status
      */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("bench")) {
+            return BenchCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         DemoOptions options;
         try {
             options = DemoOptions.parse(args);

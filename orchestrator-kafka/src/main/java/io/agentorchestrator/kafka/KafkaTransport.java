@@ -90,6 +90,7 @@ public final class KafkaTransport implements Transport {
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final AtomicBoolean deadLetterLogged = new AtomicBoolean();
+    private final AtomicBoolean replyTrouble = new AtomicBoolean();
     private final KafkaAgentDirectory directory;
     private final Object lock = new Object();
     private volatile boolean closed;
@@ -166,13 +167,29 @@ public final class KafkaTransport implements Transport {
             fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " failed", e));
             return future;
         }
-        replyPartition.thenCombine(topicReady, (partition, v) -> partition).whenCompleteAsync((partition, error) -> {
-            if (error != null) {
-                fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to " + target.topic() + " failed", error));
-            } else if (!future.isDone()) {
-                produceTask(p, target, envelope, partition);
-            }
-        }, executor());
+        // One sender thread, fed in call order: tasks reach the producer (and so a partition) in
+        // the order they were sent, even the first ones to a topic still being created.
+        try {
+            executor().execute(() -> {
+                int partition;
+                try {
+                    long wait = config.deliveryTimeout().toMillis();
+                    Topics.await(topicReady, p.endpoint, "create topic " + target.topic(), wait);
+                    partition = replyPartition.get(wait, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to " + target.topic() + " failed", e));
+                    return;
+                }
+                if (!future.isDone()) {
+                    produceTask(p, target, envelope, partition);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            fail(p, new TransportException(SCHEME, p.endpoint, "Kafka transport is closed; task " + p.taskId + " not sent", false, e));
+        }
         return future;
     }
 
@@ -281,21 +298,34 @@ public final class KafkaTransport implements Transport {
         try {
             producer().send(record, (md, error) -> {
                 if (error == null) {
+                    replyTrouble.set(false);
                     d.replied();
                 } else if (d.wanted() && !closed) {
-                    log.warn("Reply to task {} could not be sent ({}); trying again in 1 s", d.task.taskId(), error.toString());
-                    executor().schedule(() -> produceReply(d, record, owner), 1, TimeUnit.SECONDS);
+                    retryReply(d, record, owner, error);
                 } else {
                     d.giveUp();
                 }
             });
         } catch (RuntimeException e) {
             if (d.wanted() && !closed) {
-                log.warn("Reply to task {} could not be sent ({}); trying again in 1 s", d.task.taskId(), e.toString());
-                executor().schedule(() -> produceReply(d, record, owner), 1, TimeUnit.SECONDS);
+                retryReply(d, record, owner, e);
             } else {
                 d.giveUp();
             }
+        }
+    }
+
+    private void retryReply(TaskConsumer.Delivery d, ProducerRecord<byte[], byte[]> record, TaskConsumer owner, Throwable error) {
+        // The task stays uncommitted until its reply is out, so keep trying; one WARN per outage.
+        if (replyTrouble.compareAndSet(false, true)) {
+            log.warn("Replies cannot be sent ({}); retrying every second until they are (further failures at DEBUG)", error.toString());
+        } else {
+            log.debug("Reply to task {} could not be sent ({}); trying again in 1 s", d.task.taskId(), error.toString());
+        }
+        try {
+            executor().schedule(() -> produceReply(d, record, owner), 1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            d.giveUp();
         }
     }
 
@@ -374,11 +404,12 @@ public final class KafkaTransport implements Transport {
         headers.add(HEADER_DLT_PARTITION, Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
         headers.add(HEADER_DLT_OFFSET, Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.deadLetterTopic(), null, r.key(), r.value(), headers);
-        topics.ensure(config.deadLetterTopic(), 1, Map.of()).whenCompleteAsync((v, error) -> {
+        CompletableFuture<Void> topicReady = topics.ensure(config.deadLetterTopic(), 1, Map.of());
+        // Through the one sender thread, in order, so dead letters keep the order of their sources.
+        Runnable store = () -> {
             try {
-                if (error != null) {
-                    throw new KafkaException(error);
-                }
+                Topics.await(topicReady, config.deadLetterTopic(), "create topic " + config.deadLetterTopic(),
+                        config.deliveryTimeout().toMillis());
                 producer().send(record, (md, e) -> {
                     if (e != null) {
                         log.warn("Could not store a malformed record from {}-{}@{} in {} ({}); skipped", r.topic(), r.partition(),
@@ -391,7 +422,12 @@ public final class KafkaTransport implements Transport {
                         config.deadLetterTopic(), e.toString());
                 stored.run();
             }
-        }, executor());
+        };
+        try {
+            executor().execute(store);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("Transport closing: malformed record from {}-{}@{} not stored", r.topic(), r.partition(), r.offset());
+        }
     }
 
     // ------------------------------------------------------------------ clients

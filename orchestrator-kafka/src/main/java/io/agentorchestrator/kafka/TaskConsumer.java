@@ -66,6 +66,7 @@ final class TaskConsumer implements Transport.Listener {
     private final CompletableFuture<Void> assigned = new CompletableFuture<>();
     private volatile boolean running = true;
     private volatile boolean crash;
+    private volatile int owned;
 
     // Poll-thread state.
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
@@ -101,6 +102,11 @@ final class TaskConsumer implements Transport.Listener {
     /** Completes once the consumer owns partitions (the inbox at once; a group after its first rebalance). */
     CompletableFuture<Void> assigned() {
         return assigned;
+    }
+
+    /** How many partitions this consumer owns right now. */
+    int ownedPartitions() {
+        return owned;
     }
 
     /** Tasks handed to the receiver and not yet answered on the broker. */
@@ -153,15 +159,16 @@ final class TaskConsumer implements Transport.Listener {
             if (target.shared()) {
                 consumer.subscribe(List.of(target.topic()), new Rebalance());
             } else {
-                List<TopicPartition> owned = new ArrayList<>();
+                List<TopicPartition> inbox = new ArrayList<>();
                 for (PartitionInfo p : consumer.partitionsFor(target.topic(), Duration.ofSeconds(30))) {
-                    owned.add(new TopicPartition(p.topic(), p.partition()));
+                    inbox.add(new TopicPartition(p.topic(), p.partition()));
                 }
-                consumer.assign(owned);
-                owned.forEach(tp -> partitions.put(tp, new PartitionState(tp)));
+                consumer.assign(inbox);
+                inbox.forEach(tp -> partitions.put(tp, new PartitionState(tp)));
+                owned = inbox.size();
                 // Resolve the committed (or earliest) position now, so that the first task sent
                 // after listen() returns is fetched at once.
-                for (TopicPartition tp : owned) {
+                for (TopicPartition tp : inbox) {
                     consumer.position(tp, Duration.ofSeconds(30));
                 }
                 assigned.complete(null);
@@ -388,6 +395,7 @@ final class TaskConsumer implements Transport.Listener {
             for (TopicPartition tp : parts) {
                 partitions.put(tp, new PartitionState(tp));
             }
+            owned = partitions.size();
             log.debug("Agent {} got partitions {}", agent.id(), parts);
             if (!partitions.isEmpty()) {
                 assigned.complete(null);
@@ -430,6 +438,7 @@ final class TaskConsumer implements Transport.Listener {
                 commitSync(states);
             }
             parts.forEach(partitions::remove);
+            owned = partitions.size();
             log.debug("Agent {} gave up partitions {}", agent.id(), parts);
         }
 
@@ -442,6 +451,7 @@ final class TaskConsumer implements Transport.Listener {
                 }
             }
             backlog.removeIf(r -> parts.contains(new TopicPartition(r.topic(), r.partition())));
+            owned = partitions.size();
             log.info("Agent {} lost partitions {}; their unanswered tasks go to the next owner", agent.id(), parts);
         }
     }

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,10 +98,21 @@ final class Topics {
 
     /** The number of partitions of an existing topic. */
     int partitions(String topic, long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         try {
-            TopicDescription d = admin.get().describeTopics(Set.of(topic)).allTopicNames().get(timeoutMillis, TimeUnit.MILLISECONDS)
-                    .get(topic);
-            return d.partitions().size();
+            for (;;) {
+                try {
+                    TopicDescription d = admin.get().describeTopics(Set.of(topic)).allTopicNames()
+                            .get(timeoutMillis, TimeUnit.MILLISECONDS).get(topic);
+                    return d.partitions().size();
+                } catch (ExecutionException e) {
+                    // A topic just created may not have reached the broker's metadata yet.
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() - deadline > 0) {
+                        throw e;
+                    }
+                    TimeUnit.MILLISECONDS.sleep(50);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransportException(KafkaTransport.SCHEME, topic, "Interrupted while describing topic " + topic, true, e);

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
 final class AgentQueueListener extends DefaultConsumer implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(AgentQueueListener.class);
-    /** Tasks remembered for duplicate suppression. */
+    /** Most answered tasks remembered for duplicate suppression. */
     static final int REMEMBERED_TASKS = 10_000;
+    /** Most bytes of remembered results: past this, the oldest answers are forgotten first. */
+    static final long REMEMBERED_BYTES = 32L * 1024 * 1024;
 
     private final RabbitMqTransport transport;
     private final AgentDescriptor agent;
@@ -40,14 +42,11 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
     private final Transport.TaskReceiver receiver;
     private final ConfirmingPublisher publisher;
     private final AtomicBoolean warnedNoReplyTo = new AtomicBoolean();
-    private final Map<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            return size() > REMEMBERED_TASKS && eldest.getValue().done;
-        }
-    };
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** Insertion order: the oldest answers are forgotten first. */
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+    /** Bytes of result payloads held in {@link #entries}. Guarded by {@code entries}. */
+    private long rememberedBytes;
     private final Object replies = new Object();
     private int repliesInFlight;
     private volatile boolean closed;
@@ -66,12 +65,17 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
     private static final class Entry {
         final List<Long> tags = new ArrayList<>(1);
         final String replyTo;
+        /** The message as delivered, kept only while running (to hand it back); null once answered. */
+        AMQP.BasicProperties props;
+        byte[] body;
         boolean done;
         ResultEnvelope result;
 
-        Entry(long tag, String replyTo) {
+        Entry(long tag, String replyTo, AMQP.BasicProperties props, byte[] body) {
             tags.add(tag);
             this.replyTo = replyTo;
+            this.props = props;
+            this.body = body;
         }
     }
 
@@ -110,9 +114,10 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             redelivered(tag, props, body, task);
             return;
         }
-        Entry fresh = new Entry(tag, replyTo);
+        Entry fresh = new Entry(tag, replyTo, props, body);
         synchronized (entries) {
             entries.put(key, fresh);
+            forgetOldAnswers();
         }
         try {
             receiver.onTask(task, result -> replied(key, fresh, result));
@@ -177,6 +182,9 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
 
     private void replied(String key, Entry entry, ResultEnvelope result) {
         List<Long> tags;
+        boolean giveBack;
+        AMQP.BasicProperties props;
+        byte[] body;
         synchronized (entries) {
             if (entry.done) {
                 return;
@@ -185,23 +193,106 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             entry.result = result;
             tags = List.copyOf(entry.tags);
             entry.tags.clear();
+            props = entry.props;
+            body = entry.body;
+            entry.props = null;
+            entry.body = null;
+            rememberedBytes += result.payload().size();
+            forgetOldAnswers();
             if (closed) {
                 // The channel is closed and the broker has put the task back; whoever takes it answers it.
-                entries.remove(key);
+                forget(key);
                 log.debug("Agent {} answered task {} after its listener closed; the task was requeued", agent.id(), result.taskId());
                 return;
             }
-            if (route.shared && !result.success()
-                    && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode()) || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()))) {
-                // On a shared queue another agent of the capability can take it: give it back rather than fail it.
-                entries.remove(key);
-                for (long tag : tags) {
-                    publisher.nack(tag, true);
-                }
-                return;
+            giveBack = route.shared && !result.success()
+                    && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode()) || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()));
+            if (giveBack) {
+                forget(key);
             }
         }
-        sendReply(result, entry.replyTo, tags);
+        if (!giveBack) {
+            sendReply(result, entry.replyTo, tags);
+            return;
+        }
+        // On a shared queue another agent of the capability can take it: give it back rather than
+        // fail it, and take no more if this agent is stopping.
+        giveBack(props, body, tags);
+        if (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode())) {
+            stopConsuming();
+        }
+    }
+
+    /** Guarded by {@code entries}. */
+    private void forget(String key) {
+        Entry e = entries.remove(key);
+        if (e != null && e.result != null) {
+            rememberedBytes -= e.result.payload().size();
+        }
+    }
+
+    /** Drops the oldest answered tasks past {@link #REMEMBERED_TASKS} or {@link #REMEMBERED_BYTES}. Guarded by {@code entries}. */
+    private void forgetOldAnswers() {
+        if (entries.size() <= REMEMBERED_TASKS && rememberedBytes <= REMEMBERED_BYTES) {
+            return;
+        }
+        for (var it = entries.values().iterator(); it.hasNext() && (entries.size() > REMEMBERED_TASKS || rememberedBytes > REMEMBERED_BYTES); ) {
+            Entry e = it.next();
+            if (e.done) {
+                rememberedBytes -= e.result.payload().size();
+                it.remove();
+            }
+        }
+    }
+
+    /**
+     * Puts a task back at the tail of its queue, unchanged (not a nack: a requeued message comes
+     * back marked redelivered, and an agent that merely stopped must not count as a delivery).
+     */
+    private void giveBack(AMQP.BasicProperties props, byte[] body, List<Long> tags) {
+        publisher.publish("", route.queue, true, props, body).whenComplete((ok, e) -> {
+            for (long tag : tags) {
+                if (e == null) {
+                    publisher.ack(tag);
+                } else {
+                    publisher.nack(tag, true);
+                }
+            }
+        });
+    }
+
+    private void stopConsuming() {
+        if (!cancelled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            transport.scheduler().execute(() -> {
+                try {
+                    getChannel().basicCancel(getConsumerTag());
+                } catch (Exception e) {
+                    log.debug("Cancelling consumer of {} failed: {}", route.queue, e.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.debug("Consumer of {} not cancelled: {}", route.queue, e.getMessage());
+        }
+    }
+
+    @Override
+    public void handleCancel(String consumerTag) {
+        if (!closed) {
+            log.warn("The broker cancelled agent {}'s consumer of queue '{}' (queue deleted?); it receives no more tasks there",
+                    agent.id(), route.queue);
+        }
+    }
+
+    @Override
+    public void handleShutdownSignal(String consumerTag, com.rabbitmq.client.ShutdownSignalException sig) {
+        if (!closed && !sig.isHardError() && !sig.isInitiatedByApplication()) {
+            // A channel-level error is not recovered (only connection failures are): say so loudly.
+            log.warn("The broker closed agent {}'s channel on queue '{}' ({}); it receives no more tasks there", agent.id(), route.queue,
+                    sig.getMessage());
+        }
     }
 
     private void sendReply(ResultEnvelope result, String replyTo, List<Long> tags) {

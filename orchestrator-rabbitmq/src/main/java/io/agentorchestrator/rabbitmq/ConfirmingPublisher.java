@@ -130,8 +130,8 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
         for (Outstanding o : take(seq, multiple)) {
             o.timeout.cancel(false);
             if (o.returnedBecause != null) {
-                fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "The broker could not route the message to exchange '"
-                        + o.exchange + "' with routing key '" + o.routingKey + "': " + o.returnedBecause, true, null));
+                fail(o, new UnroutableException(address, "The broker could not route the message to exchange '"
+                        + o.exchange + "' with routing key '" + o.routingKey + "': " + o.returnedBecause));
             } else {
                 o.future.complete(null);
             }
@@ -209,6 +209,15 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
             executor.execute(() -> o.future.completeExceptionally(e));
         } catch (RejectedExecutionException closing) {
             o.future.completeExceptionally(e);
+        }
+    }
+
+    /** A mandatory publish that no queue took: the queue it was bound for is gone. */
+    static final class UnroutableException extends TransportException {
+        private static final long serialVersionUID = 1L;
+
+        UnroutableException(String address, String message) {
+            super(RabbitMqTransport.SCHEME, address, message, true, null);
         }
     }
 

@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * own exclusive queue bound to it, so all orchestrators on the broker see the same agents.
  *
  * <p>A fanout keeps no state, so a watcher that starts late would know nobody until their next
- * heartbeat. To find them at once, {@link #watch} publishes a {@code query}; every transport that
- * announced agents answers it by announcing them again. A transport that announces also
- * subscribes, so that it hears queries. Leases are kept locally against an injected
+ * heartbeat. To find them at once, {@link #watch} publishes a {@code query} on the
+ * {@code <prefix>.directory-queries} fanout; every transport that announced agents listens there
+ * and answers by announcing them again. Leases are kept locally against an injected
  * {@link Ticker}: an agent not renewed within its TTL is reported withdrawn.
  */
 final class RabbitMqAgentDirectory implements AgentDirectory {
@@ -55,6 +55,9 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
     private final AtomicBoolean warnedMalformed = new AtomicBoolean();
     private volatile ConfirmingPublisher publisher;
     private Channel subscription;
+    private String subscriptionQueue;
+    private boolean boundAnnouncements;
+    private boolean boundQueries;
     private ScheduledFuture<?> sweeper;
 
     private record Announced(AgentDescriptor agent, Duration ttl) {
@@ -78,7 +81,7 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
         ValidationException.requireNonNull(agent, "agent");
         ValidationException.requireNonNull(ttl, "ttl");
         ValidationException.require(!ttl.isNegative() && !ttl.isZero(), "ttl", "must be > 0", ttl);
-        subscribe();
+        subscribe(false);
         local.put(agent.id(), new Announced(agent, ttl));
         publishAndWait(WireFormat.encodeAnnounce(agent, ttl), "announce agent '" + agent.id() + "'");
     }
@@ -93,7 +96,7 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
     @Override
     public Transport.Listener watch(Watcher watcher) {
         ValidationException.requireNonNull(watcher, "watcher");
-        subscribe();
+        subscribe(true);
         watchers.add(watcher);
         long now = ticker.read();
         for (Known k : known.values()) {
@@ -109,7 +112,7 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
     }
 
     private void query() {
-        publisher().publish(transport.settings().directoryExchange(), "", false, properties("query"), WireFormat.encodeQuery())
+        publisher().publish(transport.settings().directoryQueriesExchange(), "", false, properties("query"), WireFormat.encodeQuery())
                 .whenComplete((ok, e) -> {
                     if (e != null) {
                         log.debug("Directory query not confirmed: {}", e.getMessage());
@@ -132,23 +135,34 @@ final class RabbitMqAgentDirectory implements AgentDirectory {
         }
     }
 
-    private void subscribe() {
+    /**
+     * Subscribes this transport's one directory queue, binding it to the announcements exchange
+     * (watchers) or to the queries exchange (announcers): an agent hears queries, not the
+     * heartbeats of every other agent.
+     */
+    private void subscribe(boolean announcements) {
         synchronized (lock) {
-            if (subscription != null) {
+            String exchange = announcements ? transport.settings().directoryExchange() : transport.settings().directoryQueriesExchange();
+            if (announcements ? boundAnnouncements : boundQueries) {
                 return;
             }
-            Connection c = transport.connection();
             try {
-                Channel ch = c.createChannel();
-                // Server-named, exclusive, auto-delete: topology recovery declares a new one after a reconnect.
-                String queue = ch.queueDeclare().getQueue();
-                ch.queueBind(queue, transport.settings().directoryExchange(), "");
-                ch.basicConsume(queue, true, new DirectoryConsumer(ch));
-                subscription = ch;
+                if (subscription == null) {
+                    Channel ch = transport.connection().createChannel();
+                    // Server-named, exclusive, auto-delete: topology recovery declares a new one after a reconnect.
+                    subscriptionQueue = ch.queueDeclare().getQueue();
+                    ch.basicConsume(subscriptionQueue, true, new DirectoryConsumer(ch));
+                    subscription = ch;
+                }
+                subscription.queueBind(subscriptionQueue, exchange, "");
+                if (announcements) {
+                    boundAnnouncements = true;
+                } else {
+                    boundQueries = true;
+                }
             } catch (IOException | ShutdownSignalException e) {
                 throw new TransportException(RabbitMqTransport.SCHEME, transport.settings().address(),
-                        "Could not subscribe to the agent directory exchange '" + transport.settings().directoryExchange() + "': " + e.getMessage(),
-                        true, e);
+                        "Could not subscribe to the agent directory exchange '" + exchange + "': " + e.getMessage(), true, e);
             }
         }
     }

@@ -152,6 +152,10 @@ record RabbitMqSettings(
         return prefix + ".directory";
     }
 
+    String directoryQueriesExchange() {
+        return prefix + ".directory-queries";
+    }
+
     @Override
     public String toString() {
         // The record's default would print the password.

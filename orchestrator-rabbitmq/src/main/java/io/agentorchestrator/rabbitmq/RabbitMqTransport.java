@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.impl.ForgivingExceptionHandler;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
@@ -80,6 +81,7 @@ final class RabbitMqTransport implements Transport {
     private final Set<String> declaredQueues = ConcurrentHashMap.newKeySet();
     private final Set<AgentQueueListener> listeners = ConcurrentHashMap.newKeySet();
     private final RabbitMqAgentDirectory directory;
+    private final RecoveryLogging recoveryLogging = new RecoveryLogging();
 
     final LongAdder lateReplies = new LongAdder();
     final LongAdder malformedMessages = new LongAdder();
@@ -105,6 +107,11 @@ final class RabbitMqTransport implements Transport {
     RabbitMqTransport(RabbitMqSettings settings, Ticker ticker) {
         this.settings = settings;
         this.directory = new RabbitMqAgentDirectory(this, ticker);
+    }
+
+    /** The number in this transport's thread names, {@code rabbitmq-<n>-...}. */
+    int instance() {
+        return instance;
     }
 
     RabbitMqAgentDirectory agentDirectory() {
@@ -194,6 +201,10 @@ final class RabbitMqTransport implements Transport {
                 .build();
         publisher.publish(settings.tasksExchange(), route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
             if (e != null) {
+                if (e instanceof ConfirmingPublisher.UnroutableException) {
+                    // The queue was deleted behind our back (x-expires, an operator): declare it again next time.
+                    declaredQueues.remove(route.queue);
+                }
                 reply.completeExceptionally(e instanceof TransportException ? e
                         : new TransportException(SCHEME, route.endpoint, "Publishing task " + envelope.taskId() + " failed", true, e));
             }
@@ -491,6 +502,7 @@ final class RabbitMqTransport implements Transport {
                 topology.queueDeclare(settings.deadLetterQueue(), true, false, false, null);
                 topology.queueBind(settings.deadLetterQueue(), settings.deadLetterExchange(), "");
                 topology.exchangeDeclare(settings.directoryExchange(), "fanout", true);
+                topology.exchangeDeclare(settings.directoryQueriesExchange(), "fanout", true);
             } catch (IOException | ShutdownSignalException e) {
                 closeQuietly(c);
                 scheduler.shutdownNow();
@@ -509,6 +521,7 @@ final class RabbitMqTransport implements Transport {
                     public void handleRecovery(Recoverable recoverable) {
                         lost = false;
                         log.info("Connection {} to {} recovered", connectionName(), settings.address());
+                        recoveryLogging.recovered();
                         directory.recovered();
                     }
 
@@ -546,7 +559,37 @@ final class RabbitMqTransport implements Transport {
         f.setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectionTimeout().toMillis()));
         f.setHandshakeTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectionTimeout().toMillis()));
         f.setThreadFactory(threads("io"));
+        f.setExceptionHandler(recoveryLogging);
         return f;
+    }
+
+    /**
+     * The client logs every failed reconnection attempt at ERROR with a stack trace, several times
+     * a second while the broker is away; we say it once per outage at WARN, the rest at DEBUG.
+     */
+    private final class RecoveryLogging extends ForgivingExceptionHandler {
+
+        private final AtomicBoolean warned = new AtomicBoolean();
+
+        @Override
+        public void handleConnectionRecoveryException(Connection conn, Throwable exception) {
+            if (!lost || warned.compareAndSet(false, true)) {
+                log.warn("Connection {} to {} not recovered yet ({}); still trying every {} ms", connectionName(), settings.address(),
+                        rootMessage(exception), settings.recoveryInterval().toMillis());
+            } else {
+                log.debug("Reconnection attempt to {} failed: {}", settings.address(), rootMessage(exception));
+            }
+        }
+
+        @Override
+        public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
+            // The shutdown listener reports the lost connection once, with the reason.
+            log.debug("Connection {} driver error: {}", connectionName(), rootMessage(exception));
+        }
+
+        void recovered() {
+            warned.set(false);
+        }
     }
 
     private ThreadFactory threads(String role) {

@@ -15,6 +15,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.AgentHandler;
 import io.agentorchestrator.core.AgentRuntime;
@@ -275,6 +276,135 @@ class RabbitMqBrokerIT {
         assertThat(results + typedErrors).isEqualTo(n);
         assertThat(results).isEqualTo(n);
         assertThat(byWorker.get("rescuer")).isEqualTo(n);
+    }
+
+    @Test
+    void aStoppingWorkerGivesSharedTasksBackForAnotherWorker() throws Exception {
+        String capability = "handover-" + run;
+        String endpoint = "amqp:capability/" + capability;
+        RabbitMqTransport orchestratorSide = transport("");
+        AtomicInteger refused = new AtomicInteger();
+        RabbitMqTransport stoppingSide = transport("");
+        resources.push(stoppingSide.listen(agentAt("stopping", capability, 4, endpoint), (task, reply) -> {
+            refused.incrementAndGet();
+            reply.reply(ResultEnvelope.failure(task.taskId(), "stopping", ResultEnvelope.AGENT_STOPPING, "shutting down", true));
+        }));
+        AgentDescriptor pool = agentAt("pool", capability, 20, endpoint);
+        List<CompletableFuture<ResultEnvelope>> replies = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            replies.add(orchestratorSide.send(pool, envelope("handover-" + i + "-" + run, capability, "t" + i, 4)));
+        }
+        await().atMost(PATIENCE).until(() -> refused.get() > 0);
+        // Having said it is stopping, the worker cancels its consumer: the queue keeps every task for others.
+        String queue = orchestratorSide.route(pool.endpoint()).queue;
+        await().atMost(PATIENCE).until(() -> admin().queueDeclarePassive(queue).getConsumerCount() == 0 && messagesIn(queue) == 20);
+        int refusedBeforeTakeover = refused.get();
+        RabbitMqTransport takingSide = transport("");
+        resources.push(takingSide.listen(agentAt("taking", capability, 4, endpoint),
+                (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), "taking", task.payload()))));
+
+        for (CompletableFuture<ResultEnvelope> f : replies) {
+            ResultEnvelope r = get(f);
+            assertThat(r.success()).isTrue();
+            assertThat(r.agentId()).isEqualTo("taking");
+        }
+        // Handed back unchanged, not requeued: no delivery counted against the tasks.
+        assertThat(takingSide.deliveryLimitExceeded()).isZero();
+        assertThat(refused.get()).isEqualTo(refusedBeforeTakeover);
+    }
+
+    @Test
+    void closeStopsEveryThreadTheTransportStarted() throws Exception {
+        RabbitMqTransport transport = RabbitMqTestBroker.transport(PREFIX, "");
+        AgentDescriptor echo = agent("threads", "threads", 2);
+        Transport.Listener listener = transport.listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), "x", Payload.empty())));
+        assertThat(get(transport.send(echo, envelope("threads-" + run, "threads", "x", 4))).success()).isTrue();
+        transport.directory().orElseThrow().watch(new io.agentorchestrator.api.AgentDirectory.Watcher() {
+            @Override
+            public void announced(AgentDescriptor agent, Duration ttl) {
+            }
+
+            @Override
+            public void withdrawn(String agentId) {
+            }
+        });
+        String prefix = "rabbitmq-" + transport.instance() + "-";
+        assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().startsWith(prefix));
+        listener.close();
+        transport.close();
+        await().atMost(PATIENCE).until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith(prefix) && t.isAlive()));
+    }
+
+    @Test
+    void brokerUnreachableLongerThanTheRecoveryTimeoutFailsTasksWithATransportException() throws Exception {
+        RabbitMqSettings direct = RabbitMqSettings.parse(java.net.URI.create(RabbitMqTestBroker.URL));
+        CuttableProxy proxy = track(new CuttableProxy(direct.host(), direct.port()));
+        String viaProxy = RabbitMqTestBroker.transportUri(PREFIX, "recoveryTimeout=1s")
+                .replaceFirst("@[^/]+/", "@127.0.0.1:" + proxy.port() + "/");
+        RabbitMqTransport orchestratorSide = track((RabbitMqTransport) new RabbitMqTransportProvider().create(java.net.URI.create(viaProxy)));
+        Orchestrator orchestrator = track(Orchestrator.builder().transport(orchestratorSide).defaultTimeout(PATIENCE).build());
+        CountDownLatch allStarted = new CountDownLatch(6);
+        CountDownLatch release = new CountDownLatch(1);
+        AgentDescriptor agent = agent("partitioned", "partitioned", 6);
+        startAgent(transport(""), agent, task -> {
+            allStarted.countDown();
+            release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            return Payload.ofUtf8("late");
+        });
+        orchestrator.register(agent);
+        List<CompletableFuture<TaskResult>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            inFlight.add(orchestrator.dispatch(Task.of("partitioned", "t" + i)));
+        }
+        assertThat(allStarted.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        proxy.cut(); // the orchestrator loses the broker and cannot get it back
+        for (CompletableFuture<TaskResult> f : inFlight) {
+            assertThatThrownBy(() -> get(f)).isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOf(TransportException.class).hasMessageContaining("recoveryTimeout");
+        }
+        // While the broker is away, a send fails at once rather than hang.
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(orchestratorSide.send(agent, envelope("during-" + run, "partitioned", "x", 4)))
+                .failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class).havingCause().isInstanceOf(TransportException.class));
+
+        proxy.restore();
+        release.countDown();
+        // Back: new tasks go through; the replies to the failed ones arrive late and are dropped.
+        await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(get(orchestrator.dispatch(Task.of("partitioned", "after"))).payload().asUtf8())
+                .isEqualTo("late"));
+        await().atMost(PATIENCE).until(() -> orchestratorSide.lateReplies() == 6);
+    }
+
+    @Test
+    void brokerRefusingAPublishFailsTheSendAfterItsRetries() throws Exception {
+        // A queue that takes one message and nacks the rest: the broker's own way to refuse a publish.
+        AgentDescriptor full = agent("full", "full", 1);
+        String queue = PREFIX + ".agent." + full.id();
+        admin().queueDeclare(queue, true, false, false,
+                Map.of("x-max-length", 1, "x-overflow", "reject-publish", "x-expires", 60_000));
+        RabbitMqTransport orchestratorSide = transport("publishRetries=1");
+        CompletableFuture<ResultEnvelope> first = orchestratorSide.send(full, envelope("full-1-" + run, "full", "1", 4));
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+        CompletableFuture<ResultEnvelope> second = orchestratorSide.send(full, envelope("full-2-" + run, "full", "2", 4));
+        assertThat(second).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class).havingCause()
+                .isInstanceOf(TransportException.class).withMessageContaining("refused (nacked)").withMessageContaining("2 time(s)");
+        assertThat(first).isNotDone();
+    }
+
+    @Test
+    void queueDeletedBehindTheTransportsBackIsDeclaredAgainAfterOneFailedSend() throws Exception {
+        AgentDescriptor gone = agent("gone", "gone", 1);
+        RabbitMqTransport orchestratorSide = transport("");
+        String queue = orchestratorSide.route(gone.endpoint()).queue;
+        orchestratorSide.send(gone, envelope("gone-1-" + run, "gone", "1", 4));
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+        admin().queueDelete(queue);
+
+        assertThat(orchestratorSide.send(gone, envelope("gone-2-" + run, "gone", "2", 4))).failsWithin(PATIENCE)
+                .withThrowableOfType(ExecutionException.class).havingCause().isInstanceOf(TransportException.class)
+                .withMessageContaining("could not route");
+        orchestratorSide.send(gone, envelope("gone-3-" + run, "gone", "3", 4));
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
     }
 
     @Test

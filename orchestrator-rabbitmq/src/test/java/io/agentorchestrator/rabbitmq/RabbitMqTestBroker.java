@@ -94,6 +94,7 @@ final class RabbitMqTestBroker {
             ch.exchangeDelete(prefix + ".tasks");
             ch.exchangeDelete(prefix + ".dead-letter");
             ch.exchangeDelete(prefix + ".directory");
+            ch.exchangeDelete(prefix + ".directory-queries");
         } catch (Exception e) {
             // Leftovers are harmless: names are unique per run.
         }

@@ -45,6 +45,15 @@ final class BlockingConnection implements AutoCloseable {
         }
     }
 
+    /** Drops the current socket (the server probably restarted); the next command dials anew. */
+    void discard() {
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

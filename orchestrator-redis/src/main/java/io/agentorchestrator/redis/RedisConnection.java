@@ -1,6 +1,7 @@
 package io.agentorchestrator.redis;
 
 import io.agentorchestrator.api.TransportException;
+import javax.net.ssl.SSLSocketFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -18,13 +19,19 @@ import redis.clients.jedis.exceptions.JedisException;
 final class RedisConnection implements AutoCloseable {
 
     private final RedisSettings settings;
+    private final SSLSocketFactory sslSocketFactory;
     private final Object lock = new Object();
     private volatile RedisClient client;
     private volatile DefaultJedisClientConfig config;
     private volatile boolean closed;
 
-    RedisConnection(RedisSettings settings) {
+    /**
+     * @param sslSocketFactory for {@code rediss://}: the factory to use, or {@code null} for the
+     *                         JVM default (its default trust store)
+     */
+    RedisConnection(RedisSettings settings, SSLSocketFactory sslSocketFactory) {
         this.settings = settings;
+        this.sslSocketFactory = sslSocketFactory;
     }
 
     /** The client, created on first call. */
@@ -47,6 +54,9 @@ final class RedisConnection implements AutoCloseable {
                         .database(settings.database())
                         .clientName(settings.clientName())
                         .ssl(settings.tls());
+                if (settings.tls() && sslSocketFactory != null) {
+                    config.sslSocketFactory(sslSocketFactory);
+                }
                 if (settings.user() != null) {
                     config.user(settings.user());
                 }

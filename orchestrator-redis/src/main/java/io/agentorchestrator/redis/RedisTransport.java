@@ -80,9 +80,17 @@ final class RedisTransport implements Transport {
     private Thread replyReader;
 
     RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock) {
+        this(settings, ticker, directoryClock, null);
+    }
+
+    /**
+     * @param directoryClock   clock for directory leases, or {@code null} for the Redis server's clock
+     * @param sslSocketFactory for {@code rediss://}, or {@code null} for the JVM default
+     */
+    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock, javax.net.ssl.SSLSocketFactory sslSocketFactory) {
         this.settings = settings;
         this.keys = new Keys(settings.prefix());
-        this.connection = new RedisConnection(settings);
+        this.connection = new RedisConnection(settings, sslSocketFactory);
         this.ticker = ticker;
         this.clock = directoryClock;
         this.replyStream = keys.replies(instanceId);
@@ -304,13 +312,13 @@ final class RedisTransport implements Transport {
                     check = false;
                     nextRefresh = ticker.read() + refreshEvery;
                 }
+                StreamEntryID from = lastId;
+                List<Map.Entry<String, List<StreamEntry>>> read = replyConnection.run(c -> c.xread(params, Map.of(replyStream, from)));
                 if (down) {
                     log.info("Redis at {} is reachable again", settings.redacted());
                     down = false;
                 }
                 failures = 0;
-                StreamEntryID from = lastId;
-                List<Map.Entry<String, List<StreamEntry>>> read = replyConnection.run(c -> c.xread(params, Map.of(replyStream, from)));
                 if (read == null || read.isEmpty()) {
                     continue;
                 }
@@ -329,6 +337,7 @@ final class RedisTransport implements Transport {
                 if (e instanceof JedisException je) {
                     connection.onFailure(je);
                 }
+                replyConnection.discard();
                 if (!down) {
                     log.warn("Redis at {} unreachable while reading replies ({}); retrying", settings.redacted(), e.getMessage());
                     down = true;
@@ -476,7 +485,16 @@ final class RedisTransport implements Transport {
             }
         }
         connection.close();
-        log.debug("Redis transport {} closed", id);
+        long late = lateReplies.sum();
+        long dead = deadLettered.sum();
+        long duplicates = duplicatesSkipped.sum();
+        long lost = lostInFlight.sum();
+        if (late + dead + duplicates + lost > 0) {
+            log.info("Redis transport {} closed: {} late replies dropped, {} malformed entries dead-lettered, {} redelivered tasks "
+                    + "already answered, {} attempts failed because Redis lost their reply stream", id, late, dead, duplicates, lost);
+        } else {
+            log.debug("Redis transport {} closed", id);
+        }
     }
 
     static void join(Thread t) {

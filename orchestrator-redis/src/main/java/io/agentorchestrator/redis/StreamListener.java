@@ -135,11 +135,6 @@ final class StreamListener implements Transport.Listener {
                     reclaim();
                     nextMaintenance = now + maintainEvery;
                 }
-                if (down) {
-                    log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
-                    down = false;
-                }
-                failures = 0;
                 long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
                 int free = capacity - inFlight.size();
                 if (free <= 0) {
@@ -147,7 +142,13 @@ final class StreamListener implements Transport.Listener {
                     continue;
                 }
                 int want = free - buffer.size();
-                if (want > 0 && readByPriority(want) == 0 && buffer.isEmpty()) {
+                int got = want > 0 ? readByPriority(want) : 0;
+                if (down) {
+                    log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
+                    down = false;
+                }
+                failures = 0;
+                if (want > 0 && got == 0 && buffer.isEmpty()) {
                     // Nothing waiting: block until something arrives on any level (or maintenance is due).
                     blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
                     continue;
@@ -166,15 +167,13 @@ final class StreamListener implements Transport.Listener {
                 if (e instanceof JedisException je) {
                     transport.connection().onFailure(je);
                 }
-                if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
-                    // Redis restarted without persistence or the stream was deleted: the group is gone.
-                    needGroups = true;
-                }
+                blocking.discard();
                 if (!down) {
                     log.warn("Agent {}: Redis at {} failed while reading tasks ({}); retrying", agent.id(),
                             transport.settings().redacted(), e.getMessage());
                     down = true;
                 }
+                // After a restart without persistence the groups are gone (NOGROUP): re-create them, idempotently.
                 needGroups = true;
                 RedisTransport.pause(++failures);
             } catch (RuntimeException e) {

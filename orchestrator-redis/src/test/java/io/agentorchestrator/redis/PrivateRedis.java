@@ -22,10 +22,12 @@ final class PrivateRedis implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    private final List<String> extra;
 
-    private PrivateRedis(int port, Path dir) {
+    private PrivateRedis(int port, Path dir, List<String> extra) {
         this.port = port;
         this.dir = dir;
+        this.extra = extra;
     }
 
     static boolean installed() {
@@ -39,12 +41,45 @@ final class PrivateRedis implements AutoCloseable {
                     + "macOS: brew install redis): this test restarts a Redis of its own.");
         }
         try {
-            PrivateRedis r = new PrivateRedis(freePort(), Files.createTempDirectory("ao-redis-"));
+            PrivateRedis r = new PrivateRedis(freePort(), Files.createTempDirectory("ao-redis-"), List.of());
             r.startServer();
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts one that speaks only TLS, with a self-signed certificate for 127.0.0.1 made with
+     * openssl; {@link #certificate()} is what a client must trust.
+     */
+    static PrivateRedis startTls() {
+        if (!installed() || !TestRedis.onPath("openssl")) {
+            throw new AssertionError("redis-server and openssl are needed for the TLS test; install them "
+                    + "(Debian/Ubuntu: sudo apt-get install -y redis-server openssl)");
+        }
+        try {
+            Path dir = Files.createTempDirectory("ao-redis-tls-");
+            run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.resolve("key.pem").toString(), "-out",
+                    dir.resolve("cert.pem").toString()));
+            PrivateRedis r = new PrivateRedis(freePort(), dir, List.of("--tls-cert-file", dir.resolve("cert.pem").toString(),
+                    "--tls-key-file", dir.resolve("key.pem").toString(), "--tls-ca-cert-file", dir.resolve("cert.pem").toString(),
+                    "--tls-auth-clients", "no"));
+            r.startServer();
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The server certificate (PEM) of a TLS server. */
+    Path certificate() {
+        return dir.resolve("cert.pem");
+    }
+
+    private boolean tls() {
+        return !extra.isEmpty();
     }
 
     String uri() {
@@ -56,9 +91,16 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     void startServer() {
-        run(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--daemonize", "yes", "--save", "",
-                "--appendonly", "no", "--dir", dir.toString(), "--pidfile", dir.resolve("redis.pid").toString()));
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(this::answers);
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", tls() ? "0" : String.valueOf(port), "--bind",
+                "127.0.0.1", "--daemonize", "yes", "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--pidfile",
+                dir.resolve("redis.pid").toString()));
+        if (tls()) {
+            command.addAll(List.of("--tls-port", String.valueOf(port)));
+            command.addAll(extra);
+        }
+        run(command);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .until(tls() ? this::listening : this::answers);
     }
 
     /**

@@ -133,7 +133,7 @@ class RedisScenariosIT {
 
         // An agent that stops heartbeating (a crash sends no withdrawal) disappears everywhere when its lease lapses.
         AgentDescriptor ghost = agent("ghost", capability, "redis:ghost-" + run, 1);
-        transport().directory().orElseThrow().announce(ghost, Duration.ofMillis(500));
+        transport().directory().orElseThrow().announce(ghost, Duration.ofMillis(1500));
         await().atMost(PATIENCE).until(() -> first.agent(ghost.id()).isPresent() && second.agent(ghost.id()).isPresent());
         await().atMost(PATIENCE).until(() -> first.agent(ghost.id()).isEmpty() && second.agent(ghost.id()).isEmpty());
     }
@@ -308,6 +308,38 @@ class RedisScenariosIT {
         RedisTransport wrong = transport(URI.create("redis://orchestrator:nope@127.0.0.1:" + redis.port() + "?prefix=" + PREFIX));
         assertThat(wrong.send(echo, envelope("x", 5))).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(io.agentorchestrator.api.TransportException.class).withMessageNotContaining("nope");
+    }
+
+    @Test
+    void redissSpeaksTls() throws Exception {
+        PrivateRedis redis = track(PrivateRedis.startTls());
+        javax.net.ssl.SSLSocketFactory trusting = trusting(redis.certificate());
+        RedisSettings settings = RedisSettings.parse(URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX));
+        RedisTransport orchestratorSide = track(new RedisTransport(settings, io.agentorchestrator.api.Ticker.system(), null, trusting));
+        RedisTransport agentSide = track(new RedisTransport(settings, io.agentorchestrator.api.Ticker.system(), null, trusting));
+        AgentDescriptor echo = agent("tls", "echo", "redis:tls-" + run, 2);
+        track(agentSide.listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
+        assertThat(get(orchestratorSide.send(echo, envelope("over tls", 5))).payload().asUtf8()).isEqualTo("over tls");
+
+        // Without trusting the server's certificate the handshake fails, and says so as a transport failure.
+        RedisTransport untrusting = transport(URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX + "&timeout=500ms"));
+        assertThat(untrusting.send(echo, envelope("x", 5))).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
+                .havingCause().isInstanceOf(io.agentorchestrator.api.TransportException.class);
+    }
+
+    private static javax.net.ssl.SSLSocketFactory trusting(java.nio.file.Path pem) throws Exception {
+        java.security.cert.Certificate cert;
+        try (var in = java.nio.file.Files.newInputStream(pem)) {
+            cert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("redis", cert);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx.getSocketFactory();
     }
 
     // ---------------------------------------------------------------- malformed input

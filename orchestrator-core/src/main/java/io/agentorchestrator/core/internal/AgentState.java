@@ -22,6 +22,9 @@ public final class AgentState implements Agent {
     }
 
     private volatile AgentDescriptor descriptor;
+    // Copies of descriptor fields read on every pick, one pointer hop closer.
+    private volatile int weight;
+    private volatile int maxConcurrency;
     private volatile AgentStatus status = AgentStatus.HEALTHY;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicReference<Ewma> latency = new AtomicReference<>(new Ewma(0, 0));
@@ -38,7 +41,7 @@ public final class AgentState implements Agent {
      *                   of a new one
      */
     AgentState(AgentDescriptor descriptor, long decayNanos) {
-        this.descriptor = descriptor;
+        descriptor(descriptor);
         this.decayNanos = decayNanos;
     }
 
@@ -48,7 +51,19 @@ public final class AgentState implements Agent {
     }
 
     void descriptor(AgentDescriptor descriptor) {
+        this.weight = descriptor.weight();
+        this.maxConcurrency = descriptor.maxConcurrency();
         this.descriptor = descriptor;
+    }
+
+    @Override
+    public int weight() {
+        return weight;
+    }
+
+    @Override
+    public boolean hasCapacity() {
+        return inFlight.get() < maxConcurrency;
     }
 
     @Override
@@ -85,7 +100,7 @@ public final class AgentState implements Agent {
 
     /** Takes one concurrency slot if the agent is below its max; never blocks. */
     boolean tryAcquire() {
-        int max = descriptor.maxConcurrency();
+        int max = maxConcurrency;
         for (;;) {
             int n = inFlight.get();
             if (n >= max) {

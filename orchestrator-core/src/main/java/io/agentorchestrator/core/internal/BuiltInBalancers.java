@@ -131,8 +131,9 @@ public final class BuiltInBalancers {
             final int[] weights;
             final int[] reduced;
             final int[] order;
-            /** Running sums of the reduced weights, for picks when the cycle is not precomputed. */
-            final long[] cumulative;
+            /** Alias table of the weights, for picks when the cycle is too long to precompute. */
+            final double[] probability;
+            final int[] alias;
             final long total;
 
             private Cycle(List<?> source, String[] ids, int[] weights, int[] reduced, int[] order, long total) {
@@ -143,14 +144,12 @@ public final class BuiltInBalancers {
                 this.order = order;
                 this.total = total;
                 if (order == null) {
-                    cumulative = new long[reduced.length];
-                    long sum = 0;
-                    for (int i = 0; i < reduced.length; i++) {
-                        sum += reduced[i];
-                        cumulative[i] = sum;
-                    }
+                    HashingBalancers.AliasTable table = HashingBalancers.AliasTable.ofWeights(reduced);
+                    probability = table.probability;
+                    alias = table.alias;
                 } else {
-                    cumulative = null;
+                    probability = null;
+                    alias = null;
                 }
             }
 
@@ -208,21 +207,12 @@ public final class BuiltInBalancers {
                 if (order != null) {
                     return order[(int) Long.remainderUnsigned(counter, order.length)];
                 }
-                // Too many steps to precompute: find the agent owning a pseudo-random position
-                // (Fibonacci hashing of the counter) in the cumulative weights, which keeps the
-                // shares and spreads the picks, in O(log agents).
-                long pos = Long.remainderUnsigned(counter * 0x9E3779B97F4A7C15L, total);
-                int lo = 0;
-                int hi = cumulative.length - 1;
-                while (lo < hi) {
-                    int mid = (lo + hi) >>> 1;
-                    if (cumulative[mid] > pos) {
-                        hi = mid;
-                    } else {
-                        lo = mid + 1;
-                    }
-                }
-                return lo;
+                // Too many steps to precompute: draw from the alias table with the golden-ratio
+                // sequence instead of random numbers, which is O(1), keeps the shares and spreads
+                // one agent's turns evenly.
+                double x = ((counter * 0x9E3779B97F4A7C15L) >>> 11) * 0x1.0p-53 * probability.length;
+                int i = (int) x;
+                return x - i < probability[i] ? i : alias[i];
             }
 
             private static int gcd(int a, int b) {

@@ -191,10 +191,19 @@ public final class HashingBalancers {
         }
 
         static AliasTable of(List<? extends Agent> candidates) {
-            int n = candidates.size();
+            int[] weights = new int[candidates.size()];
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = candidates.get(i).weight();
+            }
+            AliasTable t = ofWeights(weights);
+            return new AliasTable(candidates, t.probability, t.alias);
+        }
+
+        static AliasTable ofWeights(int[] weights) {
+            int n = weights.length;
             double total = 0;
-            for (Agent a : candidates) {
-                total += a.weight();
+            for (int w : weights) {
+                total += w;
             }
             double[] scaled = new double[n];
             int[] small = new int[n];
@@ -202,7 +211,7 @@ public final class HashingBalancers {
             int s = 0;
             int l = 0;
             for (int i = 0; i < n; i++) {
-                scaled[i] = candidates.get(i).weight() * n / total;
+                scaled[i] = weights[i] * n / total;
                 if (scaled[i] < 1) {
                     small[s++] = i;
                 } else {
@@ -229,7 +238,7 @@ public final class HashingBalancers {
             while (s > 0) {
                 probability[small[--s]] = 1;
             }
-            return new AliasTable(candidates, probability, alias);
+            return new AliasTable(null, probability, alias);
         }
     }
 }
