@@ -138,8 +138,9 @@ final class HealthChecker {
             ps.passes = 0;
             ps.failures++;
             log.debug("Health check of agent {} failed ({} in a row): {}", ps.agent.id(), ps.failures, detail);
-            if (ps.failures >= config.unhealthyThreshold() && !ps.markedUnhealthy) {
-                ps.markedUnhealthy = engine.probeFailed(ps.agent, detail);
+            // Asked on every failure past the threshold, not once: an operator may have set the agent HEALTHY meanwhile.
+            if (ps.failures >= config.unhealthyThreshold() && engine.probeFailed(ps.agent, detail)) {
+                ps.markedUnhealthy = true;
             }
         }
     }

@@ -252,4 +252,17 @@ class HealthCheckTest {
         orchestrator.healthTick();
         assertThat(checker().nextCheckAt("a")).isNull();
     }
+
+    @Test
+    void anAgentSetHealthyByHandWhileItStillFailsIsMarkedUnhealthyAgain() {
+        register();
+        orchestrator.healthTick();
+        check(false);
+        check(false);
+        check(false);
+        assertThat(status()).isEqualTo(AgentStatus.UNHEALTHY);
+        orchestrator.setStatus("a", AgentStatus.HEALTHY, "operator says so");
+        check(false);
+        assertThat(status()).isEqualTo(AgentStatus.UNHEALTHY);
+    }
 }
