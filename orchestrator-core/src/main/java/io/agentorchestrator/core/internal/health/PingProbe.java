@@ -72,8 +72,11 @@ public final class PingProbe implements HealthProbe {
         reply.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         return reply.handle((result, error) -> {
             if (error != null) {
-                Throwable cause = error.getCause() != null ? error.getCause() : error;
-                return HealthCheckResult.unhealthy("ping failed: " + cause.getMessage());
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause instanceof java.util.concurrent.TimeoutException) {
+                    return HealthCheckResult.unhealthy("no answer to ping within " + timeout.toMillis() + " ms");
+                }
+                return HealthCheckResult.unhealthy("ping failed: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
             }
             if (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode())) {
                 return HealthCheckResult.unhealthy("agent is stopping");
