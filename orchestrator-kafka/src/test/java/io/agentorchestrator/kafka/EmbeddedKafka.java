@@ -1,5 +1,10 @@
 package io.agentorchestrator.kafka;
 
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.core.AgentRuntime;
+import io.agentorchestrator.core.Orchestrator;
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +26,7 @@ import org.apache.kafka.common.test.TestKitNodes;
  * A real single-node KRaft broker (combined broker and controller) inside the test JVM, on free
  * loopback ports, from the Maven Central artifacts {@code org.apache.kafka:kafka_2.13} and
  * {@code kafka-test-common-runtime} (test scope). {@link #shared()} starts one per test run, used
- * by every *IT class of the module; {@link #start()} a private one (for restart tests).
+ * by every *IT class of the module; {@link #start()} a private one.
  */
 final class EmbeddedKafka implements AutoCloseable {
 
@@ -37,6 +42,7 @@ final class EmbeddedKafka implements AutoCloseable {
     static synchronized EmbeddedKafka shared() {
         if (shared == null) {
             shared = start();
+            shared.warmUpTransport();
             EmbeddedKafka s = shared;
             Runtime.getRuntime().addShutdownHook(new Thread(s::close, "embedded-kafka-shutdown"));
         }
@@ -102,6 +108,26 @@ final class EmbeddedKafka implements AutoCloseable {
                 }
             }
             consumer.commitSync();
+        }
+    }
+
+    /**
+     * A few tasks through the transport itself, so that the first test's first task does not pay
+     * for class loading and a cold JIT inside its timeouts (the kit gives one task 300 ms).
+     */
+    private void warmUpTransport() {
+        String prefix = uniquePrefix("warm-up");
+        AgentDescriptor agent = AgentDescriptor.builder("warm-up").capability("warm-up").endpoint("kafka:warm-up").build();
+        try (KafkaTransport orchestratorSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri(prefix, "")));
+                KafkaTransport agentSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri(prefix, "")));
+                Orchestrator orchestrator = Orchestrator.builder().transport(orchestratorSide).build();
+                AgentRuntime runtime = AgentRuntime.builder(agent).transport(agentSide).handler(task -> task.payload()).start()) {
+            orchestrator.register(agent);
+            for (int i = 0; i < 20; i++) {
+                orchestrator.dispatch(Task.of("warm-up", "ping")).get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("The embedded Kafka broker started but a task could not make a round trip through it: " + e, e);
         }
     }
 

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * after the reply is confirmed, duplicate suppression by task id and attempt, dead-lettering of
  * malformed and over-delivered messages. Thread-safe.
  */
-final class RabbitMqTransport implements Transport {
+final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
 
     private static final Logger log = LoggerFactory.getLogger(RabbitMqTransport.class);
 
@@ -133,22 +133,26 @@ final class RabbitMqTransport implements Transport {
     }
 
     /** Replies that arrived for tasks nobody waits for any more (timed out, cancelled); dropped. */
-    long lateReplies() {
+    @Override
+    public long lateReplies() {
         return lateReplies.sum();
     }
 
     /** Messages this transport dead-lettered because they could not be decoded. */
-    long malformedMessages() {
+    @Override
+    public long malformedMessages() {
         return malformedMessages.sum();
     }
 
     /** Task messages this transport dead-lettered because they exceeded the delivery limit. */
-    long deliveryLimitExceeded() {
+    @Override
+    public long deliveryLimitExceeded() {
         return deliveryLimitExceeded.sum();
     }
 
     /** Deliveries of a task already running or answered here, not run again. */
-    long duplicatesSuppressed() {
+    @Override
+    public long duplicatesSuppressed() {
         return duplicatesSuppressed.sum();
     }
 

@@ -376,6 +376,46 @@ class RabbitMqBrokerIT {
     }
 
     @Test
+    void tasksRedeliveredWhileStillRunningOnTheAgentAreNotRunTwice() throws Exception {
+        RabbitMqSettings direct = RabbitMqSettings.parse(java.net.URI.create(RabbitMqTestBroker.URL));
+        CuttableProxy proxy = track(new CuttableProxy(direct.host(), direct.port()));
+        String viaProxy = RabbitMqTestBroker.transportUri(PREFIX, "").replaceFirst("@[^/]+/", "@127.0.0.1:" + proxy.port() + "/");
+        RabbitMqTransport agentSide = track((RabbitMqTransport) new RabbitMqTransportProvider().create(java.net.URI.create(viaProxy)));
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch allStarted = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        AgentDescriptor agent = agent("dedupe", "dedupe", 3);
+        startAgent(agentSide, agent, task -> {
+            runs.incrementAndGet();
+            allStarted.countDown();
+            release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            return Payload.ofUtf8("once:" + task.payload().asUtf8());
+        });
+        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
+        orchestrator.register(agent);
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            futures.add(orchestrator.dispatch(Task.of("dedupe", "t" + i)));
+        }
+        assertThat(allStarted.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        proxy.cut(); // the agent's connection drops: the broker puts its 3 unacked tasks back
+        proxy.restore();
+        // After recovery the broker delivers them again, to the agent still running them.
+        await().atMost(PATIENCE).until(() -> agentSide.duplicatesSuppressed() == 3);
+        release.countDown();
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(get(futures.get(i)).payload().asUtf8()).isEqualTo("once:t" + i);
+        }
+        assertThat(runs.get()).isEqualTo(3);
+        // Both deliveries of each were acked: when the agent goes, nothing unacked goes back to the queue.
+        String queue = agentSide.route(agent.endpoint()).queue;
+        agentSide.close();
+        assertThat(messagesIn(queue)).isZero();
+    }
+
+    @Test
     void brokerRefusingAPublishFailsTheSendAfterItsRetries() throws Exception {
         // A queue that takes one message and nacks the rest: the broker's own way to refuse a publish.
         AgentDescriptor full = agent("full", "full", 1);

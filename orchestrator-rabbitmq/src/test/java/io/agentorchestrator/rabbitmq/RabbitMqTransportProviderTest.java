@@ -31,6 +31,8 @@ class RabbitMqTransportProviderTest {
             assertThat(t).isInstanceOf(RabbitMqTransport.class);
             assertThat(t.scheme()).isEqualTo("amqp");
             assertThat(t.directory()).isPresent();
+            assertThat(t).isInstanceOf(RabbitMqTransportCounters.class);
+            assertThat(((RabbitMqTransportCounters) t).malformedMessages()).isZero();
         }
     }
 

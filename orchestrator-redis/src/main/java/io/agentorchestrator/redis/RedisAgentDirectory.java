@@ -236,7 +236,7 @@ final class RedisAgentDirectory implements AgentDirectory {
             if (event.type().equals("announce")) {
                 announced(event.agent(), Duration.ofMillis(event.ttlMillis()));
             } else {
-                withdrawn(event.agentId(), message.contains("\"expired\""));
+                withdrawn(event.agentId(), event.expired());
             }
         }
 

@@ -1,12 +1,14 @@
 package io.agentorchestrator.redis;
 
 import io.agentorchestrator.api.TransportException;
-import javax.net.ssl.SSLSocketFactory;
+import java.io.File;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -19,19 +21,13 @@ import redis.clients.jedis.exceptions.JedisException;
 final class RedisConnection implements AutoCloseable {
 
     private final RedisSettings settings;
-    private final SSLSocketFactory sslSocketFactory;
     private final Object lock = new Object();
     private volatile RedisClient client;
     private volatile DefaultJedisClientConfig config;
     private volatile boolean closed;
 
-    /**
-     * @param sslSocketFactory for {@code rediss://}: the factory to use, or {@code null} for the
-     *                         JVM default (its default trust store)
-     */
-    RedisConnection(RedisSettings settings, SSLSocketFactory sslSocketFactory) {
+    RedisConnection(RedisSettings settings) {
         this.settings = settings;
-        this.sslSocketFactory = sslSocketFactory;
     }
 
     /** The client, created on first call. */
@@ -52,10 +48,16 @@ final class RedisConnection implements AutoCloseable {
                         // A blocking read may take `block`; past that plus the timeout the server is gone.
                         .blockingSocketTimeoutMillis((int) settings.block().toMillis() + timeout)
                         .database(settings.database())
-                        .clientName(settings.clientName())
-                        .ssl(settings.tls());
-                if (settings.tls() && sslSocketFactory != null) {
-                    config.sslSocketFactory(sslSocketFactory);
+                        .clientName(settings.clientName());
+                if (settings.tls()) {
+                    // Full verification: the certificate chain and that it names the host we dialled.
+                    SslOptions.Builder tls = SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL);
+                    if (settings.truststore() != null) {
+                        tls.truststore(new File(settings.truststore()),
+                                settings.truststorePassword() == null ? null : settings.truststorePassword().toCharArray())
+                                .trustStoreType("PKCS12");
+                    }
+                    config.sslOptions(tls.build());
                 }
                 if (settings.user() != null) {
                     config.user(settings.user());

@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  * @param leaseCheck     how often a directory watcher looks for expired leases
  * @param deadLetterMaxLen approximate cap on the dead-letter stream's length
  * @param clientName     the CLIENT SETNAME of every connection
+ * @param truststore     for TLS: a PKCS12 trust store file holding the server's CA, or {@code null}
+ *                       for the JVM's default trust store
+ * @param truststorePassword its password, or {@code null}
  */
 record RedisSettings(
         String uri,
@@ -53,7 +56,9 @@ record RedisSettings(
         Duration dedupeTtl,
         Duration leaseCheck,
         long deadLetterMaxLen,
-        String clientName) {
+        String clientName,
+        String truststore,
+        String truststorePassword) {
 
     static final String DEFAULT_PREFIX = "ao";
     static final int DEFAULT_PORT = 6379;
@@ -69,7 +74,7 @@ record RedisSettings(
     static final String DEFAULT_CLIENT_NAME = "agent-orchestrator";
 
     private static final Set<String> OPTIONS = Set.of("prefix", "maxLen", "claimIdle", "block", "timeout", "poolSize",
-            "replyTtl", "dedupeTtl", "leaseCheck", "deadLetterMaxLen", "clientName", "db");
+            "replyTtl", "dedupeTtl", "leaseCheck", "deadLetterMaxLen", "clientName", "db", "truststore", "truststorePassword");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
 
@@ -132,9 +137,15 @@ record RedisSettings(
         String clientName = options.getOrDefault("clientName", DEFAULT_CLIENT_NAME);
         ValidationException.require(!clientName.isEmpty() && clientName.chars().noneMatch(c -> c <= ' '), "clientName",
                 "must be non-empty without spaces", clientName);
+        String truststore = options.get("truststore");
+        ValidationException.require(truststore == null || "rediss".equals(scheme), "truststore", "needs rediss:// (TLS)", truststore);
+        ValidationException.require(truststore == null || new java.io.File(truststore).isFile(), "truststore",
+                "must be a readable trust store file", truststore);
+        String truststorePassword = options.get("truststorePassword");
 
         return new RedisSettings(uri.toString(), "rediss".equals(scheme), host, port, user, password, database, prefix, maxLen,
-                claimIdle, block, timeout, poolSize, replyTtl, dedupeTtl, leaseCheck, deadLetterMaxLen, clientName);
+                claimIdle, block, timeout, poolSize, replyTtl, dedupeTtl, leaseCheck, deadLetterMaxLen, clientName, truststore,
+                truststorePassword);
     }
 
     /** The broker address for messages and exceptions, without credentials. */

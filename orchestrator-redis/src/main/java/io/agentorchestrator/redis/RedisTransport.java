@@ -79,18 +79,14 @@ final class RedisTransport implements Transport {
     private Thread sender;
     private Thread replyReader;
 
-    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock) {
-        this(settings, ticker, directoryClock, null);
-    }
-
     /**
-     * @param directoryClock   clock for directory leases, or {@code null} for the Redis server's clock
-     * @param sslSocketFactory for {@code rediss://}, or {@code null} for the JVM default
+     * @param ticker         for the reader's maintenance cadence
+     * @param directoryClock clock for directory leases, or {@code null} for the Redis server's clock
      */
-    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock, javax.net.ssl.SSLSocketFactory sslSocketFactory) {
+    RedisTransport(RedisSettings settings, Ticker ticker, Clock directoryClock) {
         this.settings = settings;
         this.keys = new Keys(settings.prefix());
-        this.connection = new RedisConnection(settings, sslSocketFactory);
+        this.connection = new RedisConnection(settings);
         this.ticker = ticker;
         this.clock = directoryClock;
         this.replyStream = keys.replies(instanceId);
@@ -198,11 +194,11 @@ final class RedisTransport implements Transport {
         return t;
     }
 
-    /** Returns true when the stream had to be created (it never existed, or Redis lost it). */
+    /** Returns true when the owner mark had to be set: the first time, or after Redis lost this instance's keys. */
     private boolean ensureReplyStream() {
-        Object created = connection.client().eval(Scripts.ENSURE_REPLY_STREAM, List.of(replyStream),
+        Object lost = connection.client().eval(Scripts.ENSURE_REPLY_STREAM, List.of(replyStream, replyStream + ":owner"),
                 List.of(String.valueOf(settings.replyTtl().toMillis())));
-        return Long.valueOf(1).equals(created);
+        return Long.valueOf(1).equals(lost);
     }
 
     private void sendLoop() {
@@ -250,6 +246,11 @@ final class RedisTransport implements Transport {
             }
         }
         XAddParams params = XAddParams.xAddParams().maxLen(settings.maxLen()).approximateTrimming();
+        // Taken before the XADDs: an attempt added before Redis went down has a time before the outage began.
+        long sentAt = ticker.read();
+        for (Outbound o : batch) {
+            o.send.sentAt = sentAt;
+        }
         for (int attempt = 1; ; attempt++) {
             List<Response<StreamEntryID>> responses = new ArrayList<>(batch.size());
             try (Pipeline p = connection.client().pipelined()) {
@@ -291,6 +292,7 @@ final class RedisTransport implements Transport {
         StreamEntryID lastId = new StreamEntryID(0, 0);
         boolean check = false;
         boolean down = false;
+        long outageStart = 0;
         long refreshEvery = Math.max(1, settings.replyTtl().toNanos() / 3);
         long nextRefresh = ticker.read() + refreshEvery;
         int failures = 0;
@@ -298,16 +300,17 @@ final class RedisTransport implements Transport {
         while (!closed) {
             try {
                 if (replyStreamReady && (check || ticker.read() - nextRefresh >= 0)) {
+                    long since = check ? outageStart : ticker.read();
                     if (ensureReplyStream()) {
-                        // Redis lost the stream (restart without persistence, flush, expiry): replies to
-                        // what is in flight cannot arrive any more. Fail those attempts now, typed, rather
-                        // than leave them to time out.
+                        // Redis lost this instance's keys: the tasks added before the outage went with
+                        // them and cannot be answered. Fail those attempts now, typed, rather than leave
+                        // them to time out; attempts added since then are answered normally.
                         lastId = new StreamEntryID(0, 0);
-                        int lost = failAllPending("Redis at " + settings.redacted()
-                                + " lost this orchestrator's reply stream (restarted without persistence?)");
+                        int lost = failPendingSentBefore(since, "Redis at " + settings.redacted()
+                                + " lost its data (restarted without persistence?) while the task was queued");
                         lostInFlight.add(lost);
-                        log.warn("Reply stream {} was gone from {}; recreated it and failed {} task attempt(s) in flight", replyStream,
-                                settings.redacted(), lost);
+                        log.warn("Redis at {} lost the keys of reply stream {}; failed {} task attempt(s) sent before the outage",
+                                settings.redacted(), replyStream, lost);
                     }
                     check = false;
                     nextRefresh = ticker.read() + refreshEvery;
@@ -342,6 +345,9 @@ final class RedisTransport implements Transport {
                     log.warn("Redis at {} unreachable while reading replies ({}); retrying", settings.redacted(), e.getMessage());
                     down = true;
                 }
+                if (!check) {
+                    outageStart = ticker.read();
+                }
                 check = true;
                 pause(++failures);
             }
@@ -372,6 +378,18 @@ final class RedisTransport implements Transport {
             return;
         }
         ps.future.complete(reply.result());
+    }
+
+    private int failPendingSentBefore(long ticks, String why) {
+        int failed = 0;
+        for (Map.Entry<String, PendingSend> e : pending.entrySet()) {
+            PendingSend ps = e.getValue();
+            if (ps.sentAt != 0 && ps.sentAt - ticks < 0 && ps.future.completeExceptionally(new TransportException(SCHEME, ps.endpoint,
+                    "Task attempt " + e.getKey() + " for agent '" + ps.agent.id() + "' failed: " + why, true, null))) {
+                failed++;
+            }
+        }
+        return failed;
     }
 
     private int failAllPending(String why) {
@@ -479,7 +497,7 @@ final class RedisTransport implements Transport {
         failAllPending("the Redis transport closed");
         if (started) {
             try {
-                connection.client().del(replyStream);
+                connection.client().del(replyStream, replyStream + ":owner");
             } catch (JedisException | TransportException e) {
                 log.debug("Could not delete reply stream {}; it expires by itself", replyStream, e);
             }
@@ -526,6 +544,7 @@ final class RedisTransport implements Transport {
         final Keys.Target target;
         final String endpoint;
         volatile Entry entry;
+        volatile long sentAt;
 
         PendingSend(CompletableFuture<ResultEnvelope> future, AgentDescriptor agent, Keys.Target target, String endpoint) {
             this.future = future;

@@ -10,20 +10,24 @@ final class Scripts {
     }
 
     /**
-     * An agent's reply: marks the attempt answered, writes the reply (only when the orchestrator's
-     * reply stream still exists, so a vanished orchestrator leaves nothing behind), and acknowledges
-     * the task entry, all or nothing. When the attempt was already answered (a redelivered copy),
-     * it only acknowledges. Returns 1 written, 2 reply stream gone, 0 duplicate.
-     * KEYS: reply stream, task stream, done key. ARGV: group, entry id, reply JSON, done TTL ms.
+     * An agent's reply: marks the attempt answered, writes the reply and acknowledges the task
+     * entry, all or nothing. When the attempt was already answered (a redelivered copy), it only
+     * acknowledges. A reply stream that is missing (Redis restarted and lost it) is created with an
+     * expiry, so the reply is not lost and a stream nobody reads any more goes away by itself.
+     * Returns 1 written, 2 written to a stream it had to create, 0 duplicate.
+     * KEYS: reply stream, task stream, done key. ARGV: group, entry id, reply JSON, done TTL ms, reply stream TTL ms.
      */
     static final String COMMIT_REPLY = """
             local result = 0
             if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then
               if redis.call('EXISTS', KEYS[1]) == 1 then
-                redis.call('XADD', KEYS[1], '*', 'reply', ARGV[3])
                 result = 1
               else
                 result = 2
+              end
+              redis.call('XADD', KEYS[1], '*', 'reply', ARGV[3])
+              if result == 2 then
+                redis.call('PEXPIRE', KEYS[1], ARGV[5])
               end
             end
             pcall(redis.call, 'XACK', KEYS[2], ARGV[1], ARGV[2])
@@ -31,18 +35,24 @@ final class Scripts {
             """;
 
     /**
-     * Creates an orchestrator's reply stream if missing (an empty stream: XADD then trim to 0) and
-     * refreshes its expiry. Returns 1 when it had to be created.
-     * KEYS: reply stream. ARGV: TTL ms.
+     * Keeps an orchestrator's reply stream and its owner mark alive. The mark is set only here, so
+     * when it is missing Redis lost this orchestrator's keys (a restart without persistence, a
+     * flush) and the tasks it sent before cannot be answered. Creates the stream if missing (an
+     * empty stream: XADD then trim to 0). Returns 1 when the mark had to be set.
+     * KEYS: reply stream, owner mark. ARGV: TTL ms.
      */
     static final String ENSURE_REPLY_STREAM = """
-            local created = 0
+            local lost = 0
+            if redis.call('EXISTS', KEYS[2]) == 0 then
+              redis.call('SET', KEYS[2], '1')
+              lost = 1
+            end
             if redis.call('EXISTS', KEYS[1]) == 0 then
               redis.call('XADD', KEYS[1], 'MAXLEN', '0', '*', 'open', '1')
-              created = 1
             end
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            return created
+            redis.call('PEXPIRE', KEYS[2], ARGV[1])
+            return lost
             """;
 
     /** Server time in epoch ms, or ARGV[n] when the caller passed a clock reading. */

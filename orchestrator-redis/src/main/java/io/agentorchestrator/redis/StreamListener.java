@@ -295,7 +295,8 @@ final class StreamListener implements Transport.Listener {
                 transport.connection().client().eval(Scripts.COMMIT_REPLY,
                         List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt())),
                         List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
-                                String.valueOf(transport.settings().dedupeTtl().toMillis())));
+                                String.valueOf(transport.settings().dedupeTtl().toMillis()),
+                                String.valueOf(transport.settings().replyTtl().toMillis())));
             } else {
                 transport.connection().client().xack(h.stream, Keys.GROUP, h.entry.getID());
             }
@@ -314,7 +315,7 @@ final class StreamListener implements Transport.Listener {
             }
             List<String> keys = List.of(h.task.replyTo(), h.stream, doneKey);
             List<String> args = List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(result, h.task.attempt()),
-                    String.valueOf(transport.settings().dedupeTtl().toMillis()));
+                    String.valueOf(transport.settings().dedupeTtl().toMillis()), String.valueOf(transport.settings().replyTtl().toMillis()));
             for (int attempt = 1; ; attempt++) {
                 try {
                     Object outcome = transport.connection().client().eval(Scripts.COMMIT_REPLY, keys, args);

@@ -11,7 +11,6 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.ValidationException;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -77,8 +76,7 @@ final class WireCodec {
         JsonNode h = o.get("headers");
         if (h != null && !h.isNull()) {
             ValidationException.require(h.isObject(), "headers", "must be a JSON object of strings", h.toString());
-            for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext();) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : h.properties()) {
                 ValidationException.require(e.getValue().isTextual(), "headers['" + e.getKey() + "']", "must be a string",
                         e.getValue().toString());
                 headers.put(e.getKey(), e.getValue().textValue());
@@ -209,7 +207,7 @@ final class WireCodec {
         }
         JsonNode metadata = o.get("metadata");
         if (metadata != null && metadata.isObject()) {
-            metadata.fields().forEachRemaining(e -> b.metadata(e.getKey(), e.getValue().asText()));
+            metadata.properties().forEach(e -> b.metadata(e.getKey(), e.getValue().asText()));
         }
         if (o.hasNonNull("version")) {
             b.version(requiredText(o, "version"));
@@ -220,7 +218,12 @@ final class WireCodec {
     // ------------------------------------------------------------------ directory events
 
     /** One message on the registry channel. */
-    record DirectoryEvent(String type, String agentId, long ttlMillis, AgentDescriptor agent) {
+    record DirectoryEvent(String type, String agentId, long ttlMillis, AgentDescriptor agent, String reason) {
+
+        /** A withdrawal because the lease lapsed (a crash), not an orderly stop. */
+        boolean expired() {
+            return "expired".equals(reason);
+        }
     }
 
     static String encodeAnnounce(AgentDescriptor d, long ttlMillis) {
@@ -250,8 +253,8 @@ final class WireCodec {
         String type = requiredText(o, "type");
         String agentId = requiredText(o, "agentId");
         return switch (type) {
-            case "announce" -> new DirectoryEvent(type, agentId, requiredLong(o, "ttlMillis"), decodeDescriptor(o.get("agent")));
-            case "withdraw" -> new DirectoryEvent(type, agentId, 0, null);
+            case "announce" -> new DirectoryEvent(type, agentId, requiredLong(o, "ttlMillis"), decodeDescriptor(o.get("agent")), null);
+            case "withdraw" -> new DirectoryEvent(type, agentId, 0, null, optionalText(o, "reason"));
             default -> throw new ValidationException("type", "must be announce or withdraw", type);
         };
     }

@@ -54,7 +54,7 @@ final class PrivateRedis implements AutoCloseable {
      * openssl; {@link #certificate()} is what a client must trust.
      */
     static PrivateRedis startTls() {
-        if (!installed() || !TestRedis.onPath("openssl")) {
+        if (!installed() || !TestRedis.onPath("openssl") || !TestRedis.onPath("keytool")) {
             throw new AssertionError("redis-server and openssl are needed for the TLS test; install them "
                     + "(Debian/Ubuntu: sudo apt-get install -y redis-server openssl)");
         }
@@ -63,6 +63,8 @@ final class PrivateRedis implements AutoCloseable {
             run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.resolve("key.pem").toString(), "-out",
                     dir.resolve("cert.pem").toString()));
+            run(List.of("keytool", "-importcert", "-noprompt", "-alias", "redis", "-file", dir.resolve("cert.pem").toString(),
+                    "-keystore", dir.resolve("trust.p12").toString(), "-storetype", "PKCS12", "-storepass", TRUSTSTORE_PASSWORD));
             PrivateRedis r = new PrivateRedis(freePort(), dir, List.of("--tls-cert-file", dir.resolve("cert.pem").toString(),
                     "--tls-key-file", dir.resolve("key.pem").toString(), "--tls-ca-cert-file", dir.resolve("cert.pem").toString(),
                     "--tls-auth-clients", "no"));
@@ -73,9 +75,11 @@ final class PrivateRedis implements AutoCloseable {
         }
     }
 
-    /** The server certificate (PEM) of a TLS server. */
-    Path certificate() {
-        return dir.resolve("cert.pem");
+    static final String TRUSTSTORE_PASSWORD = "changeit";
+
+    /** A PKCS12 trust store holding the TLS server's self-signed certificate. */
+    Path truststore() {
+        return dir.resolve("trust.p12");
     }
 
     private boolean tls() {
@@ -107,6 +111,7 @@ final class PrivateRedis implements AutoCloseable {
      * Stops the server without saving (SIGTERM to the pid in its pidfile: works whatever its ACLs)
      * and waits until it is gone.
      */
+    @SuppressWarnings("deprecation") // sendCommand: the plain way to send SHUTDOWN
     void stopServer() {
         Path pidfile = dir.resolve("redis.pid");
         try {

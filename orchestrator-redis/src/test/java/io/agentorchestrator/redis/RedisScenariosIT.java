@@ -236,7 +236,7 @@ class RedisScenariosIT {
             orchestrator.register(d);
         }
 
-        int n = 400;
+        int n = 600;
         List<CompletableFuture<TaskResult>> futures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger completed = new AtomicInteger();
         CountDownLatch allDispatched = new CountDownLatch(1);
@@ -255,6 +255,7 @@ class RedisScenariosIT {
         }, 0, 3, TimeUnit.MILLISECONDS);
 
         await().atMost(PATIENCE).until(() -> completed.get() >= 100);
+        int dispatchedBeforeRestart = next.get();
         redis.restart();
         assertThat(allDispatched.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
@@ -271,6 +272,7 @@ class RedisScenariosIT {
             }
         }
         assertThat(futures).hasSize(n);
+        assertThat(dispatchedBeforeRestart).as("the restart happened under load").isLessThan(n);
         assertThat(results + errors).isEqualTo(n);
         assertThat(results).isGreaterThanOrEqualTo(100);
 
@@ -287,6 +289,7 @@ class RedisScenariosIT {
     // ---------------------------------------------------------------- connection settings
 
     @Test
+    @SuppressWarnings("deprecation") // sendCommand: the plain way to send ACL SETUSER
     void aclUserPasswordAndDatabaseComeFromTheUri() throws Exception {
         PrivateRedis redis = track(PrivateRedis.start());
         try (RedisClient admin = RedisClient.create(redis.uri())) {
@@ -311,35 +314,19 @@ class RedisScenariosIT {
     }
 
     @Test
-    void redissSpeaksTls() throws Exception {
+    void redissSpeaksTlsAndVerifiesTheServer() throws Exception {
         PrivateRedis redis = track(PrivateRedis.startTls());
-        javax.net.ssl.SSLSocketFactory trusting = trusting(redis.certificate());
-        RedisSettings settings = RedisSettings.parse(URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX));
-        RedisTransport orchestratorSide = track(new RedisTransport(settings, io.agentorchestrator.api.Ticker.system(), null, trusting));
-        RedisTransport agentSide = track(new RedisTransport(settings, io.agentorchestrator.api.Ticker.system(), null, trusting));
+        URI uri = URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX + "&truststore=" + redis.truststore()
+                + "&truststorePassword=" + PrivateRedis.TRUSTSTORE_PASSWORD);
+        RedisTransport orchestratorSide = transport(uri);
         AgentDescriptor echo = agent("tls", "echo", "redis:tls-" + run, 2);
-        track(agentSide.listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
+        track(transport(uri).listen(echo, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
         assertThat(get(orchestratorSide.send(echo, envelope("over tls", 5))).payload().asUtf8()).isEqualTo("over tls");
 
         // Without trusting the server's certificate the handshake fails, and says so as a transport failure.
         RedisTransport untrusting = transport(URI.create("rediss://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX + "&timeout=500ms"));
         assertThat(untrusting.send(echo, envelope("x", 5))).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class)
                 .havingCause().isInstanceOf(io.agentorchestrator.api.TransportException.class);
-    }
-
-    private static javax.net.ssl.SSLSocketFactory trusting(java.nio.file.Path pem) throws Exception {
-        java.security.cert.Certificate cert;
-        try (var in = java.nio.file.Files.newInputStream(pem)) {
-            cert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("redis", cert);
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx.getSocketFactory();
     }
 
     // ---------------------------------------------------------------- malformed input
@@ -380,6 +367,26 @@ class RedisScenariosIT {
             // Nothing is left pending: bad entries are acknowledged once moved.
             assertThat(redis.xpending(stream, Keys.GROUP).getTotal()).isZero();
         }
+    }
+
+    @Test
+    void taskStreamsAreCappedByApproximateMaxLen() {
+        RedisTransport orchestratorSide = transport(TestRedis.uri("prefix=" + PREFIX + "&maxLen=100"));
+        AgentDescriptor nobody = agent("nobody", "echo", "redis:nobody-" + run, 1);
+        for (int i = 0; i < 1000; i++) {
+            orchestratorSide.send(nobody, envelope("t" + i, 5));
+        }
+        String stream = PREFIX + ":agent:" + nobody.id() + ":p5";
+        try (RedisClient redis = TestRedis.client()) {
+            await().atMost(PATIENCE).until(() -> redis.xrevrange(stream, "+", "-", 1).stream()
+                    .anyMatch(e -> e.getFields().get("task").contains(base64("t999"))));
+            // "~" trims whole nodes (100 entries each by default): the length stays near the cap, far below 1000.
+            assertThat(redis.xlen(stream)).isBetween(100L, 300L);
+        }
+    }
+
+    private static String base64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
     private TaskEnvelope envelope(String payload, int priority) {

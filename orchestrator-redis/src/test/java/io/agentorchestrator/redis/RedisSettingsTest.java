@@ -43,6 +43,14 @@ class RedisSettingsTest {
     }
 
     @Test
+    void truststoreNeedsTlsAndAFile() {
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("redis://localhost?truststore=/etc/hostname")))
+                .isInstanceOf(ValidationException.class).hasMessage("truststore needs rediss:// (TLS), but was '/etc/hostname'");
+        assertThatThrownBy(() -> RedisSettings.parse(URI.create("rediss://localhost?truststore=/no/such/file.p12")))
+                .isInstanceOf(ValidationException.class).hasMessage("truststore must be a readable trust store file, but was '/no/such/file.p12'");
+    }
+
+    @Test
     void passwordOnlyUserinfoMeansRequirepass() {
         RedisSettings s = RedisSettings.parse(URI.create("redis://:hunter2@localhost/1"));
         assertThat(s.user()).isNull();

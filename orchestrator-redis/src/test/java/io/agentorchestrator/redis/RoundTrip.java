@@ -25,6 +25,7 @@ final class RoundTrip {
                 Transport agentSide = new RedisTransportProvider().create(uri);
                 Transport.Listener listener = agentSide.listen(agent,
                         (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), id, task.payload())))) {
+            assertThat(listener).isNotNull();
             TaskEnvelope envelope = TaskEnvelope.of(Task.of("warm-up", "ping"), System.currentTimeMillis() + 30_000, 1, null);
             ResultEnvelope result = orchestratorSide.send(agent, envelope).get(30, TimeUnit.SECONDS);
             assertThat(result.payload()).isEqualTo(Payload.ofUtf8("ping"));

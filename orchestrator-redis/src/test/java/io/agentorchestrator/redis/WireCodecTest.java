@@ -72,6 +72,11 @@ class WireCodecTest {
         WireCodec.DirectoryEvent e = WireCodec.decodeDirectoryEvent(WireCodec.encodeAnnounce(d, 15_000));
         assertThat(e.agent()).isEqualTo(d);
         assertThat(e.ttlMillis()).isEqualTo(15_000);
-        assertThat(WireCodec.decodeDirectoryEvent(WireCodec.encodeWithdraw("planner-1", "expired")).agentId()).isEqualTo("planner-1");
+        WireCodec.DirectoryEvent w = WireCodec.decodeDirectoryEvent(WireCodec.encodeWithdraw("planner-1", "expired"));
+        assertThat(w.agentId()).isEqualTo("planner-1");
+        assertThat(w.expired()).isTrue();
+        // What the server-side expiry script publishes (cjson, any key order).
+        assertThat(WireCodec.decodeDirectoryEvent("{\"reason\":\"expired\",\"agentId\":\"a\",\"type\":\"withdraw\"}").expired()).isTrue();
+        assertThat(WireCodec.decodeDirectoryEvent(WireCodec.encodeWithdraw("a", "withdrawn")).expired()).isFalse();
     }
 }
