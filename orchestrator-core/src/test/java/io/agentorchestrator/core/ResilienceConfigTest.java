@@ -42,7 +42,7 @@ class ResilienceConfigTest {
         assertThatThrownBy(() -> HealthCheckConfig.builder().interval(Duration.ofSeconds(1)).jitter(Duration.ofSeconds(2)).build())
                 .hasMessageStartingWith("jitter must be between 0 and the interval");
         assertThatThrownBy(() -> HealthCheckConfig.builder().probe("carrier-pigeon")).isInstanceOf(ProviderNotFoundException.class)
-                .hasMessageContaining("Known probes: http, ping, tcp");
+                .hasMessageContaining("No health probe named 'carrier-pigeon'").hasMessageContaining("http").hasMessageContaining("ping").hasMessageContaining("tcp");
         assertThatThrownBy(() -> OutlierDetectionConfig.builder().baseEjectionTime(Duration.ofMinutes(10)).maxEjectionTime(Duration.ofMinutes(1))
                 .build()).hasMessageStartingWith("maxEjectionTime must be between PT10M");
         assertThatThrownBy(() -> CircuitBreakerConfig.builder().slidingWindow(10, 11)).hasMessage("minimumCalls must be between 1 and 10, but was 11");
