@@ -1208,6 +1208,11 @@ public final class DefaultOrchestrator implements Orchestrator {
         ScheduledExecutorService ht = healthTimer;
         if (settings.healthScheduler() == null && ht != null) {
             ht.shutdownNow();
+            try {
+                ht.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (settings.scheduler() == null && timer != null) {
             timer.shutdownNow();
