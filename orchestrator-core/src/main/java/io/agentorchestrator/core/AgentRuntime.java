@@ -245,9 +245,11 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     /**
-     * Stops taking tasks, waits up to {@code grace} for running ones, then stops listening; tasks
-     * still running are interrupted and their callers see a retryable failure (or a redelivery on
-     * a broker). {@code Duration.ZERO} stops at once, the way a crash would. Idempotent.
+     * Withdraws the agent from the directory (if it announced itself), stops taking tasks, waits
+     * up to {@code grace} for running ones, then stops listening; tasks still running are
+     * interrupted and their callers see a retryable failure (or a redelivery on a broker).
+     * {@code Duration.ZERO} cuts running tasks short as a crash would, though unlike a crash the
+     * agent still withdraws. Idempotent.
      */
     public void close(Duration grace) {
         ValidationException.requireNonNull(grace, "grace");
@@ -263,7 +265,7 @@ public final class AgentRuntime implements AutoCloseable {
                 try {
                     directory.withdraw(agent.id());
                 } catch (RuntimeException e) {
-                    log.warn("Agent {} could not withdraw from the directory; its lease will lapse", agent.id(), e);
+                    log.warn("Agent {} could not withdraw from the directory ({}); its lease will lapse", agent.id(), e.toString());
                 }
             });
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -120,13 +121,28 @@ final class KafkaAgentDirectory implements AgentDirectory {
                 if (!running) {
                     return;
                 }
-                List<TopicPartition> parts = new ArrayList<>();
-                for (PartitionInfo p : c.partitionsFor(config.registryTopic(), Duration.ofSeconds(30))) {
-                    parts.add(new TopicPartition(p.topic(), p.partition()));
+                Map<TopicPartition, Long> end = null;
+                boolean warned = false;
+                while (end == null) {
+                    try {
+                        end = assignAll(c);
+                    } catch (WakeupException e) {
+                        throw e;
+                    } catch (KafkaException e) {
+                        // The broker may be down or the topic not yet in its metadata: a watch
+                        // keeps trying, since an orchestrator without it never sees agents.
+                        if (!warned) {
+                            log.warn("Directory watch cannot read {} yet, retrying: {}", config.registryTopic(), e.toString());
+                            warned = true;
+                        }
+                    }
+                    if (end == null) {
+                        if (!running) {
+                            return;
+                        }
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                    }
                 }
-                c.assign(parts);
-                c.seekToBeginning(parts);
-                Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(30));
                 boolean replaying = true;
                 while (running) {
                     Iterable<ConsumerRecord<byte[], byte[]>> records;
@@ -174,13 +190,33 @@ final class KafkaAgentDirectory implements AgentDirectory {
             }
         }
 
-        private boolean caughtUp(Consumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
-            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-                if (c.position(e.getKey()) < e.getValue()) {
-                    return false;
-                }
+        /** Assigns every partition of the registry from the beginning; null when it has none yet. */
+        private Map<TopicPartition, Long> assignAll(Consumer<byte[], byte[]> c) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (PartitionInfo p : c.partitionsFor(config.registryTopic(), Duration.ofSeconds(10))) {
+                parts.add(new TopicPartition(p.topic(), p.partition()));
             }
-            return true;
+            if (parts.isEmpty()) {
+                return null;
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            return c.endOffsets(parts, Duration.ofSeconds(10));
+        }
+
+        private boolean caughtUp(Consumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
+            try {
+                for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+                    if (c.position(e.getKey(), Duration.ofSeconds(5)) < e.getValue()) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException e) {
+                return false; // broker trouble: the next loop asks again
+            }
         }
 
         private void apply(ConsumerRecord<byte[], byte[]> r, boolean replaying) {

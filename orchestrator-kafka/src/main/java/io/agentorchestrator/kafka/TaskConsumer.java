@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -160,8 +161,18 @@ final class TaskConsumer implements Transport.Listener {
                 consumer.subscribe(List.of(target.topic()), new Rebalance());
             } else {
                 List<TopicPartition> inbox = new ArrayList<>();
-                for (PartitionInfo p : consumer.partitionsFor(target.topic(), Duration.ofSeconds(30))) {
-                    inbox.add(new TopicPartition(p.topic(), p.partition()));
+                // A topic created a moment ago may not be in the broker's metadata yet: ask again.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (inbox.isEmpty()) {
+                    for (PartitionInfo p : consumer.partitionsFor(target.topic(), Duration.ofSeconds(30))) {
+                        inbox.add(new TopicPartition(p.topic(), p.partition()));
+                    }
+                    if (inbox.isEmpty()) {
+                        if (!running || System.nanoTime() - deadline > 0) {
+                            throw new org.apache.kafka.common.errors.TimeoutException("topic " + target.topic() + " has no partitions");
+                        }
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                    }
                 }
                 consumer.assign(inbox);
                 inbox.forEach(tp -> partitions.put(tp, new PartitionState(tp)));
@@ -173,6 +184,7 @@ final class TaskConsumer implements Transport.Listener {
                 }
                 assigned.complete(null);
             }
+            boolean troubleLogged = false;
             while (running) {
                 applyAcks();
                 commit();
@@ -184,7 +196,20 @@ final class TaskConsumer implements Transport.Listener {
                 } else if (!consumer.paused().isEmpty()) {
                     consumer.resume(consumer.paused());
                 }
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(full ? 20 : 200));
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(Duration.ofMillis(full ? 20 : 200));
+                    troubleLogged = false;
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // The agent must outlive broker trouble: keep polling, the client reconnects.
+                    if (!troubleLogged) {
+                        log.warn("Task consumer of agent {} failed to poll, continuing: {}", agent.id(), e.toString());
+                        troubleLogged = true;
+                    }
+                    continue;
+                }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     PartitionState ps = partitions.get(new TopicPartition(r.topic(), r.partition()));
                     if (ps != null) {

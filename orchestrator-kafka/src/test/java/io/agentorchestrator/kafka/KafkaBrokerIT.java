@@ -7,7 +7,9 @@ import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
 import java.net.URI;
@@ -39,6 +41,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
@@ -205,11 +208,7 @@ class KafkaBrokerIT {
         resources.push(() -> runtime.close(Duration.ZERO));
         String inbox = agentSide.config().inboxTopic(echo.id());
 
-        Map<String, Object> p = new HashMap<>();
-        p.put("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers());
-        p.put("key.serializer", ByteArraySerializer.class);
-        p.put("value.serializer", ByteArraySerializer.class);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
             producer.send(new ProducerRecord<>(inbox, "not json at all".getBytes(StandardCharsets.UTF_8))).get();
             producer.send(new ProducerRecord<>(inbox, "{\"version\":1,\"capability\":\"dlt\"}".getBytes(StandardCharsets.UTF_8))).get();
             producer.send(new ProducerRecord<>(inbox, "{\"version\":99,\"taskId\":\"x\",\"capability\":\"dlt\"}"
@@ -236,6 +235,56 @@ class KafkaBrokerIT {
                 return offset != null && offset.offset() == 4;
             });
         }
+    }
+
+    @Test
+    void redeliveredTaskIsRunOnceAndAnsweredOnce() throws Exception {
+        KafkaTransport agentSide = transport();
+        String id = "deduper-" + UUID.randomUUID().toString().substring(0, 6);
+        AgentDescriptor agent = AgentDescriptor.builder(id).capability("dedupe").endpoint("kafka:" + id).build();
+        AtomicInteger calls = new AtomicInteger();
+        List<Transport.ReplySink> sinks = new CopyOnWriteArrayList<>();
+        agentSide.listen(agent, (task, reply) -> {
+            calls.incrementAndGet();
+            sinks.add(reply);
+        });
+        String inbox = agentSide.config().inboxTopic(id);
+        String replies = prefix + "dedupe-replies";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(replies, 1, (short) 1))).all().get();
+        }
+        TaskEnvelope task = new TaskEnvelope(1, "task-42", "dedupe", Payload.ofUtf8("once"), 5, System.currentTimeMillis() + 60_000,
+                null, Map.of(), 1, replies);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(inbox, 0, (byte[]) null, WireFormat.encodeTask(task),
+                List.<Header>of(new RecordHeader(KafkaTransport.HEADER_REPLY_PARTITION, "0".getBytes(StandardCharsets.UTF_8))));
+        try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+            producer.send(record).get();
+            producer.send(record).get(); // redelivered while the first copy runs
+            Awaitility.await().atMost(PATIENCE).until(() -> agentSide.duplicatesSkipped() == 1);
+            sinks.get(0).reply(ResultEnvelope.success("task-42", id, Payload.ofUtf8("done")));
+            sinks.get(0).reply(ResultEnvelope.success("task-42", id, Payload.ofUtf8("again"))); // ignored
+            producer.send(record).get(); // redelivered after it was answered
+            Awaitility.await().atMost(PATIENCE).until(() -> agentSide.duplicatesSkipped() == 2);
+        }
+        assertThat(calls.get()).isEqualTo(1);
+        List<ConsumerRecord<byte[], byte[]>> answers = readAll(replies, 1);
+        assertThat(answers).hasSize(1);
+        assertThat(WireFormat.decodeResult(answers.get(0).value()).result().payload().asUtf8()).isEqualTo("done");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers()))) {
+            Awaitility.await().atMost(PATIENCE).until(() -> {
+                OffsetAndMetadata offset = admin.listConsumerGroupOffsets(agentSide.config().inboxGroup(id))
+                        .partitionsToOffsetAndMetadata().get().get(new TopicPartition(inbox, 0));
+                return offset != null && offset.offset() == 3;
+            });
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> rawProducer() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", EmbeddedKafka.shared().bootstrapServers());
+        p.put("key.serializer", ByteArraySerializer.class);
+        p.put("value.serializer", ByteArraySerializer.class);
+        return new KafkaProducer<>(p);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

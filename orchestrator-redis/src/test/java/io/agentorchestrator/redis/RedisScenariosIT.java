@@ -193,6 +193,49 @@ class RedisScenariosIT {
         assertThat(survivorTransport.reclaimed.sum()).isGreaterThanOrEqualTo(4);
     }
 
+    @Test
+    void tasksOnAKilledAgentsOwnStreamFailOverWhenItsLeaseLapses() throws Exception {
+        String capability = "own-" + run;
+        URI uri = TestRedis.uri("prefix=" + PREFIX + "&claimIdle=1s&leaseCheck=100ms");
+        // Watches the directory (the default): it learns of both agents, and of the victim's lease lapsing.
+        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport(uri)).balancer("round-robin")
+                .defaultTimeout(PATIENCE).build());
+        String victimId = "victim-" + run;
+        Process victim = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", AgentProcess.class.getName(), uri.toString(), victimId,
+                "redis:" + victimId, capability, "4", "announce").redirectErrorStream(true).start();
+        resources.push(victim::destroyForcibly);
+        BufferedReader out = new BufferedReader(new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(readUntil(out, "READY")).isTrue();
+        await().atMost(PATIENCE).until(() -> orchestrator.agent(victimId).isPresent());
+
+        int n = 3;
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(orchestrator.dispatch(Task.of(capability, "own-" + i)));
+        }
+        for (int i = 0; i < n; i++) {
+            readLine(out, "TOOK ");
+        }
+        // Only now a second agent, so that every task surely went to the victim first.
+        AgentDescriptor survivor = agent("heir", capability, "redis:heir-" + run, 4);
+        start(survivor, transport(uri), task -> Payload.ofUtf8("ok:" + task.payload().asUtf8()), true);
+        await().atMost(PATIENCE).until(() -> orchestrator.agent(survivor.id()).isPresent());
+        victim.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+
+        for (int i = 0; i < n; i++) {
+            TaskResult r = get(futures.get(i));
+            assertThat(r.payload().asUtf8()).isEqualTo("ok:own-" + i);
+            assertThat(r.agentId()).isEqualTo(survivor.id());
+            assertThat(r.attempts()).isEqualTo(2);
+        }
+        await().atMost(PATIENCE).until(() -> orchestrator.agent(victimId).isEmpty());
+        // Failed-over entries are deleted, so a restarted victim does not run them a second time.
+        try (RedisClient redis = TestRedis.client()) {
+            assertThat(redis.xlen(PREFIX + ":agent:" + victimId + ":p5")).isZero();
+        }
+    }
+
     private static String javaBinary() {
         return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }
