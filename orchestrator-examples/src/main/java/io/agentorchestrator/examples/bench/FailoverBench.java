@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.LongAdder;
  * half the agents may be ejected). A kill closes the agent's runtime without withdrawing it, as a
  * crash would: the orchestrator has to find out by itself.
  *
+ * <p>The scenario runs twice: first with both, then with health checks only, whose results carry
+ * the prefix {@code active_only_}.
+ *
  * <p>Metrics: {@code lost_tasks} (tasks whose future failed; must be 0),
  * {@code tasks_to_dead_agents_after_detection} (attempts sent to a killed agent after the
  * orchestrator ejected it or marked it unhealthy, until it came back; must be 0),
@@ -45,7 +48,8 @@ import java.util.concurrent.atomic.LongAdder;
  * routed to it, i.e. until no task went there any more; at most 2 health intervals, at most 50 ms
  * when outlier detection sees the failures first), {@code retry_ratio} (retries per task; at most
  * the retry budget, 0.2), plus {@code tasks}, {@code retries}, {@code recovery_ms} (restart of the
- * revived agent to its first task) and {@code throughput_per_s}.
+ * revived agent to its first task), {@code throughput_per_s}, and how many of the two kills
+ * outlier detection and the health checks noticed first.
  */
 public final class FailoverBench {
 
@@ -65,6 +69,7 @@ public final class FailoverBench {
         volatile long killedAt;
         volatile long revivedAt;
         volatile long detectedAt;
+        volatile boolean detectedByOutlier;
         volatile long lastDispatchAfterKill;
         volatile long firstDispatchAfterRevive;
         final LongAdder afterDetection = new LongAdder();
@@ -84,6 +89,17 @@ public final class FailoverBench {
      */
     public static Map<String, Number> run(boolean quick, PrintStream progress) {
         long phaseMillis = quick ? 2_000 : 10_000;
+        Map<String, Number> metrics = scenario(true, phaseMillis, progress);
+        progress.println("failover: again with health checks only (no outlier detection)");
+        Map<String, Number> activeOnly = scenario(false, quick ? 1_500 : 5_000, progress);
+        metrics.put("active_only_lost_tasks", activeOnly.get("lost_tasks"));
+        metrics.put("active_only_tasks_to_dead_agents_after_detection", activeOnly.get("tasks_to_dead_agents_after_detection"));
+        metrics.put("active_only_detection_ms", activeOnly.get("detection_ms"));
+        metrics.put("active_only_retry_ratio", activeOnly.get("retry_ratio"));
+        return metrics;
+    }
+
+    private static Map<String, Number> scenario(boolean passive, long phaseMillis, PrintStream progress) {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String capability = "failover-" + run;
         List<AgentDescriptor> descriptors = new ArrayList<>();
@@ -100,7 +116,7 @@ public final class FailoverBench {
         for (AgentDescriptor d : descriptors) {
             runtimes.add(start(d));
         }
-        Orchestrator orchestrator = Orchestrator.builder()
+        Orchestrator.Builder builder = Orchestrator.builder()
                 .transport("inproc:")
                 .watchAgentDirectory(false)
                 .balancer("round-robin")
@@ -108,9 +124,11 @@ public final class FailoverBench {
                 .healthCheck(HealthCheckConfig.builder().probe(HealthProbes.ping()).interval(Duration.ofMillis(HEALTH_INTERVAL_MS))
                         .jitter(Duration.ofMillis(HEALTH_INTERVAL_MS / 10)).timeout(Duration.ofMillis(50)).unhealthyThreshold(1)
                         .healthyThreshold(2).build())
-                .outlierDetection(OutlierDetectionConfig.builder().maxEjectionPercent(50).build())
-                .listener(event -> observe(event, watches, retries))
-                .build();
+                .listener(event -> observe(event, watches, retries));
+        if (passive) {
+            builder.outlierDetection(OutlierDetectionConfig.builder().maxEjectionPercent(50).build());
+        }
+        Orchestrator orchestrator = builder.build();
         AtomicBoolean running = new AtomicBoolean(true);
         LongAdder tasks = new LongAdder();
         LongAdder lost = new LongAdder();
@@ -169,13 +187,21 @@ public final class FailoverBench {
 
             long detection = 0;
             long afterDetection = 0;
+            int byOutlier = 0;
             for (int k : killed) {
                 Watch w = watches.get(descriptors.get(k).id());
                 long last = Math.max(w.lastDispatchAfterKill, w.killedAt);
                 detection = Math.max(detection, last - w.killedAt);
                 afterDetection += w.afterDetection.sum();
+                if (w.detectedAt != 0 && w.detectedByOutlier) {
+                    byOutlier++;
+                }
                 if (w.detectedAt == 0) {
                     progress.printf("failover: %s was never taken out of rotation%n", w.id);
+                } else {
+                    progress.printf("failover: %s got its last task %.1f ms after the kill; %s after %.1f ms%n", w.id,
+                            (last - w.killedAt) / 1e6, w.detectedByOutlier ? "ejected" : "marked unhealthy",
+                            (w.detectedAt - w.killedAt) / 1e6);
                 }
             }
             Watch revived = watches.get(back.id());
@@ -185,6 +211,8 @@ public final class FailoverBench {
             metrics.put("tasks_to_dead_agents_after_detection", afterDetection);
             metrics.put("detection_ms", detection / 1e6);
             metrics.put("health_interval_ms", HEALTH_INTERVAL_MS);
+            metrics.put("detected_by_outlier_detection", byOutlier);
+            metrics.put("detected_by_health_check", killed.length - byOutlier);
             metrics.put("retries", retries.sum());
             metrics.put("retry_ratio", tasks.sum() == 0 ? 0.0 : (double) retries.sum() / tasks.sum());
             metrics.put("recovery_ms", revived.firstDispatchAfterRevive == 0 ? -1 : (revived.firstDispatchAfterRevive - revived.revivedAt) / 1e6);
@@ -231,14 +259,15 @@ public final class FailoverBench {
                 w.firstDispatchAfterRevive = now;
             }
         } else if (event instanceof OrchestratorEvent.AgentEjected e) {
-            detected(watches.get(e.agentId()), now);
+            detected(watches.get(e.agentId()), now, true);
         } else if (event instanceof OrchestratorEvent.AgentStatusChanged s && s.current() == AgentStatus.UNHEALTHY) {
-            detected(watches.get(s.agentId()), now);
+            detected(watches.get(s.agentId()), now, false);
         }
     }
 
-    private static void detected(Watch w, long now) {
+    private static synchronized void detected(Watch w, long now, boolean byOutlier) {
         if (w != null && w.killedAt != 0 && w.revivedAt == 0 && w.detectedAt == 0) {
+            w.detectedByOutlier = byOutlier;
             w.detectedAt = now;
         }
     }
