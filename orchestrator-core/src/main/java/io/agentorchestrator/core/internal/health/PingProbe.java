@@ -68,12 +68,12 @@ public final class PingProbe implements HealthProbe {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(HealthCheckResult.unhealthy("ping could not be sent: " + e.getMessage()));
         }
-        // Stop the transport waiting for an answer the checker no longer wants.
-        reply.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // Cancel, as the engine does with a timed-out attempt, so the transport forgets the ping.
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> reply.cancel(false));
         return reply.handle((result, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
-                if (cause instanceof java.util.concurrent.TimeoutException) {
+                if (cause instanceof java.util.concurrent.CancellationException) {
                     return HealthCheckResult.unhealthy("no answer to ping within " + timeout.toMillis() + " ms");
                 }
                 return HealthCheckResult.unhealthy("ping failed: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
