@@ -135,14 +135,11 @@ class ResilienceTest {
         ScriptedTransport.Sent s = transport.next();
         s.reply().complete(ResultEnvelope.failure(s.envelope().taskId(), "a", "certificate-expired", "expired", false));
         failureOf(f);
-        s = nextAfter(orchestrator.dispatch(Task.of("cap", "y")));
+        orchestrator.dispatch(Task.of("cap", "y"));
+        s = transport.next();
         s.reply().complete(ResultEnvelope.failure(s.envelope().taskId(), "a", ResultEnvelope.AGENT_BUSY, "busy", true));
         assertThat(agentNamed("a").ejected()).isFalse();
         assertThat(agentNamed("a").circuitState()).isEqualTo(CircuitState.CLOSED);
-    }
-
-    private ScriptedTransport.Sent nextAfter(CompletableFuture<TaskResult> dispatched) throws InterruptedException {
-        return transport.next();
     }
 
     @Test
