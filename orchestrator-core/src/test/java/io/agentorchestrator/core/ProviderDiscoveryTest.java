@@ -24,7 +24,7 @@ class ProviderDiscoveryTest {
     void unknownSchemeListsTheKnownOnes() {
         assertThatThrownBy(() -> Orchestrator.builder().transport("carrier-pigeon:coop"))
                 .isInstanceOf(ProviderNotFoundException.class)
-                .hasMessageContaining("No transport for scheme 'carrier-pigeon'. Known schemes: inproc")
+                .hasMessageContaining("No transport for scheme 'carrier-pigeon'. Known schemes: http, https, inproc;")
                 .satisfies(e -> assertThat(((ProviderNotFoundException) e).kind()).isEqualTo("transport"));
     }
 

@@ -122,7 +122,7 @@ final class EmbeddedKafka implements AutoCloseable {
                 KafkaTransport agentSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri(prefix, "")));
                 Orchestrator orchestrator = Orchestrator.builder().transport(orchestratorSide).build();
                 AgentRuntime runtime = AgentRuntime.builder(agent).transport(agentSide).handler(task -> task.payload()).start()) {
-            orchestrator.register(agent);
+            orchestrator.register(runtime.agent());
             for (int i = 0; i < 20; i++) {
                 orchestrator.dispatch(Task.of("warm-up", "ping")).get(30, TimeUnit.SECONDS);
             }

@@ -43,8 +43,9 @@ class KafkaBrokerRestartIT {
                     AgentRuntime member = AgentRuntime.builder(AgentDescriptor.builder("member").capability("pooled")
                             .endpoint("kafka:capability/pooled").maxConcurrency(16).build()).transport(agentSide).announce(false)
                             .handler(task -> Payload.ofUtf8("echo:" + task.payload().asUtf8())).start()) {
-                orchestrator.register(agent);
+                orchestrator.register(inbox.agent());
                 orchestrator.register(pool);
+                assertThat(member.agent().endpoint()).isEqualTo(pool.endpoint());
 
                 List<CompletableFuture<TaskResult>> before = dispatch(orchestrator, "before", 100);
                 for (CompletableFuture<TaskResult> f : before) {

@@ -55,7 +55,6 @@ final class RedisTransport implements Transport {
     private final Keys keys;
     private final RedisConnection connection;
     private final Ticker ticker;
-    private final Clock clock;
     private final int id = IDS.incrementAndGet();
     private final String instanceId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     private final String replyStream;
@@ -88,7 +87,6 @@ final class RedisTransport implements Transport {
         this.keys = new Keys(settings.prefix());
         this.connection = new RedisConnection(settings);
         this.ticker = ticker;
-        this.clock = directoryClock;
         this.replyStream = keys.replies(instanceId);
         this.directory = new RedisAgentDirectory(this, directoryClock);
         this.replyConnection = new BlockingConnection(connection);
@@ -113,10 +111,6 @@ final class RedisTransport implements Transport {
 
     Ticker ticker() {
         return ticker;
-    }
-
-    Clock directoryClock() {
-        return clock;
     }
 
     boolean isClosed() {

@@ -93,10 +93,6 @@ final class StreamListener implements Transport.Listener {
         log.debug("Consumer {} reading {}:p0..p9", consumer, target.base());
     }
 
-    String consumer() {
-        return consumer;
-    }
-
     private void ensureGroups() {
         try (Pipeline p = transport.connection().client().pipelined()) {
             List<redis.clients.jedis.Response<String>> created = new ArrayList<>();

@@ -66,6 +66,15 @@ public abstract class TransportCompatibilityKit {
     /** The endpoint URI string of an agent with this id on this transport, e.g. {@code "redis:planner-1"}. */
     protected abstract String endpoint(String agentId);
 
+    /**
+     * Whether the transport shares agents through an {@link io.agentorchestrator.api.AgentDirectory};
+     * true for every broker transport. A transport without a broker (plain HTTP) says false, and
+     * the kit checks that it reports none and that announcing agents still start.
+     */
+    protected boolean sharesAgentDirectory() {
+        return true;
+    }
+
     /** A transport for the agent side; by default another {@link #newTransport()}. */
     protected Transport newAgentTransport() {
         return newTransport();
@@ -356,10 +365,18 @@ public abstract class TransportCompatibilityKit {
 
     @Test
     void agentsAnnouncedThroughTheDirectoryReachEveryOrchestrator() throws Exception {
-        assertThat(track(newTransport()).directory()).as("the transport's shared AgentDirectory").isPresent();
-        Orchestrator first = orchestrator();
         String capability = "announced-" + run;
         AgentDescriptor d = agent("announced", capability, 2);
+        if (!sharesAgentDirectory()) {
+            assertThat(track(newTransport()).directory()).as("a transport that says it shares no directory").isEmpty();
+            Orchestrator orchestrator = orchestrator();
+            startAgent(d, task -> Payload.ofUtf8("hello from " + d.id()), true);
+            orchestrator.register(d);
+            assertThat(await(orchestrator.dispatch(Task.of(capability, "1"))).payload().asUtf8()).isEqualTo("hello from " + d.id());
+            return;
+        }
+        assertThat(track(newTransport()).directory()).as("the transport's shared AgentDirectory").isPresent();
+        Orchestrator first = orchestrator();
         AgentRuntime runtime = startAgent(d, task -> Payload.ofUtf8("hello from " + d.id()), true);
         // Started after the agent announced itself: learns of it from the directory all the same.
         Orchestrator second = orchestrator();
