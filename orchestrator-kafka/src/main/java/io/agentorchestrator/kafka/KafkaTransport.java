@@ -605,7 +605,7 @@ public final class KafkaTransport implements Transport {
         }
         if (a != null) {
             try {
-                a.close(Duration.ofSeconds(5));
+                a.close(Duration.ofSeconds(1)); // pending admin calls (topic creation) matter no more
             } catch (RuntimeException ex) {
                 log.debug("Closing the admin client failed", ex);
             }
