@@ -38,4 +38,15 @@ public interface Agent {
     default boolean hasCapacity() {
         return inFlight() < descriptor().maxConcurrency();
     }
+    /**
+     * The state of its circuit breaker; {@link CircuitState#CLOSED} when circuit breaking is off.
+     */
+    default CircuitState circuitState() {
+        return CircuitState.CLOSED;
+    }
+
+    /** Whether passive outlier detection has it out of rotation right now. */
+    default boolean ejected() {
+        return false;
+    }
 }

@@ -2,11 +2,11 @@ package io.agentorchestrator.api;
 
 /**
  * No agent could take a task: none is registered for its capability, or every one is unhealthy,
- * draining or already tried.
+ * draining, ejected by outlier detection, behind an open circuit breaker, or already tried.
  *
  * <p>The counts describe the registry as the orchestrator saw it when it gave up, so that the
- * message reads like {@code "No agent for capability 'route-planning': 3 registered, 2 unhealthy,
- * 1 draining"}.
+ * message reads like {@code "No agent for capability 'route-planning': 5 registered, 2 unhealthy,
+ * 1 draining, 1 circuit open, 1 ejected"}.
  */
 public class NoAgentAvailableException extends OrchestratorException {
 

@@ -53,4 +53,23 @@ public sealed interface OrchestratorEvent {
     record TaskFailed(Instant at, String taskId, String capability, String agentId, int attempts, OrchestratorException error)
             implements OrchestratorEvent {
     }
+
+    /**
+     * Passive outlier detection took an agent out of rotation after failures on real traffic.
+     *
+     * @param ejections how many times it has been ejected recently, this one included
+     * @param duration  how long it stays out unless a health check passes first
+     * @param reason    what tripped the detector, e.g. {@code "5 consecutive failures"}
+     */
+    record AgentEjected(Instant at, String agentId, int ejections, Duration duration, String reason) implements OrchestratorEvent {
+    }
+
+    /** An ejected agent is back in rotation: its ejection time ended or a health check passed. */
+    record AgentReinstated(Instant at, String agentId, String reason) implements OrchestratorEvent {
+    }
+
+    /** An agent's circuit breaker changed state. */
+    record CircuitStateChanged(Instant at, String agentId, CircuitState previous, CircuitState current, String reason)
+            implements OrchestratorEvent {
+    }
 }

@@ -2,7 +2,8 @@ package io.agentorchestrator.api;
 
 /**
  * A task was refused before it reached any agent because a bound was hit: every agent of its
- * capability was at its max concurrency and the waiting queue was full.
+ * capability was at its max concurrency and the waiting queue was full, or (as the subtype
+ * {@link RateLimitExceededException}) its capability's rate limit was used up.
  */
 public class TaskRejectedException extends OrchestratorException {
 

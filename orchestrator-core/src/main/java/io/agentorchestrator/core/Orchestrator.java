@@ -57,6 +57,12 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public interface Orchestrator extends AutoCloseable {
 
+    /**
+     * Task header marking a task as safe to run more than once ({@code "true"}): only such tasks
+     * are hedged (see {@link Builder#hedging(Duration)}).
+     */
+    String IDEMPOTENT_HEADER = "idempotent";
+
     /** Starts configuring an orchestrator. */
     static Builder builder() {
         return new Builder();
@@ -151,6 +157,16 @@ public interface Orchestrator extends AutoCloseable {
         public static final String DEFAULT_BALANCER = "round-robin";
         /** Transport when none is set. */
         public static final String DEFAULT_TRANSPORT = "inproc:";
+        /** Most delay before a first retry (full jitter, doubling per retry): 25 ms, as in Envoy. */
+        public static final Duration DEFAULT_RETRY_BACKOFF_BASE = Duration.ofMillis(25);
+        /** Most delay before any retry: 250 ms (10 times the base, as in Envoy). */
+        public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofMillis(250);
+        /** Retries allowed per request made in the last 10 s: 0.2 (Envoy, Finagle). */
+        public static final double DEFAULT_RETRY_BUDGET_RATIO = 0.2;
+        /** Retries always allowed per second, whatever the traffic: 10 (Finagle). */
+        public static final int DEFAULT_RETRY_BUDGET_MIN_PER_SECOND = 10;
+        /** TTLs an agent whose lease lapsed stays registered (UNHEALTHY) before it is removed: 2. */
+        public static final int DEFAULT_LEASE_GRACE_TTLS = 2;
 
         private final Map<String, Transport> transports = new LinkedHashMap<>();
         private final List<Transport> ownedTransports = new ArrayList<>();
@@ -167,6 +183,18 @@ public interface Orchestrator extends AutoCloseable {
         private boolean watchDirectories = true;
         private String localZone;
         private Duration latencyDecay = DEFAULT_LATENCY_DECAY;
+        private HealthCheckConfig healthCheck;
+        private OutlierDetectionConfig outlierDetection;
+        private CircuitBreakerConfig circuitBreaker;
+        private RateLimitConfig agentRateLimit;
+        private final Map<String, RateLimitConfig> capabilityRateLimits = new LinkedHashMap<>();
+        private Duration retryBackoffBase = DEFAULT_RETRY_BACKOFF_BASE;
+        private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
+        private double retryBudgetRatio = DEFAULT_RETRY_BUDGET_RATIO;
+        private int retryBudgetMinPerSecond = DEFAULT_RETRY_BUDGET_MIN_PER_SECOND;
+        private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
+        private ScheduledExecutorService healthScheduler;
+        private Duration hedgeDelay;
         private boolean built;
 
         Builder() {
@@ -320,6 +348,125 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Turns on active health checking: every agent is probed on its own schedule, and runs of
+         * failures and passes move it between HEALTHY and UNHEALTHY (with an
+         * {@link io.agentorchestrator.api.OrchestratorEvent.AgentStatusChanged} each time). A
+         * passing agent that outlier detection ejected comes back at once. Only agents the checker
+         * itself marked UNHEALTHY are made HEALTHY again by it; DRAINING agents are left alone.
+         * Default: off.
+         */
+        public Builder healthCheck(HealthCheckConfig config) {
+            this.healthCheck = ValidationException.requireNonNull(config, "healthCheck");
+            return this;
+        }
+
+        /**
+         * Turns on passive outlier detection on real traffic; see {@link OutlierDetectionConfig}
+         * ({@link OutlierDetectionConfig#defaults()} for Envoy's defaults). Default: off, because
+         * it changes what callers see when an agent fails (no agent rather than its error).
+         */
+        public Builder outlierDetection(OutlierDetectionConfig config) {
+            this.outlierDetection = ValidationException.requireNonNull(config, "outlierDetection");
+            return this;
+        }
+
+        /**
+         * Gives every agent its own circuit breaker; see {@link CircuitBreakerConfig}
+         * ({@link CircuitBreakerConfig#defaults()} for Resilience4j's defaults). Default: off.
+         */
+        public Builder circuitBreaker(CircuitBreakerConfig config) {
+            this.circuitBreaker = ValidationException.requireNonNull(config, "circuitBreaker");
+            return this;
+        }
+
+        /**
+         * Limits the tasks each agent gets with a token bucket: an agent whose bucket is empty is
+         * skipped, and when all are, tasks wait in the queue for a token. Default: no limit.
+         */
+        public Builder agentRateLimit(RateLimitConfig limit) {
+            this.agentRateLimit = ValidationException.requireNonNull(limit, "agentRateLimit");
+            return this;
+        }
+
+        /**
+         * Limits the tasks dispatched for one capability with a token bucket; a task beyond it is
+         * refused with {@link io.agentorchestrator.api.RateLimitExceededException}. Retries do not
+         * take tokens. Default: no limit.
+         */
+        public Builder capabilityRateLimit(String capability, RateLimitConfig limit) {
+            AgentDescriptor.requireCapability(capability, "capability");
+            capabilityRateLimits.put(capability, ValidationException.requireNonNull(limit, "capabilityRateLimit"));
+            return this;
+        }
+
+        /**
+         * Delay before retries: each is uniformly random between 0 and {@code base * 2^(retry-1)},
+         * at most {@code max} ("full jitter"). A retry whose delay would end past the task's
+         * deadline is not made. {@code base} 0 to 10 s ({@link Duration#ZERO} retries at once),
+         * {@code max} at least {@code base}, at most 1 min; defaults 25 ms and 250 ms.
+         */
+        public Builder retryBackoff(Duration base, Duration max) {
+            ValidationException.requireNonNull(base, "retryBackoffBase");
+            ValidationException.requireNonNull(max, "retryBackoffMax");
+            ValidationException.require(!base.isNegative() && base.compareTo(Duration.ofSeconds(10)) <= 0, "retryBackoffBase",
+                    "must be between 0 and 10 s", base);
+            ValidationException.require(max.compareTo(base) >= 0 && max.compareTo(Duration.ofMinutes(1)) <= 0, "retryBackoffMax",
+                    "must be between retryBackoffBase (" + base + ") and 1 min", max);
+            this.retryBackoffBase = base;
+            this.retryBackoffMax = max;
+            return this;
+        }
+
+        /**
+         * The retry budget: over the last 10 s, retries may number at most {@code ratio} times the
+         * tasks dispatched, plus {@code minRetriesPerSecond} per second, so an outage does not turn
+         * into a retry storm. A task whose retry is refused fails with its last error. Ratio 0 to
+         * 10, default {@value #DEFAULT_RETRY_BUDGET_RATIO}; floor 0 to 10,000, default
+         * {@value #DEFAULT_RETRY_BUDGET_MIN_PER_SECOND}.
+         */
+        public Builder retryBudget(double ratio, int minRetriesPerSecond) {
+            ValidationException.require(ratio >= 0 && ratio <= 10, "retryBudgetRatio", "must be between 0 and 10", ratio);
+            this.retryBudgetMinPerSecond = ValidationException.requireInRange(minRetriesPerSecond, 0, 10_000, "minRetriesPerSecond");
+            this.retryBudgetRatio = ratio;
+            return this;
+        }
+
+        /**
+         * How many TTLs a directory-announced agent whose lease lapsed stays registered (as
+         * UNHEALTHY) before it is removed, 1 to 100; default {@value #DEFAULT_LEASE_GRACE_TTLS}.
+         */
+        public Builder leaseGraceTtls(int ttls) {
+            this.leaseGraceTtls = ValidationException.requireInRange(ttls, 1, 100, "leaseGraceTtls");
+            return this;
+        }
+
+        /**
+         * Scheduler that runs health checks and the sweeps ending ejections. Default: one daemon
+         * thread {@code orchestrator-health-N}, started only when health checks, outlier detection
+         * or circuit breakers are on, owned and shut down by the orchestrator. A scheduler passed
+         * here is not shut down.
+         */
+        public Builder healthScheduler(ScheduledExecutorService scheduler) {
+            this.healthScheduler = ValidationException.requireNonNull(scheduler, "healthScheduler");
+            return this;
+        }
+
+        /**
+         * Hedges idempotent tasks (header {@value Orchestrator#IDEMPOTENT_HEADER}: {@code true}):
+         * when the first attempt has not answered after {@code delay}, a second is sent to another
+         * free agent; the first answer wins and the other attempt is cancelled. A hedge takes one
+         * retry from the retry budget and needs {@code maxAttempts} of at least 2. 1 ms to 1 h.
+         * Default: off.
+         */
+        public Builder hedging(Duration delay) {
+            ValidationException.requireNonNull(delay, "hedgeDelay");
+            ValidationException.require(delay.compareTo(Duration.ofMillis(1)) >= 0 && delay.compareTo(Duration.ofHours(1)) <= 0,
+                    "hedgeDelay", "must be between 1 ms and 1 h", delay);
+            this.hedgeDelay = delay;
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories.
          *
          * @throws IllegalStateException when called twice
@@ -335,7 +482,9 @@ public interface Orchestrator extends AutoCloseable {
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
             return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
-                    List.copyOf(listeners), watchDirectories, localZone, latencyDecay)).start();
+                    List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
+                    agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start();
         }
 
         private static Duration positive(Duration d, String field) {

@@ -257,23 +257,38 @@ public final class KafkaTransport implements Transport {
             throw new TransportException(SCHEME, agent.endpoint().toString(), "Kafka transport is closed", false, null);
         }
         Target target = target(agent.endpoint());
-        topics.ensureNow(target.topic(), target.partitions(), Map.of(), ADMIN_WAIT_MILLIS);
-        TaskConsumer consumer = new TaskConsumer(this, agent, target, receiver);
-        listeners.add(consumer);
-        consumer.start();
-        if (!target.shared()) {
-            // An inbox needs no group join: wait until it is positioned, so tasks sent from now on
-            // are picked up without a start-up delay. A group member joins in the background.
-            try {
-                Topics.await(consumer.assigned(), agent.endpoint().toString(), "start reading " + target.topic(), ADMIN_WAIT_MILLIS);
-            } catch (TransportException e) {
-                consumer.close();
-                throw e;
+        List<Target> targets = new ArrayList<>();
+        targets.add(target);
+        if (config.joinCapabilityTopics() && !target.shared()) {
+            for (String capability : agent.capabilities()) {
+                targets.add(new Target(config.capabilityTopic(capability), config.capabilityGroup(capability), true,
+                        config.capabilityPartitions()));
             }
         }
-        log.info("Agent {} takes tasks from topic {}{}", agent.id(), target.topic(),
-                target.shared() ? " as a member of group " + target.group() : "");
-        return consumer;
+        AtomicInteger inFlight = new AtomicInteger();
+        List<TaskConsumer> consumers = new ArrayList<>();
+        try {
+            for (Target t : targets) {
+                topics.ensureNow(t.topic(), t.partitions(), Map.of(), ADMIN_WAIT_MILLIS);
+                TaskConsumer consumer = new TaskConsumer(this, agent, t, receiver, inFlight);
+                listeners.add(consumer);
+                consumers.add(consumer);
+                consumer.start();
+                if (!t.shared()) {
+                    // An inbox needs no group join: wait until it is positioned, so tasks sent from
+                    // now on are picked up without a start-up delay. A group member joins in the background.
+                    Topics.await(consumer.assigned(), agent.endpoint().toString(), "start reading " + t.topic(), ADMIN_WAIT_MILLIS);
+                }
+                log.info("Agent {} takes tasks from topic {}{}", agent.id(), t.topic(), t.shared() ? " as a member of group " + t.group() : "");
+            }
+        } catch (RuntimeException e) {
+            consumers.forEach(TaskConsumer::close);
+            throw e;
+        }
+        if (consumers.size() == 1) {
+            return consumers.get(0);
+        }
+        return () -> consumers.forEach(TaskConsumer::close);
     }
 
     /** Sends an agent's reply to the orchestrator instance that sent the task; calls back once it is on the broker. */
@@ -590,7 +605,7 @@ public final class KafkaTransport implements Transport {
         }
         if (a != null) {
             try {
-                a.close(Duration.ofSeconds(5));
+                a.close(Duration.ofSeconds(1)); // pending admin calls (topic creation) matter no more
             } catch (RuntimeException ex) {
                 log.debug("Closing the admin client failed", ex);
             }

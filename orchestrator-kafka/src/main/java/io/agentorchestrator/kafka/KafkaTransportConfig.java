@@ -65,6 +65,7 @@ public final class KafkaTransportConfig {
     private final Duration revokeGrace;
     private final int dedupeCapacity;
     private final boolean keyOrdering;
+    private final boolean joinCapabilityTopics;
     private final Duration replyRetention;
     private final Map<String, Object> clientProperties;
     private final Clock clock;
@@ -83,6 +84,7 @@ public final class KafkaTransportConfig {
         this.revokeGrace = b.revokeGrace;
         this.dedupeCapacity = b.dedupeCapacity;
         this.keyOrdering = b.keyOrdering;
+        this.joinCapabilityTopics = b.joinCapabilityTopics;
         this.replyRetention = b.replyRetention;
         this.clientProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.clientProperties));
         this.clock = b.clock;
@@ -211,6 +213,14 @@ public final class KafkaTransportConfig {
         return keyOrdering;
     }
 
+    /**
+     * Whether an agent listening on its inbox ({@code kafka:<agent-id>}) also joins the consumer
+     * groups of its capabilities' topics, taking both directly addressed and shared tasks.
+     */
+    public boolean joinCapabilityTopics() {
+        return joinCapabilityTopics;
+    }
+
     /** Retention of the reply topic when the transport creates it. */
     public Duration replyRetention() {
         return replyRetention;
@@ -280,6 +290,7 @@ public final class KafkaTransportConfig {
         private Duration revokeGrace = DEFAULT_REVOKE_GRACE;
         private int dedupeCapacity = DEFAULT_DEDUPE_CAPACITY;
         private boolean keyOrdering = true;
+        private boolean joinCapabilityTopics;
         private Duration replyRetention = DEFAULT_REPLY_RETENTION;
         private final Map<String, Object> clientProperties = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
@@ -379,6 +390,15 @@ public final class KafkaTransportConfig {
             return this;
         }
 
+        /**
+         * Whether an agent listening on its inbox also joins its capabilities' consumer groups,
+         * within the same {@code maxConcurrency}; default false.
+         */
+        public Builder joinCapabilityTopics(boolean join) {
+            this.joinCapabilityTopics = join;
+            return this;
+        }
+
         /** Retention of the reply topic when the transport creates it, 1 min to 7 days; default 1 h. */
         public Builder replyRetention(Duration retention) {
             this.replyRetention = requireBetween(retention, Duration.ofMinutes(1), Duration.ofDays(7), "replyRetention");
@@ -454,12 +474,13 @@ public final class KafkaTransportConfig {
                 case "revokeGraceMs" -> revokeGrace(Duration.ofMillis(parseInt(name, value)));
                 case "dedupeCapacity" -> dedupeCapacity(parseInt(name, value));
                 case "keyOrdering" -> keyOrdering(parseBoolean(name, value));
+                case "joinCapabilityTopics" -> joinCapabilityTopics(parseBoolean(name, value));
                 case "replyRetentionMs" -> replyRetention(Duration.ofMillis(parseInt(name, value)));
                 case "saslMechanism" -> clientProperty("sasl.mechanism", value);
                 case "securityProtocol" -> clientProperty("security.protocol", value);
                 default -> throw new ValidationException("uri option", "must be one of topicPrefix, instance, capabilityPartitions, "
                         + "replyPartitions, replicationFactor, createTopics, lingerMs, deliveryTimeoutMs, sessionTimeoutMs, "
-                        + "revokeGraceMs, dedupeCapacity, keyOrdering, replyRetentionMs, saslMechanism, securityProtocol or kafka.<client property>",
+                        + "revokeGraceMs, dedupeCapacity, keyOrdering, joinCapabilityTopics, replyRetentionMs, saslMechanism, securityProtocol or kafka.<client property>",
                         name);
             };
         }

@@ -49,6 +49,8 @@ final class ReplyReader {
         Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
+        } else {
+            thread.interrupt(); // still setting up (waiting for the broker): stop waiting
         }
         try {
             thread.join(TimeUnit.SECONDS.toMillis(10));

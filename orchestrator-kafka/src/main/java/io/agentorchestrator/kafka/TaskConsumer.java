@@ -62,7 +62,7 @@ final class TaskConsumer implements Transport.Listener {
     private final Transport.TaskReceiver receiver;
     private final int maxInFlight;
     private final Thread thread;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger inFlight;
     private final LinkedBlockingQueue<Ack> acks = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> assigned = new CompletableFuture<>();
     private volatile boolean running = true;
@@ -75,8 +75,14 @@ final class TaskConsumer implements Transport.Listener {
     private final LinkedHashMap<String, Object> seen;
     private Consumer<byte[], byte[]> consumer;
 
-    TaskConsumer(KafkaTransport transport, AgentDescriptor agent, KafkaTransport.Target target, Transport.TaskReceiver receiver) {
+    /**
+     * @param inFlight the agent's count of tasks in hand, shared by all consumers of one listen so
+     *                 that together they never hand the agent more than its {@code maxConcurrency}
+     */
+    TaskConsumer(KafkaTransport transport, AgentDescriptor agent, KafkaTransport.Target target, Transport.TaskReceiver receiver,
+            AtomicInteger inFlight) {
         this.transport = transport;
+        this.inFlight = inFlight;
         this.config = transport.config();
         this.agent = agent;
         this.target = target;
@@ -92,7 +98,7 @@ final class TaskConsumer implements Transport.Listener {
                 return size() > capacity && eldest.getValue() == DONE;
             }
         };
-        this.thread = new Thread(this::run, "ao-kafka-agent-" + agent.id());
+        this.thread = new Thread(this::run, "ao-kafka-agent-" + agent.id() + (target.shared() ? "-" + target.topic() : ""));
         this.thread.setDaemon(true);
     }
 
@@ -272,8 +278,24 @@ final class TaskConsumer implements Transport.Listener {
                 // A task of the same key is running: this one (and later ones of the key) wait their turn.
                 continue;
             }
+            if (!reserve()) {
+                break;
+            }
             it.remove();
             handle(r, ps, orderKey);
+        }
+    }
+
+    /** Takes one of the agent's slots, atomically: consumers of one listen share them. */
+    private boolean reserve() {
+        for (;;) {
+            int n = inFlight.get();
+            if (n >= maxInFlight) {
+                return false;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
         }
     }
 
@@ -283,7 +305,8 @@ final class TaskConsumer implements Transport.Listener {
             task = WireFormat.decodeTask(r.value());
         } catch (WireFormat.MalformedRecordException e) {
             long offset = r.offset();
-            transport.deadLetter(r, e.getMessage(), () -> acks.add(new Ack(ps, offset, null)));
+            inFlight.decrementAndGet();
+            transport.deadLetter(r, e.getMessage(), () -> acks.add(new Ack(ps, offset, null, false)));
             return;
         }
         String dedupeKey = task.taskId() + "#" + task.attempt();
@@ -292,20 +315,21 @@ final class TaskConsumer implements Transport.Listener {
             transport.countDuplicate();
             log.debug("Agent {} skips redelivered task {} (attempt {}): already answered", agent.id(), task.taskId(), task.attempt());
             ps.markDone(r.offset());
+            inFlight.decrementAndGet();
             return;
         }
         if (prior instanceof Delivery running && running.ps == ps && ps.live.contains(running)) {
             transport.countDuplicate();
             running.duplicates.add(r.offset());
+            inFlight.decrementAndGet();
             return;
         }
-        Delivery d = new Delivery(ps, r.offset(), task, dedupeKey, orderKey, KafkaTransport.replyRoute(r));
+        Delivery d = new Delivery(ps, r, task, dedupeKey, orderKey, KafkaTransport.replyRoute(r));
         seen.put(dedupeKey, d);
         ps.live.add(d);
         if (orderKey != null) {
             ps.busyKeys.add(orderKey);
         }
-        inFlight.incrementAndGet();
         log.debug("Agent {} takes task {} (attempt {}) from {}@{}", agent.id(), task.taskId(), task.attempt(), ps.tp, r.offset());
         try {
             receiver.onTask(task, d::reply);
@@ -328,8 +352,18 @@ final class TaskConsumer implements Transport.Listener {
         if (partitions.get(ps.tp) != ps) {
             return; // the partition moved on since: its new owner redelivers what was not committed
         }
-        ps.markDone(a.offset);
         Delivery d = a.delivery;
+        if (a.requeue) {
+            // The agent had no slot after all: offer the task again once one frees up.
+            ps.live.remove(d);
+            seen.remove(d.dedupeKey, d);
+            if (d.orderKey != null) {
+                ps.busyKeys.remove(d.orderKey);
+            }
+            backlog.addFirst(d.record);
+            return;
+        }
+        ps.markDone(a.offset);
         if (d != null) {
             ps.live.remove(d);
             for (long dup : d.duplicates) {
@@ -510,12 +544,13 @@ final class TaskConsumer implements Transport.Listener {
     }
 
     /** Something settled an offset: a reply is on the broker, or a bad record is dead-lettered. */
-    private record Ack(PartitionState ps, long offset, Delivery delivery) {
+    private record Ack(PartitionState ps, long offset, Delivery delivery, boolean requeue) {
     }
 
     /** One task handed to the receiver. */
     final class Delivery {
         final PartitionState ps;
+        final ConsumerRecord<byte[], byte[]> record;
         final long offset;
         final TaskEnvelope task;
         final String dedupeKey;
@@ -524,9 +559,11 @@ final class TaskConsumer implements Transport.Listener {
         final List<Long> duplicates = new ArrayList<>();
         final AtomicInteger state = new AtomicInteger(RUNNING);
 
-        Delivery(PartitionState ps, long offset, TaskEnvelope task, String dedupeKey, String orderKey, KafkaTransport.ReplyRoute route) {
+        Delivery(PartitionState ps, ConsumerRecord<byte[], byte[]> record, TaskEnvelope task, String dedupeKey, String orderKey,
+                KafkaTransport.ReplyRoute route) {
             this.ps = ps;
-            this.offset = offset;
+            this.record = record;
+            this.offset = record.offset();
             this.task = task;
             this.dedupeKey = dedupeKey;
             this.orderKey = orderKey;
@@ -534,8 +571,16 @@ final class TaskConsumer implements Transport.Listener {
         }
 
         void reply(ResultEnvelope result) {
-            if (target.shared() && !result.success() && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode())
-                    || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()))) {
+            if (target.shared() && !result.success() && ResultEnvelope.AGENT_BUSY.equals(result.errorCode())) {
+                // On a capability topic, bouncing the task to the orchestrator would only send it
+                // back to the topic: keep it here and offer it again when a slot frees up.
+                if (state.compareAndSet(RUNNING, FINISHED)) {
+                    inFlight.decrementAndGet();
+                    acks.add(new Ack(ps, offset, this, true));
+                }
+                return;
+            }
+            if (target.shared() && !result.success() && ResultEnvelope.AGENT_STOPPING.equals(result.errorCode())) {
                 // On a capability topic the group itself is the way to another agent: leave the
                 // task uncommitted so the broker hands it to the partition's next owner.
                 if (state.compareAndSet(RUNNING, ABANDONED) && state.compareAndSet(ABANDONED, FINISHED)) {
@@ -554,7 +599,7 @@ final class TaskConsumer implements Transport.Listener {
         void replied() {
             if (state.compareAndSet(REPLYING, ACKED)) {
                 inFlight.decrementAndGet();
-                acks.add(new Ack(ps, offset, this));
+                acks.add(new Ack(ps, offset, this, false));
             }
         }
 

@@ -174,6 +174,39 @@ class KafkaBrokerIT {
     }
 
     @Test
+    void agentTakesDirectAndSharedTasksWithinOneConcurrencyLimit() throws Exception {
+        Orchestrator orchestrator = orchestrator(transport());
+        KafkaTransport agentSide = track((KafkaTransport) new KafkaTransportProvider().create(
+                URI.create(EmbeddedKafka.shared().uri(prefix, "joinCapabilityTopics=true"))));
+        AgentDescriptor both = AgentDescriptor.builder("both-ways").capabilities("direct-x", "shared-y").endpoint("kafka:both-ways")
+                .maxConcurrency(2).build();
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger maxRunning = new AtomicInteger();
+        AgentRuntime runtime = AgentRuntime.builder(both).transport(agentSide).announce(false).handler(task -> {
+            maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                return Payload.ofUtf8(task.capability());
+            } finally {
+                running.decrementAndGet();
+            }
+        }).start();
+        resources.push(() -> runtime.close(Duration.ZERO));
+        // The orchestrator addresses the agent directly for one capability and the group for the other.
+        orchestrator.register(both.toBuilder().name("direct").build());
+        orchestrator.register(pool("shared-y"));
+
+        List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            futures.add(orchestrator.dispatch(Task.builder(i % 2 == 0 ? "direct-x" : "shared-y").payload("t" + i).timeout(Duration.ofSeconds(15)).build()));
+        }
+        for (int i = 0; i < futures.size(); i++) {
+            TaskResult r = await(futures.get(i));
+            assertThat(r.payload().asUtf8()).isEqualTo(i % 2 == 0 ? "direct-x" : "shared-y");
+        }
+        assertThat(maxRunning.get()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
     void tasksOfOneKeyRunInTheOrderTheyWereSent() throws Exception {
         String capability = "ordered";
         Orchestrator orchestrator = orchestrator(transport());

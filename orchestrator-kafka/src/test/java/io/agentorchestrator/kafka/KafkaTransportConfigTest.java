@@ -41,6 +41,11 @@ class KafkaTransportConfigTest {
         assertThat(c.instance()).startsWith("orch-");
         assertThat(c.keyOrdering()).isTrue();
         assertThat(c.createTopics()).isTrue();
+        assertThat(c.joinCapabilityTopics()).isFalse();
+        assertThat(KafkaTransportConfig.fromUri(URI.create("kafka://localhost:9092?joinCapabilityTopics=true")).joinCapabilityTopics())
+                .isTrue();
+        assertThatThrownBy(() -> KafkaTransportConfig.fromUri(URI.create("kafka://localhost:9092?joinCapabilityTopics=yes")))
+                .isInstanceOf(ValidationException.class).hasMessage("joinCapabilityTopics must be true or false, but was 'yes'");
     }
 
     @Test

@@ -36,9 +36,16 @@ final class AgentRegistry {
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private final long decayNanos;
+    private final java.util.function.Consumer<AgentState> onCreate;
 
     AgentRegistry(long latencyDecayNanos) {
+        this(latencyDecayNanos, a -> { });
+    }
+
+    /** @param onCreate attaches per-agent guards to a new agent before it is published */
+    AgentRegistry(long latencyDecayNanos, java.util.function.Consumer<AgentState> onCreate) {
         this.decayNanos = latencyDecayNanos;
+        this.onCreate = onCreate;
     }
     /** Deregistered agents that still had tasks in flight, by id; guarded by this. */
     private final Map<String, AgentState> departed = new HashMap<>();
@@ -65,6 +72,7 @@ final class AgentRegistry {
             state.status(io.agentorchestrator.api.AgentStatus.HEALTHY);
         } else {
             state = new AgentState(descriptor, decayNanos);
+            onCreate.accept(state);
         }
         Map<String, AgentState> byId = new LinkedHashMap<>(snapshot.byId);
         byId.put(descriptor.id(), state);

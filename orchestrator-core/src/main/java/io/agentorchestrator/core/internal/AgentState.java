@@ -3,6 +3,10 @@ package io.agentorchestrator.core.internal;
 import io.agentorchestrator.api.Agent;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentStatus;
+import io.agentorchestrator.api.CircuitState;
+import io.agentorchestrator.core.internal.resilience.CircuitBreaker;
+import io.agentorchestrator.core.internal.resilience.OutlierDetector;
+import io.agentorchestrator.core.internal.resilience.TokenBucket;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -27,6 +31,10 @@ public final class AgentState implements Agent {
     private final double decayNanos;
     private final LongAdder completed = new LongAdder();
     private final LongAdder failed = new LongAdder();
+    // Set once by the engine before the agent is published in a snapshot; null when the feature is off.
+    private volatile CircuitBreaker breaker;
+    private volatile OutlierDetector outlier;
+    private volatile TokenBucket limiter;
 
     /**
      * @param decayNanos the time constant of the latency average: a sample this old weighs 1/e
@@ -130,6 +138,55 @@ public final class AgentState implements Agent {
                 return;
             }
         }
+    }
+
+    /** Attaches the per-agent breaker, outlier detector and rate limiter; each may be null (off). */
+    void guards(CircuitBreaker breaker, OutlierDetector outlier, TokenBucket limiter) {
+        this.breaker = breaker;
+        this.outlier = outlier;
+        this.limiter = limiter;
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    OutlierDetector outlier() {
+        return outlier;
+    }
+
+    TokenBucket limiter() {
+        return limiter;
+    }
+
+    @Override
+    public CircuitState circuitState() {
+        CircuitBreaker b = breaker;
+        return b == null ? CircuitState.CLOSED : b.state();
+    }
+
+    @Override
+    public boolean ejected() {
+        OutlierDetector o = outlier;
+        return o != null && o.markedEjected();
+    }
+
+    /** Whether passive outlier detection has it out at {@code nowNanos}. */
+    boolean isEjected(long nowNanos) {
+        OutlierDetector o = outlier;
+        return o != null && o.isEjected(nowNanos);
+    }
+
+    /** Whether its breaker would let a call through at {@code nowNanos}. */
+    boolean breakerPermits(long nowNanos) {
+        CircuitBreaker b = breaker;
+        return b == null || b.permitsCall(nowNanos);
+    }
+
+    /** Whether its rate limiter has a token at {@code nowNanos}. */
+    boolean rateAllows(long nowNanos) {
+        TokenBucket l = limiter;
+        return l == null || l.available(nowNanos);
     }
 
     void recordFailure() {

@@ -5,11 +5,13 @@ import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentRegistrationException;
 import io.agentorchestrator.api.AgentStatus;
 import io.agentorchestrator.api.Balancer;
+import io.agentorchestrator.api.CircuitState;
 import io.agentorchestrator.api.NoAgentAvailableException;
 import io.agentorchestrator.api.OrchestratorClosedException;
 import io.agentorchestrator.api.OrchestratorEvent;
 import io.agentorchestrator.api.OrchestratorException;
 import io.agentorchestrator.api.OrchestratorListener;
+import io.agentorchestrator.api.RateLimitExceededException;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskEnvelope;
@@ -21,6 +23,12 @@ import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.OutlierDetectionConfig;
+import io.agentorchestrator.core.RateLimitConfig;
+import io.agentorchestrator.core.internal.resilience.CircuitBreaker;
+import io.agentorchestrator.core.internal.resilience.OutlierDetector;
+import io.agentorchestrator.core.internal.resilience.RetryBudget;
+import io.agentorchestrator.core.internal.resilience.TokenBucket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +45,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,11 +82,21 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final Object lifecycle = new Object();
     private volatile int state = RUNNING;
     private volatile ScheduledExecutorService timer;
+    private volatile ScheduledExecutorService healthTimer;
+    private final HealthChecker healthChecker;
+    private final RetryBudget retryBudget;
+    private final Map<String, TokenBucket> capabilityLimits;
+    /** Serialises ejection decisions, so two failing agents cannot both take the last ejection slot. */
+    private final Object ejections = new Object();
+    private final LongAdder retriesDenied = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder hedges = new LongAdder();
+
+    /** Window over which the retry budget counts requests and retries. */
+    static final Duration RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
 
     /** How often leases of directory-announced agents are checked. */
     static final Duration LEASE_SWEEP_INTERVAL = Duration.ofMillis(500);
-    /** After its lease lapses an agent is UNHEALTHY; after this many more TTLs it is removed. */
-    static final int LEASE_GRACE_TTLS = 2;
 
     private record Lease(long expiresAtNanos, long ttlNanos) {
     }
@@ -90,13 +109,52 @@ public final class DefaultOrchestrator implements Orchestrator {
     public DefaultOrchestrator(OrchestratorSettings settings) {
         this.settings = settings;
         this.balancer = settings.balancer();
-        this.registry = new AgentRegistry(settings.latencyDecay().toNanos());
+        this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.timer = settings.scheduler();
+        this.healthTimer = settings.healthScheduler();
+        this.healthChecker = settings.healthCheck() == null ? null
+                : new HealthChecker(settings.healthCheck(), settings.ticker(), bindProbe(settings.healthCheck().probe()), this);
+        this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(), RETRY_BUDGET_WINDOW.toNanos());
+        Map<String, TokenBucket> limits = new java.util.HashMap<>();
+        settings.capabilityRateLimits().forEach((c, l) -> limits.put(c, new TokenBucket(l.permitsPerSecond(), l.burst())));
+        this.capabilityLimits = Map.copyOf(limits);
+    }
+
+    private io.agentorchestrator.api.HealthProbe bindProbe(io.agentorchestrator.api.HealthProbe probe) {
+        if (probe instanceof io.agentorchestrator.core.internal.health.PingProbe ping) {
+            return ping.bind(settings.transports());
+        }
+        return probe;
+    }
+
+    /** Gives a newly registered agent its breaker, outlier detector and rate limiter, as configured. */
+    private void attachGuards(AgentState agent) {
+        String id = agent.id();
+        CircuitBreaker breaker = settings.circuitBreaker() == null ? null
+                : new CircuitBreaker(settings.circuitBreaker(), settings.ticker().read(), (from, to, reason) -> onCircuit(id, from, to, reason));
+        OutlierDetector outlier = settings.outlierDetection() == null ? null : new OutlierDetector(settings.outlierDetection());
+        RateLimitConfig limit = settings.agentRateLimit();
+        agent.guards(breaker, outlier, limit == null ? null : new TokenBucket(limit.permitsPerSecond(), limit.burst()));
+    }
+
+    private void onCircuit(String agentId, CircuitState from, CircuitState to, String reason) {
+        if (to == CircuitState.OPEN) {
+            log.warn("Circuit of agent {} is now OPEN (was {}): {}", agentId, from, reason);
+        } else {
+            log.info("Circuit of agent {} is now {} (was {}): {}", agentId, to, from, reason);
+        }
+        if (observed()) {
+            emit(new OrchestratorEvent.CircuitStateChanged(now(), agentId, from, to, reason));
+        }
     }
 
     /** Starts watching the transports' agent directories; called once by the builder. */
     public DefaultOrchestrator start() {
+        long tick = healthTickNanos();
+        if (tick > 0) {
+            healthTimer().scheduleWithFixedDelay(this::healthTick, tick, tick, TimeUnit.NANOSECONDS);
+        }
         if (!settings.watchDirectories()) {
             return this;
         }
@@ -165,7 +223,7 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /**
      * Marks agents whose lease lapsed UNHEALTHY, and removes those silent for
-     * {@value #LEASE_GRACE_TTLS} more TTLs: a crashed agent sends no withdrawal.
+     * {@code leaseGraceTtls} more TTLs: a crashed agent sends no withdrawal.
      */
     void sweepLeases() {
         long now = settings.ticker().read();
@@ -177,7 +235,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                 continue;
             }
             try {
-                if (overdue > LEASE_GRACE_TTLS * lease.ttlNanos()) {
+                if (overdue > settings.leaseGraceTtls() * lease.ttlNanos()) {
                     if (leases.remove(agentId, lease)) {
                         lapsed.remove(agentId);
                         log.warn("Agent {} removed: no heartbeat for {} ms after its lease expired", agentId, overdue / 1_000_000);
@@ -312,6 +370,14 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, timeout(ex));
             return ex.future;
         }
+        TokenBucket limit = capabilityLimits.get(task.capability());
+        if (limit != null && !limit.tryAcquire(start)) {
+            RateLimitConfig config = settings.capabilityRateLimits().get(task.capability());
+            fail(ex, new RateLimitExceededException(task.capability(), "Task " + task.id() + " rejected: capability '" + task.capability()
+                    + "' is limited to " + config.permitsPerSecond() + " tasks per second with a burst of " + config.burst()));
+            return ex.future;
+        }
+        retryBudget.onRequest(start);
         active.add(ex);
         ex.future.whenComplete((r, e) -> cleanUp(ex));
         // close() may have begun between the check above and the add: it must not miss this task.
@@ -319,9 +385,14 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
             return ex.future;
         }
-        ex.timeoutHandle = timer().schedule(() -> fail(ex, timeout(ex)), timeoutNanos, TimeUnit.NANOSECONDS);
+        ex.timeoutHandle = timer().schedule(() -> {
+            ex.timedOut = true;
+            fail(ex, timeout(ex));
+        }, timeoutNanos, TimeUnit.NANOSECONDS);
         if (place(ex) == Placement.QUEUED) {
             enqueue(ex);
+        } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isDone()) {
+            timer().schedule(() -> hedge(ex), settings.hedgeDelay().toNanos(), TimeUnit.NANOSECONDS);
         }
         return ex.future;
     }
@@ -331,9 +402,18 @@ public final class DefaultOrchestrator implements Orchestrator {
      * take it is at its max concurrency; fails the task when no agent could ever take it.
      */
     private Placement place(TaskExecution ex) {
+        return place(ex, false);
+    }
+
+    /**
+     * @param hedge whether this is a hedged extra attempt: it goes to a free agent now or not at
+     *              all, and never fails or queues the task
+     */
+    private Placement place(TaskExecution ex, boolean hedge) {
         List<AgentState> agents = registry.snapshot().agents(ex.task.capability());
+        long now = settings.ticker().read();
         for (int picks = 0; picks < MAX_PICKS; picks++) {
-            List<AgentState> eligible = eligible(agents, ex);
+            List<AgentState> eligible = eligible(agents, ex, now);
             if (eligible.isEmpty()) {
                 break;
             }
@@ -342,31 +422,83 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return Placement.FAILED;
             }
             if (chosen.tryAcquire()) {
-                send(ex, chosen);
-                return Placement.SENT;
+                long permit = admit(chosen, now);
+                if (permit != CircuitBreaker.DENIED) {
+                    // Checked again after the pick: an agent ejected or marked down meanwhile (often by
+                    // another thread's failed attempt) must not get one more task.
+                    if (chosen.status().acceptsTasks() && !chosen.isEjected(now)) {
+                        send(ex, chosen, permit);
+                        return Placement.SENT;
+                    }
+                    CircuitBreaker breaker = chosen.breaker();
+                    if (breaker != null) {
+                        breaker.release(permit);
+                    }
+                }
+                chosen.release();
             }
         }
+        if (hedge) {
+            return Placement.QUEUED;
+        }
+        boolean waitable = false;
+        long wake = Long.MAX_VALUE;
         for (AgentState a : agents) {
-            if (isCandidate(a, ex)) {
-                return Placement.QUEUED;
+            if (isCandidate(a, ex, now)) {
+                waitable = true;
+                TokenBucket limiter = a.limiter();
+                if (limiter != null && a.hasCapacity()) {
+                    wake = Math.min(wake, limiter.nanosUntilAvailable(now));
+                }
             }
         }
-        failNoAgent(ex, agents);
+        if (waitable) {
+            if (wake != Long.MAX_VALUE) {
+                // Held back by a rate limit, not by a busy agent: no reply will free a slot, a token will.
+                String capability = ex.task.capability();
+                WaitQueue queue = queue(capability);
+                if (queue.wakeScheduled.compareAndSet(false, true)) {
+                    timer().schedule(() -> {
+                        queue.wakeScheduled.set(false);
+                        drain(capability);
+                    }, Math.max(wake, 1_000_000L), TimeUnit.NANOSECONDS);
+                }
+            }
+            return Placement.QUEUED;
+        }
+        failNoAgent(ex, agents, now);
         return Placement.FAILED;
+    }
+
+    /** Takes the chosen agent's breaker permit and rate-limit token; DENIED when either refuses. */
+    private static long admit(AgentState agent, long now) {
+        CircuitBreaker breaker = agent.breaker();
+        long permit = breaker == null ? 0 : breaker.tryAcquire(now);
+        if (permit == CircuitBreaker.DENIED) {
+            return permit;
+        }
+        TokenBucket limiter = agent.limiter();
+        if (limiter != null && !limiter.tryAcquire(now)) {
+            if (breaker != null) {
+                breaker.release(permit);
+            }
+            return CircuitBreaker.DENIED;
+        }
+        return permit;
     }
 
     /**
      * The agents that may take the task now; the snapshot list itself when all may (no
      * allocation). When some are in the task's preferred zone, only those.
      */
-    private List<AgentState> eligible(List<AgentState> agents, TaskExecution ex) {
+    private List<AgentState> eligible(List<AgentState> agents, TaskExecution ex, long now) {
         int n = agents.size();
         String zone = ex.zone;
         int count = 0;
         int inZone = 0;
         for (int i = 0; i < n; i++) {
             AgentState a = agents.get(i);
-            if (isEligible(a, ex)) {
+            if (isEligible(a, ex, now)) {
                 count++;
                 if (zone != null && zone.equals(a.descriptor().zone())) {
                     inZone++;
@@ -384,20 +516,24 @@ public final class DefaultOrchestrator implements Orchestrator {
         List<AgentState> eligible = new ArrayList<>(size);
         for (int i = 0; i < n; i++) {
             AgentState a = agents.get(i);
-            if (isEligible(a, ex) && (!narrow || zone.equals(a.descriptor().zone()))) {
+            if (isEligible(a, ex, now) && (!narrow || zone.equals(a.descriptor().zone()))) {
                 eligible.add(a);
             }
         }
         return eligible.isEmpty() ? List.of() : eligible;
     }
 
-    private static boolean isEligible(AgentState a, TaskExecution ex) {
-        return a.hasCapacity() && isCandidate(a, ex);
+    private static boolean isEligible(AgentState a, TaskExecution ex, long now) {
+        return a.hasCapacity() && a.rateAllows(now) && isCandidate(a, ex, now);
     }
 
-    /** Could take the task if it had a free slot: routable, meets the requirements, not tried. */
-    private static boolean isCandidate(AgentState a, TaskExecution ex) {
-        return a.status().acceptsTasks() && meetsRequirements(a, ex.task) && !ex.tried(a.id());
+    /**
+     * Could take the task if it had a free slot and a rate-limit token: routable, not ejected, its
+     * circuit letting calls through, meets the requirements, not tried.
+     */
+    private static boolean isCandidate(AgentState a, TaskExecution ex, long now) {
+        return a.status().acceptsTasks() && !a.isEjected(now) && a.breakerPermits(now) && meetsRequirements(a, ex.task)
+                && !ex.tried(a.id());
     }
 
     private static boolean meetsRequirements(AgentState a, Task task) {
@@ -434,7 +570,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         return null;
     }
 
-    private void failNoAgent(TaskExecution ex, List<AgentState> agents) {
+    private void failNoAgent(TaskExecution ex, List<AgentState> agents, long now) {
         if (ex.lastError != null) {
             // Every agent that could take it was tried: the last failure says most about why.
             fail(ex, ex.lastError);
@@ -443,11 +579,17 @@ public final class DefaultOrchestrator implements Orchestrator {
         int unhealthy = 0;
         int draining = 0;
         int mismatched = 0;
+        int circuitOpen = 0;
+        int ejected = 0;
         for (AgentState a : agents) {
             if (a.status() == AgentStatus.UNHEALTHY) {
                 unhealthy++;
             } else if (a.status() == AgentStatus.DRAINING) {
                 draining++;
+            } else if (!a.breakerPermits(now)) {
+                circuitOpen++;
+            } else if (a.isEjected(now)) {
+                ejected++;
             } else if (!meetsRequirements(a, ex.task)) {
                 mismatched++;
             }
@@ -458,6 +600,12 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         if (draining > 0) {
             detail.append(detail.length() > 0 ? ", " : "").append(draining).append(" draining");
+        }
+        if (circuitOpen > 0) {
+            detail.append(detail.length() > 0 ? ", " : "").append(circuitOpen).append(" circuit open");
+        }
+        if (ejected > 0) {
+            detail.append(detail.length() > 0 ? ", " : "").append(ejected).append(" ejected");
         }
         if (mismatched > 0) {
             detail.append(detail.length() > 0 ? ", " : "").append(mismatched).append(" without the required metadata ")
@@ -473,7 +621,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private void enqueue(TaskExecution ex) {
         ex.current = null;
         String capability = ex.task.capability();
-        WaitQueue queue = queues.computeIfAbsent(capability, c -> new WaitQueue(settings.maxQueuedTasks()));
+        WaitQueue queue = queue(capability);
         if (!queue.offer(ex)) {
             fail(ex, new TaskRejectedException(capability, "Task " + ex.task.id() + " rejected: every agent for capability '"
                     + capability + "' is at its max concurrency and " + queue.size() + " tasks are already waiting (maxQueuedTasks "
@@ -481,6 +629,10 @@ public final class DefaultOrchestrator implements Orchestrator {
             return;
         }
         drain(capability);
+    }
+
+    private WaitQueue queue(String capability) {
+        return queues.computeIfAbsent(capability, c -> new WaitQueue(settings.maxQueuedTasks()));
     }
 
     private void drain(Set<String> capabilities) {
@@ -514,7 +666,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
     }
 
-    private void send(TaskExecution ex, AgentState agent) {
+    private void send(TaskExecution ex, AgentState agent, long permit) {
         int attempt = ex.beginAttempt(agent);
         AgentDescriptor descriptor = agent.descriptor();
         Transport transport = settings.transports().get(descriptor.scheme());
@@ -523,6 +675,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             emit(new OrchestratorEvent.TaskDispatched(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt));
         }
         long sentAt = settings.ticker().read();
+        ex.attemptsInFlight.incrementAndGet();
         CompletableFuture<ResultEnvelope> reply;
         try {
             reply = transport.send(descriptor, envelope);
@@ -533,18 +686,21 @@ public final class DefaultOrchestrator implements Orchestrator {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        ex.attemptReply = reply;
+        ex.attemptReplies.add(reply);
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
-        reply.whenComplete((result, error) -> onReply(ex, agent, descriptor, sentAt, result, error));
+        reply.whenComplete((result, error) -> onReply(ex, agent, descriptor, sentAt, permit, result, error));
     }
 
-    private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, long sentAt, ResultEnvelope result,
+    private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, long sentAt, long permit, ResultEnvelope result,
             Throwable error) {
         agent.release();
+        int stillInFlight = ex.attemptsInFlight.decrementAndGet();
         try {
-            long elapsed = settings.ticker().read() - sentAt;
+            long now = settings.ticker().read();
+            long elapsed = now - sentAt;
+            recordOutcome(agent, permit, countsAsFailure(ex, result, error), elapsed, now);
             if (ex.future.isDone()) {
                 if (error == null) {
                     lateReplies.increment();
@@ -583,21 +739,301 @@ public final class DefaultOrchestrator implements Orchestrator {
                 retryable = result.retryable();
             }
             ex.lastError = failure;
-            if (retryable && ex.attempts < settings.maxAttempts() && settings.ticker().read() - ex.deadlineNanos < 0 && state != CLOSED) {
-                if (observed()) {
-                    emit(new OrchestratorEvent.TaskRetried(now(), ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
-                            failure.getMessage()));
-                }
-                ex.current = null;
-                if (place(ex) == Placement.QUEUED) {
-                    enqueue(ex);
-                }
+            if (stillInFlight > 0) {
+                // A hedged attempt is still running: it may yet succeed, and decides what happens next.
+                return;
+            }
+            if (retryable && ex.attempts < settings.maxAttempts() && now - ex.deadlineNanos < 0 && state != CLOSED) {
+                retry(ex, descriptor, failure, now);
             } else {
                 fail(ex, failure);
             }
         } finally {
             drain(descriptor.capabilities());
         }
+    }
+
+    /**
+     * Tries the task again on an agent not tried yet, after a backoff with full jitter, if the
+     * retry budget has room and the backoff ends before the deadline; else fails it with the
+     * failure that ended the last attempt.
+     */
+    private void retry(TaskExecution ex, AgentDescriptor failed, OrchestratorException failure, long now) {
+        if (!hasUntriedCandidate(ex, now)) {
+            fail(ex, failure);
+            return;
+        }
+        long delay = backoffNanos(ex.attempts);
+        if (now + delay - ex.deadlineNanos >= 0) {
+            fail(ex, failure);
+            return;
+        }
+        if (!retryBudget.tryRetry(now)) {
+            retriesDenied.increment();
+            log.debug("Not retrying task {}: the retry budget is used up", ex.task.id());
+            fail(ex, failure);
+            return;
+        }
+        retries.increment();
+        if (observed()) {
+            emit(new OrchestratorEvent.TaskRetried(now(), ex.task.id(), ex.task.capability(), failed.id(), ex.attempts,
+                    failure.getMessage()));
+        }
+        ex.current = null;
+        if (delay == 0) {
+            retryNow(ex);
+        } else {
+            timer().schedule(() -> retryNow(ex), delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Whether the caller marked the task safe to run twice (header {@value Orchestrator#IDEMPOTENT_HEADER}: true). */
+    private static boolean isIdempotent(Task task) {
+        return "true".equalsIgnoreCase(task.headers().get(Orchestrator.IDEMPOTENT_HEADER));
+    }
+
+    /**
+     * Sends a second attempt of a slow idempotent task to another free agent; the first answer
+     * wins and the other attempt is cancelled. Only while the first attempt is still running, the
+     * deadline is not past and the retry budget allows it.
+     */
+    private void hedge(TaskExecution ex) {
+        long now = settings.ticker().read();
+        if (ex.future.isDone() || state != RUNNING || ex.attemptsInFlight.get() != 1 || ex.attempts != 1 || now - ex.deadlineNanos >= 0
+                || !hasUntriedCandidate(ex, now) || !retryBudget.tryRetry(now)) {
+            return;
+        }
+        if (place(ex, true) == Placement.SENT) {
+            hedges.increment();
+            log.debug("Hedged task {} after {} ms", ex.task.id(), settings.hedgeDelay().toMillis());
+        }
+    }
+
+    /** Hedged second attempts sent since start. */
+    public long hedges() {
+        return hedges.sum();
+    }
+
+    private void retryNow(TaskExecution ex) {
+        if (!ex.future.isDone() && place(ex) == Placement.QUEUED) {
+            enqueue(ex);
+        }
+    }
+
+    private boolean hasUntriedCandidate(TaskExecution ex, long now) {
+        for (AgentState a : registry.snapshot().agents(ex.task.capability())) {
+            if (isCandidate(a, ex, now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
+    private long backoffNanos(int attempt) {
+        long ceiling = backoffCeilingNanos(attempt, settings.retryBackoffBase().toNanos(), settings.retryBackoffMax().toNanos());
+        return ceiling == 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+    }
+
+    /** The longest wait before the retry that follows attempt {@code attempt}: base doubled per retry, at most max. */
+    static long backoffCeilingNanos(int attempt, long baseNanos, long maxNanos) {
+        if (baseNanos <= 0) {
+            return 0;
+        }
+        return Math.min(maxNanos, baseNanos << Math.min(Math.max(attempt - 1, 0), 20));
+    }
+
+    /**
+     * Whether an attempt's outcome counts against the agent for its breaker and outlier
+     * detection: TRUE for transport errors, timeouts and retryable agent failures other than
+     * "busy"; FALSE for results and business failures (the agent answered); null when unknown
+     * (the attempt was cancelled for another reason).
+     */
+    private static Boolean countsAsFailure(TaskExecution ex, ResultEnvelope result, Throwable error) {
+        if (error == null) {
+            return !result.success() && result.retryable() && !ResultEnvelope.AGENT_BUSY.equals(result.errorCode());
+        }
+        Throwable cause = unwrap(error);
+        if (cause instanceof CancellationException) {
+            return ex.timedOut ? Boolean.TRUE : null;
+        }
+        if (cause instanceof TransportException te) {
+            return te.retryable() ? Boolean.TRUE : null;
+        }
+        return Boolean.TRUE;
+    }
+
+    private void recordOutcome(AgentState agent, long permit, Boolean failed, long elapsed, long now) {
+        CircuitBreaker breaker = agent.breaker();
+        if (breaker != null) {
+            if (failed == null) {
+                breaker.release(permit);
+            } else {
+                breaker.onResult(permit, failed, elapsed, now);
+            }
+        }
+        OutlierDetector outlier = agent.outlier();
+        if (outlier != null && failed != null) {
+            String reason = outlier.onResult(failed);
+            if (reason != null) {
+                eject(agent, outlier, reason, now);
+            }
+        }
+    }
+
+    /** Ejects the agent unless that would take more than the allowed share of one of its capabilities' agents out. */
+    private void eject(AgentState agent, OutlierDetector outlier, String reason, long now) {
+        OutlierDetectionConfig config = settings.outlierDetection();
+        OutlierDetector.Ejection ejection;
+        synchronized (ejections) {
+            if (outlier.isEjected(now)) {
+                return;
+            }
+            AgentRegistry.Snapshot snapshot = registry.snapshot();
+            for (String capability : agent.descriptor().capabilities()) {
+                List<AgentState> pool = snapshot.agents(capability);
+                int out = 0;
+                for (AgentState a : pool) {
+                    if (a.isEjected(now)) {
+                        out++;
+                    }
+                }
+                int max = Math.max(1, pool.size() * config.maxEjectionPercent() / 100);
+                if (out + 1 > max) {
+                    log.debug("Not ejecting agent {} ({}): {} of {} agents for {} are ejected already (maxEjectionPercent {})", agent.id(),
+                            reason, out, pool.size(), capability, config.maxEjectionPercent());
+                    return;
+                }
+            }
+            ejection = outlier.eject(now);
+        }
+        if (ejection == null) {
+            return;
+        }
+        log.warn("Agent {} ejected for {} ms (ejection {}): {}", agent.id(), ejection.duration().toMillis(), ejection.number(), reason);
+        if (observed()) {
+            emit(new OrchestratorEvent.AgentEjected(now(), agent.id(), ejection.number(), ejection.duration(), reason));
+        }
+    }
+
+    // ---------------------------------------------------------------- health
+
+    /** How often health checks and guard sweeps run; 0 when nothing needs them. */
+    private long healthTickNanos() {
+        long tick = Long.MAX_VALUE;
+        if (settings.healthCheck() != null) {
+            tick = Math.min(settings.healthCheck().interval().toNanos(), settings.healthCheck().timeout().toNanos()) / 10;
+        }
+        if (settings.outlierDetection() != null) {
+            tick = Math.min(tick, settings.outlierDetection().baseEjectionTime().toNanos() / 10);
+        }
+        if (settings.circuitBreaker() != null) {
+            tick = Math.min(tick, settings.circuitBreaker().maxWaitInHalfOpen().toNanos() / 10);
+        }
+        if (tick == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(HEALTH_TICK_MIN.toNanos(), Math.min(HEALTH_TICK_MAX.toNanos(), tick));
+    }
+
+    /** Shortest period of the health round. */
+    static final Duration HEALTH_TICK_MIN = Duration.ofMillis(5);
+    /** Longest period of the health round. */
+    static final Duration HEALTH_TICK_MAX = Duration.ofSeconds(1);
+
+    /**
+     * One round of health work on the health scheduler: starts the probes that are due, times out
+     * those that took too long, reinstates agents whose ejection is over and re-opens half-open
+     * breakers whose trials did not complete in time. Tests call it after moving the fake ticker.
+     */
+    public void healthTick() {
+        if (state != RUNNING) {
+            return;
+        }
+        try {
+            if (healthChecker != null) {
+                healthChecker.runDue();
+            }
+            sweepGuards();
+        } catch (RuntimeException e) {
+            log.warn("A round of health checks failed; carrying on", e);
+        }
+    }
+
+    private void sweepGuards() {
+        long now = settings.ticker().read();
+        for (AgentState a : registry.snapshot().byId.values()) {
+            OutlierDetector outlier = a.outlier();
+            if (outlier != null && outlier.reinstate(now, false)) {
+                reinstated(a, "ejection time over");
+            }
+            CircuitBreaker breaker = a.breaker();
+            if (breaker != null) {
+                breaker.sweep(now);
+            }
+        }
+    }
+
+    private void reinstated(AgentState agent, String reason) {
+        log.info("Agent {} is back in rotation: {}", agent.id(), reason);
+        if (observed()) {
+            emit(new OrchestratorEvent.AgentReinstated(now(), agent.id(), reason));
+        }
+        drain(agent.descriptor().capabilities());
+    }
+
+    /** Agents in the current snapshot, for the health checker. */
+    java.util.Collection<AgentState> registeredAgents() {
+        return registry.snapshot().byId.values();
+    }
+
+    /** The health checker saw {@code unhealthyThreshold} failures in a row. Returns whether it changed the status. */
+    boolean probeFailed(AgentState agent, String detail) {
+        if (agent.status() != AgentStatus.HEALTHY || registry.snapshot().byId.get(agent.id()) != agent) {
+            return false;
+        }
+        try {
+            setStatus(agent.id(), AgentStatus.UNHEALTHY, "health check failed: " + detail);
+            return true;
+        } catch (io.agentorchestrator.api.AgentRegistrationException gone) {
+            return false;
+        }
+    }
+
+    /**
+     * The health checker saw {@code healthyThreshold} passes in a row: ends an ejection, and makes
+     * an agent the checker itself marked UNHEALTHY healthy again.
+     */
+    void probePassed(AgentState agent, boolean markedByProbe, String detail) {
+        if (registry.snapshot().byId.get(agent.id()) != agent) {
+            return;
+        }
+        OutlierDetector outlier = agent.outlier();
+        if (outlier != null && outlier.reinstate(settings.ticker().read(), true)) {
+            reinstated(agent, "health check passed");
+        }
+        if (markedByProbe && agent.status() == AgentStatus.UNHEALTHY) {
+            try {
+                setStatus(agent.id(), AgentStatus.HEALTHY, "health check passed: " + detail);
+            } catch (io.agentorchestrator.api.AgentRegistrationException gone) {
+                // Removed meanwhile: nothing to recover.
+            }
+        }
+    }
+
+    /** The active health checker, or null when health checks are off; for tests. */
+    HealthChecker healthChecker() {
+        return healthChecker;
+    }
+
+    /** Retries made since start. */
+    public long retries() {
+        return retries.sum();
+    }
+
+    /** Retries refused because the retry budget was used up. */
+    public long retriesDenied() {
+        return retriesDenied.sum();
     }
 
     private TaskTimeoutException timeout(TaskExecution ex) {
@@ -620,9 +1056,12 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (handle != null) {
             handle.cancel(false);
         }
-        CompletableFuture<ResultEnvelope> reply = ex.attemptReply;
-        if (reply != null && !reply.isDone()) {
-            reply.cancel(false);
+        // The attempts still running (a hedged task's loser, a timed-out attempt) are cancelled.
+        CompletableFuture<ResultEnvelope> reply;
+        while ((reply = ex.attemptReplies.poll()) != null) {
+            if (!reply.isDone()) {
+                reply.cancel(false);
+            }
         }
     }
 
@@ -656,6 +1095,26 @@ public final class DefaultOrchestrator implements Orchestrator {
                     // Most timeouts are cancelled because the task completed: do not let them pile up.
                     stpe.setRemoveOnCancelPolicy(true);
                     timer = t = stpe;
+                }
+            }
+        }
+        return t;
+    }
+
+    private ScheduledExecutorService healthTimer() {
+        ScheduledExecutorService t = healthTimer;
+        if (t == null) {
+            synchronized (lifecycle) {
+                t = healthTimer;
+                if (t == null) {
+                    int id = TIMER_IDS.incrementAndGet();
+                    ScheduledThreadPoolExecutor stpe = new ScheduledThreadPoolExecutor(1, r -> {
+                        Thread thread = new Thread(r, "orchestrator-health-" + id);
+                        thread.setDaemon(true);
+                        return thread;
+                    });
+                    stpe.setRemoveOnCancelPolicy(true);
+                    healthTimer = t = stpe;
                 }
             }
         }
@@ -744,6 +1203,15 @@ public final class DefaultOrchestrator implements Orchestrator {
                 transport.close();
             } catch (RuntimeException e) {
                 log.warn("Transport {} failed to close", transport.scheme(), e);
+            }
+        }
+        ScheduledExecutorService ht = healthTimer;
+        if (settings.healthScheduler() == null && ht != null) {
+            ht.shutdownNow();
+            try {
+                ht.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         if (settings.scheduler() == null && timer != null) {

@@ -4,6 +4,10 @@ import io.agentorchestrator.api.Balancer;
 import io.agentorchestrator.api.OrchestratorListener;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.core.CircuitBreakerConfig;
+import io.agentorchestrator.core.HealthCheckConfig;
+import io.agentorchestrator.core.OutlierDetectionConfig;
+import io.agentorchestrator.core.RateLimitConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -13,10 +17,22 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The validated settings the builder hands to the engine.
  *
- * @param scheduler        null when the orchestrator should own one
- * @param latencyDecay     time constant of each agent's peak-EWMA latency
- * @param localZone        zone preferred for tasks that name none, or null
- * @param watchDirectories whether to register the agents that transports' directories report
+ * @param scheduler              null when the orchestrator should own one
+ * @param latencyDecay           time constant of each agent's peak-EWMA latency
+ * @param localZone              zone preferred for tasks that name none, or null
+ * @param watchDirectories       whether to register the agents that transports' directories report
+ * @param healthCheck            active health checking, or null when off
+ * @param outlierDetection       passive outlier detection, or null when off
+ * @param circuitBreaker         per-agent circuit breakers, or null when off
+ * @param agentRateLimit         per-agent token bucket, or null when off
+ * @param capabilityRateLimits   per-capability token buckets
+ * @param retryBackoffBase       first retry's most delay (full jitter); zero for none
+ * @param retryBackoffMax        most delay of any retry
+ * @param retryBudgetRatio       retries allowed per recent request
+ * @param retryBudgetMinPerSecond retries always allowed per second
+ * @param leaseGraceTtls         TTLs after a lapsed lease before the agent is removed
+ * @param healthScheduler        runs health checks and sweeps; null when the orchestrator should own one
+ * @param hedgeDelay             delay before a hedged second attempt of an idempotent task, or null when off
  */
 public record OrchestratorSettings(
         Map<String, Transport> transports,
@@ -33,5 +49,17 @@ public record OrchestratorSettings(
         List<OrchestratorListener> listeners,
         boolean watchDirectories,
         String localZone,
-        Duration latencyDecay) {
+        Duration latencyDecay,
+        HealthCheckConfig healthCheck,
+        OutlierDetectionConfig outlierDetection,
+        CircuitBreakerConfig circuitBreaker,
+        RateLimitConfig agentRateLimit,
+        Map<String, RateLimitConfig> capabilityRateLimits,
+        Duration retryBackoffBase,
+        Duration retryBackoffMax,
+        double retryBudgetRatio,
+        int retryBudgetMinPerSecond,
+        int leaseGraceTtls,
+        ScheduledExecutorService healthScheduler,
+        Duration hedgeDelay) {
 }

@@ -11,9 +11,9 @@ import java.util.concurrent.ScheduledFuture;
  * One dispatched task on its way through attempts, waiting and retries. Its future completes
  * exactly once; whichever of result, failure, timeout or close comes first wins.
  *
- * <p>Attempts happen one after another, each started from the completion of the previous one,
- * so the attempt fields are written by one thread at a time; they are volatile because the timer
- * thread reads them.
+ * <p>Attempts usually happen one after another, each started from the completion of the previous
+ * one; a hedged task may have two in flight, so starting an attempt is synchronised. The fields
+ * are volatile because the timer thread reads them.
  */
 final class TaskExecution {
 
@@ -31,9 +31,14 @@ final class TaskExecution {
     volatile int attempts;
     /** The agent holding the current attempt, or null while waiting for one. */
     volatile AgentState current;
-    volatile CompletableFuture<ResultEnvelope> attemptReply;
+    /** Replies of the attempts still outstanding, cancelled when the task ends. */
+    final java.util.Queue<CompletableFuture<ResultEnvelope>> attemptReplies = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Attempts sent whose reply has not been handled yet. */
+    final java.util.concurrent.atomic.AtomicInteger attemptsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     volatile ScheduledFuture<?> timeoutHandle;
     volatile OrchestratorException lastError;
+    /** Set by the timer just before the task fails with a timeout, so the cut-short attempt counts against its agent. */
+    volatile boolean timedOut;
 
     TaskExecution(Task task, long startNanos, long timeoutNanos, long deadlineEpochMillis, long sequence, int maxAttempts, String zone) {
         this.zone = zone;
@@ -43,7 +48,8 @@ final class TaskExecution {
         this.deadlineNanos = startNanos + timeoutNanos;
         this.deadlineEpochMillis = deadlineEpochMillis;
         this.sequence = sequence;
-        this.tried = new String[maxAttempts];
+        // One more than the attempts allowed: a hedge racing with a retry may start one extra.
+        this.tried = new String[maxAttempts + 1];
     }
 
     boolean tried(String agentId) {
@@ -57,8 +63,11 @@ final class TaskExecution {
     }
 
     /** Records the start of an attempt on {@code agent} and returns its number (1-based). */
-    int beginAttempt(AgentState agent) {
+    synchronized int beginAttempt(AgentState agent) {
         int n = attempts;
+        if (n == tried.length) {
+            throw new IllegalStateException("task " + task.id() + " already made " + n + " attempts");
+        }
         tried[n] = agent.id();
         current = agent;
         attempts = n + 1;

@@ -17,6 +17,8 @@ final class WaitQueue {
     private final AtomicInteger size = new AtomicInteger();
     private final int capacity;
     final AtomicInteger wip = new AtomicInteger();
+    /** Whether a drain is already scheduled for when a rate-limit token comes back, so only one is. */
+    final java.util.concurrent.atomic.AtomicBoolean wakeScheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
     WaitQueue(int capacity) {
         this.capacity = capacity;

@@ -20,6 +20,7 @@ public final class BenchCommand {
     static {
         SCENARIOS.put("pick", new PickBench());
         SCENARIOS.put("tail", new TailBench());
+        SCENARIOS.put("failover", FailoverBench::run);
     }
 
     private BenchCommand() {
@@ -33,6 +34,7 @@ public final class BenchCommand {
                 scenarios:
                   pick      ns per pick for every balancer at 10, 1,000 and 10,000 agents (JMH)
                   tail      p50/p99/p99.9 latency and the slow agent's share, 8 agents, one 10x slower
+                  failover  8 agents under load, two killed mid-run and one back: lost tasks, detection time
 
                 options:
                   --quick      finish each scenario in under 60 s (less precise)
