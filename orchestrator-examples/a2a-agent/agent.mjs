@@ -13,6 +13,7 @@
 //   slow     works until it is cancelled (tasks/cancel), then reports canceled
 //   ask      stops in input-required
 //   refuse   rejects the task
+//   bytes    completes with an artifact holding the bytes of the message's raw parts, reversed
 import express from 'express';
 import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
@@ -81,6 +82,23 @@ const executor = {
         }));
         bus.publish(status(ctx, TaskState.TASK_STATE_COMPLETED));
         break;
+      case 'bytes': {
+        const raw = (message.parts ?? []).filter((p) => p.content?.$case === 'raw').map((p) => Buffer.from(p.content.value));
+        const reversed = Buffer.from(Buffer.concat(raw)).reverse();
+        bus.publish(AgentEvent.artifactUpdate({
+          taskId: ctx.taskId,
+          contextId: ctx.contextId,
+          artifact: {
+            artifactId: 'result', name: 'result', description: '', metadata: undefined, extensions: [],
+            parts: [{ content: { $case: 'raw', value: reversed }, metadata: undefined, filename: '', mediaType: 'application/octet-stream' }],
+          },
+          append: false,
+          lastChunk: true,
+          metadata: undefined,
+        }));
+        bus.publish(status(ctx, TaskState.TASK_STATE_COMPLETED));
+        break;
+      }
       case 'fail':
         bus.publish(status(ctx, TaskState.TASK_STATE_FAILED, text || 'failed on purpose'));
         break;
@@ -137,6 +155,7 @@ const server = app.listen(port, '127.0.0.1', () => {
       skill('slow', 'Works until cancelled'),
       skill('ask', 'Asks for more input'),
       skill('refuse', 'Rejects every task'),
+      skill('bytes', 'Reverses the bytes it is sent'),
     ],
     signatures: [],
   };

@@ -67,7 +67,7 @@ class A2aInteropIT {
     @Test
     void registersTheAgentItsCardDescribes() {
         assertThat(descriptor.id()).isEqualTo("interop-echo-agent");
-        assertThat(descriptor.capabilities()).containsExactly("echo", "fail", "slow", "ask", "refuse");
+        assertThat(descriptor.capabilities()).containsExactly("echo", "fail", "slow", "ask", "refuse", "bytes");
         assertThat(descriptor.endpoint()).hasToString("a2a:" + agent.rpcUrl());
         assertThat(descriptor.version()).isEqualTo("1.2.3");
         assertThat(descriptor.metadata())
@@ -87,6 +87,13 @@ class A2aInteropIT {
         assertThat(r.payload().asUtf8()).isEqualTo("HELLO FROM JAVA \u00c9");
         assertThat(r.agentId()).isEqualTo("interop-echo-agent");
         assertThat(r.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void payloadThatIsNotUtf8TravelsAsRawBytes() throws Exception {
+        byte[] bytes = {(byte) 0xff, 0, (byte) 0xfe, 1, 2};
+        TaskResult r = orchestrator.dispatch(Task.of("bytes", bytes)).get(30, TimeUnit.SECONDS);
+        assertThat(r.payload().toByteArray()).containsExactly(2, 1, (byte) 0xfe, 0, (byte) 0xff);
     }
 
     @Test
