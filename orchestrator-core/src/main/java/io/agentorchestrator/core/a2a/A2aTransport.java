@@ -57,6 +57,8 @@ final class A2aTransport implements Transport {
     static final int MAX_POLL_FAILURES = 3;
     /** First wait before asking for a task's state; doubles up to the maximum. */
     static final long FIRST_POLL_MILLIS = 20;
+    /** How long close() waits for the cancels of running tasks to reach their agents. */
+    static final long CLOSE_CANCEL_WAIT_MILLIS = 2_000;
     /** How long past the task's deadline a request may stay open. */
     static final long DEADLINE_MARGIN_MILLIS = 1_000;
 
@@ -68,10 +70,13 @@ final class A2aTransport implements Transport {
     private final int id = IDS.incrementAndGet();
     private final AtomicLong rpcIds = new AtomicLong();
     private final Set<Call> calls = ConcurrentHashMap.newKeySet();
+    /** Cancels on their way to agents; close() lets them leave before it stops the client's threads. */
+    private final Set<CompletableFuture<JsonNode>> cancels = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     private ExecutorService executor;
-    private HttpClient client;
-    private ScheduledThreadPoolExecutor timer;
+    // Volatile: written once under the lock, read by whichever thread cancels or polls.
+    private volatile HttpClient client;
+    private volatile ScheduledThreadPoolExecutor timer;
     private boolean closed;
 
     A2aTransport(long maxPollMillis, int maxBodyBytes, Clock clock) {
@@ -170,17 +175,19 @@ final class A2aTransport implements Transport {
         if (t != null) {
             t.shutdownNow();
         }
-        if (e != null) {
-            // Give the cancels just sent a moment to leave; bounded.
-            e.shutdown();
+        // The client needs its threads to deliver the cancels just sent (by the engine or above).
+        CompletableFuture<?>[] pending = cancels.toArray(CompletableFuture[]::new);
+        if (pending.length > 0) {
             try {
-                if (!e.awaitTermination(1, TimeUnit.SECONDS)) {
-                    e.shutdownNow();
-                }
+                CompletableFuture.allOf(pending).get(CLOSE_CANCEL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                e.shutdownNow();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+                // A cancel that failed or hangs is the agent's problem now; each is logged at DEBUG.
             }
+        }
+        if (e != null) {
+            e.shutdownNow();
         }
     }
 
@@ -373,7 +380,10 @@ final class A2aTransport implements Transport {
             }
             log.debug("Cancelling A2A task {} (task {}) on agent {}: {}", rid, envelope.taskId(), agent.id(), why);
             try {
-                rpc(protocol.cancelMethod, protocol.taskIdParams(rid)).whenComplete((r, e) -> {
+                CompletableFuture<JsonNode> cancel = rpc(protocol.cancelMethod, protocol.taskIdParams(rid));
+                cancels.add(cancel);
+                cancel.whenComplete((r, e) -> {
+                    cancels.remove(cancel);
                     if (e != null) {
                         log.debug("Agent {} did not cancel A2A task {}: {}", agent.id(), rid, unwrap(e).getMessage());
                     }

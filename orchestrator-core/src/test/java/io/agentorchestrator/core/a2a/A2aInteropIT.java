@@ -137,6 +137,18 @@ class A2aInteropIT {
     }
 
     @Test
+    void closingTheOrchestratorCancelsTheRemoteTask() throws Exception {
+        Orchestrator closing = Orchestrator.builder().transport("a2a:?maxPollMillis=100").shutdownTimeout(Duration.ZERO).build();
+        closing.register(descriptor);
+        Task task = Task.builder("slow").payload("interrupted").timeout(Duration.ofSeconds(60)).build();
+        CompletableFuture<TaskResult> f = closing.dispatch(task);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "TASK_STATE_WORKING".equals(remoteState(task.id())));
+        closing.close();
+        assertThat(f).isCompletedExceptionally();
+        await().atMost(Duration.ofSeconds(20)).until(() -> "TASK_STATE_CANCELED".equals(remoteState(task.id())));
+    }
+
+    @Test
     void speaksA2a03ToTheSdksCompatibilityLayer() throws Exception {
         TaskResult r = legacy.dispatch(Task.of("echo", "old dialect")).get(30, TimeUnit.SECONDS);
         assertThat(r.payload().asUtf8()).isEqualTo("OLD DIALECT");
