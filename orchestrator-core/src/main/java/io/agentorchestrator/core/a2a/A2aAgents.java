@@ -91,7 +91,9 @@ public final class A2aAgents {
      * Like {@link #fromCard(URI)} with an id of the caller's choosing, for several replicas of
      * one agent (same card name) behind different URLs.
      *
+     * @param cardUrl the card's URL, or the agent's base URL
      * @param agentId the descriptor's id, checked as {@link AgentDescriptor#requireId} does
+     * @return the descriptor to register
      * @throws ValidationException when the id, the URL or the card is invalid
      * @throws TransportException  when the card cannot be fetched
      */
@@ -103,8 +105,12 @@ public final class A2aAgents {
     /**
      * Like {@link #fromCard(URI, String)}, giving up on the card after {@code timeout}.
      *
+     * @param cardUrl the card's URL, or the agent's base URL
      * @param agentId the descriptor's id, or {@code null} to derive it from the card's name
-     * @param timeout > 0; covers connecting and reading the card
+     * @param timeout &gt; 0; covers connecting and reading the card
+     * @return the descriptor to register
+     * @throws ValidationException when an argument or the card is invalid
+     * @throws TransportException  when the card cannot be fetched
      */
     public static AgentDescriptor fromCard(URI cardUrl, String agentId, Duration timeout) {
         ValidationException.requireNonNull(cardUrl, "cardUrl");
@@ -143,6 +149,7 @@ public final class A2aAgents {
      *
      * @param json    the card as JSON
      * @param cardUrl where it came from, kept in the {@value #CARD_URL_KEY} metadata
+     * @return the descriptor to register
      * @throws ValidationException naming the first card field that breaks its rule
      */
     public static AgentDescriptor fromCardJson(byte[] json, URI cardUrl) {
