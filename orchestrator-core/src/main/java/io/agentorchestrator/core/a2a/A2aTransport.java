@@ -253,7 +253,11 @@ final class A2aTransport implements Transport {
                     JsonNode message = result.isObject() ? protocol.messageOfSendResult(result) : null;
                     if (message != null && message.isObject() && message.has("parts")) {
                         // A plain message instead of a task: the agent answered at once.
-                        complete(success(message.get("parts")));
+                        try {
+                            complete(success(message.get("parts")));
+                        } catch (RuntimeException e) {
+                            malformed("the message cannot be read (" + e.getMessage() + ")");
+                        }
                     } else {
                         malformed("the result of " + protocol.sendMethod + " holds neither a task nor a message");
                     }
@@ -279,7 +283,12 @@ final class A2aTransport implements Transport {
             JsonNode status = task.get("status");
             A2aProtocol.State state = A2aProtocol.State.parse(status == null ? null : status.path("state").asText(null));
             if (state.settled()) {
-                complete(toResult(state, task));
+                try {
+                    complete(toResult(state, task));
+                } catch (RuntimeException e) {
+                    // Bad base64 in a part and the like: the task must still end, with a clear error.
+                    malformed("the settled task cannot be read (" + e.getMessage() + ")");
+                }
                 return;
             }
             if (future.isDone()) {
