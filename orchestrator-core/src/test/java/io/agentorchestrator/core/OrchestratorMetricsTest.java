@@ -153,6 +153,22 @@ class OrchestratorMetricsTest {
     }
 
     @Test
+    void countsBreakerTransitionsAndEjections() throws Exception {
+        orchestrator.close();
+        orchestrator = Orchestrator.builder().transport(transport).maxAttempts(1).shutdownTimeout(Duration.ZERO)
+                .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(1).maxEjectionPercent(100).build())
+                .circuitBreaker(CircuitBreakerConfig.builder().slidingWindow(1, 1).build()).build();
+        orchestrator.register(agent("a", "cap", 1));
+        new OrchestratorMetrics(orchestrator, true).bindTo(registry);
+        CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "x"));
+        ScriptedTransport.Sent sent = transport.next();
+        sent.reply().complete(ResultEnvelope.failure(sent.envelope().taskId(), "a", "boom", "broken", true));
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(OrchestratorMetricNames.EJECTIONS, "agent", "a") == 1);
+        assertThat(counter(OrchestratorMetricNames.BREAKER_STATE_CHANGES, "from", "closed", "to", "open", "agent", "a")).isEqualTo(1);
+    }
+
+    @Test
     void theCoreRunsWithNoListenerAndNoBinder() throws Exception {
         orchestrator.register(agent("a", "cap", 1));
         CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "1"));
