@@ -33,9 +33,9 @@ final class EventHub implements EventStream, OrchestratorListener {
     private final Consumer<OrchestratorListener> attach;
     private final LongAdder dropped = new LongAdder();
     private final Object lock = new Object();
-    private SubmissionPublisher<OrchestratorEvent> publisher;
+    private volatile SubmissionPublisher<OrchestratorEvent> publisher;
     private ExecutorService executor;
-    private boolean closed;
+    private volatile boolean closed;
 
     /**
      * @param bufferSize events buffered per subscriber (rounded up to a power of two by the publisher)
@@ -49,7 +49,6 @@ final class EventHub implements EventStream, OrchestratorListener {
     @Override
     public void subscribe(Flow.Subscriber<? super OrchestratorEvent> subscriber) {
         ValidationException.requireNonNull(subscriber, "subscriber");
-        boolean first = false;
         boolean late;
         synchronized (lock) {
             late = closed;
@@ -63,15 +62,14 @@ final class EventHub implements EventStream, OrchestratorListener {
                         return t;
                     });
                     publisher = new SubmissionPublisher<>(executor, bufferSize);
-                    first = true;
+                    // Before the first subscription, so it sees every event from then on.
+                    attach.accept(this);
                 }
                 // Under the lock, so close() cannot shut the threads down between here and the subscription.
                 publisher.subscribe(subscriber);
             }
         }
-        if (first) {
-            attach.accept(this);
-        } else if (late) {
+        if (late) {
             // The stream's threads are gone: complete the late subscriber here, as Flow allows.
             subscriber.onSubscribe(new Flow.Subscription() {
                 @Override
@@ -91,10 +89,14 @@ final class EventHub implements EventStream, OrchestratorListener {
         SubmissionPublisher<OrchestratorEvent> p = publisher;
         if (p != null && p.hasSubscribers()) {
             // offer never blocks: an event that does not fit a subscriber's buffer is dropped for it.
-            p.offer(event, (subscriber, e) -> {
-                dropped.increment();
-                return false;
-            });
+            try {
+                p.offer(event, (subscriber, e) -> {
+                    dropped.increment();
+                    return false;
+                });
+            } catch (IllegalStateException closedMeanwhile) {
+                // An event raced with close(): the subscribers are complete, nobody is left to tell.
+            }
         }
     }
 

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,6 +48,8 @@ public final class OrchestratorMetrics implements MeterBinder {
     private final Orchestrator orchestrator;
     private final boolean agentTags;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+    /** Counters and timers already registered, so an event costs a map lookup, not a registration with its filters. */
+    private final Map<MeterKey, Object> meters = new ConcurrentHashMap<>();
     private final Set<String> capabilities = ConcurrentHashMap.newKeySet();
     private final OrchestratorListener listener = this::record;
 
@@ -156,16 +159,20 @@ public final class OrchestratorMetrics implements MeterBinder {
         return agentTags ? tags.and(TAG_AGENT, agentId == null ? "none" : agentId) : tags;
     }
 
+    private record MeterKey(MeterRegistry registry, String name, Tags tags) {
+    }
+
     private void count(String name, Tags tags) {
         for (MeterRegistry registry : registries) {
-            // The registry returns the existing counter for the same name and tags.
-            Counter.builder(name).tags(tags).register(registry).increment();
+            ((Counter) meters.computeIfAbsent(new MeterKey(registry, name, tags),
+                    k -> Counter.builder(name).tags(tags).register(registry))).increment();
         }
     }
 
     private void time(String name, Tags tags, Duration latency) {
         for (MeterRegistry registry : registries) {
-            Timer.builder(name).tags(tags).publishPercentileHistogram().register(registry).record(latency);
+            ((Timer) meters.computeIfAbsent(new MeterKey(registry, name, tags),
+                    k -> Timer.builder(name).tags(tags).publishPercentileHistogram().register(registry))).record(latency);
         }
     }
 
