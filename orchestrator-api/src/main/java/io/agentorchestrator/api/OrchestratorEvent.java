@@ -41,6 +41,23 @@ public sealed interface OrchestratorEvent {
             implements OrchestratorEvent {
     }
 
+    /**
+     * One attempt of a task got its answer: a result, a failure reply or a transport error.
+     * Attempts cancelled because the task already ended (a hedge's loser, a timed-out attempt)
+     * are not reported.
+     *
+     * @param latency from sending the attempt to its answer
+     * @param outcome {@code "success"}, or the simple name of the exception the attempt ended with
+     *                (e.g. {@code "TaskFailedException"}, {@code "TransportException"})
+     */
+    record AttemptCompleted(Instant at, String taskId, String capability, String agentId, int attempt, Duration latency,
+            String outcome) implements OrchestratorEvent {
+    }
+
+    /** A slow idempotent task got a hedged extra attempt on another agent (sent just before this event). */
+    record TaskHedged(Instant at, String taskId, String capability, String agentId, int attempt) implements OrchestratorEvent {
+    }
+
     /** An attempt failed and the task will be tried on another agent. */
     record TaskRetried(Instant at, String taskId, String capability, String failedAgentId, int failedAttempt, String reason)
             implements OrchestratorEvent {

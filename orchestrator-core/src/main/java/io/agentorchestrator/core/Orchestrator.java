@@ -126,6 +126,28 @@ public interface Orchestrator extends AutoCloseable {
     boolean removeListener(OrchestratorListener listener);
 
     /**
+     * Tasks accepted by {@link #dispatch} that have not ended yet, waiting ones included; a
+     * point-in-time reading for gauges. Thread-safe and cheap.
+     */
+    int tasksInFlight();
+
+    /**
+     * Tasks of {@code capability} waiting for an agent with a free slot; 0 for an unknown
+     * capability or a null one. A point-in-time reading for gauges. Thread-safe and cheap.
+     */
+    int queuedTasks(String capability);
+
+    /**
+     * The live event stream as a {@link java.util.concurrent.Flow.Publisher}: each subscriber gets
+     * the events that happen after it subscribed, on a thread of its own, through a bounded buffer
+     * of {@value EventStream#DEFAULT_BUFFER_SIZE} events. A subscriber that falls behind loses
+     * events (counted by {@link EventStream#dropped()}) rather than slowing dispatch. Subscribers
+     * are completed when the orchestrator closes. Always the same instance; nothing is built for
+     * events until someone subscribes.
+     */
+    EventStream events();
+
+    /**
      * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
      * with {@link OrchestratorClosedException}, and releases what the orchestrator created
      * (transports it looked up by URI, its own scheduler). Idempotent.

@@ -91,6 +91,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder hedges = new LongAdder();
+    private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
 
     /** Window over which the retry budget counts requests and retries. */
     static final Duration RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
@@ -690,10 +691,11 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
-        reply.whenComplete((result, error) -> onReply(ex, agent, descriptor, sentAt, permit, result, error));
+        reply.whenComplete((result, error) -> onReply(ex, agent, descriptor, attempt, sentAt, permit, result, error));
     }
 
-    private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, long sentAt, long permit, ResultEnvelope result,
+    private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, int attempt, long sentAt, long permit,
+            ResultEnvelope result,
             Throwable error) {
         agent.release();
         int stillInFlight = ex.attemptsInFlight.decrementAndGet();
@@ -709,6 +711,10 @@ public final class DefaultOrchestrator implements Orchestrator {
             }
             if (error == null && result.success()) {
                 agent.recordSuccess(elapsed, settings.ticker().read());
+                if (observed()) {
+                    emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
+                            Duration.ofNanos(elapsed), "success"));
+                }
                 TaskResult taskResult = new TaskResult(ex.task.id(), ex.task.capability(), descriptor.id(), result.payload(), ex.attempts,
                         Duration.ofNanos(settings.ticker().read() - ex.startNanos));
                 if (ex.future.complete(taskResult) && observed()) {
@@ -739,6 +745,10 @@ public final class DefaultOrchestrator implements Orchestrator {
                 retryable = result.retryable();
             }
             ex.lastError = failure;
+            if (observed()) {
+                emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
+                        Duration.ofNanos(elapsed), failure.getClass().getSimpleName()));
+            }
             if (stillInFlight > 0) {
                 // A hedged attempt is still running: it may yet succeed, and decides what happens next.
                 return;
@@ -805,6 +815,10 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         if (place(ex, true) == Placement.SENT) {
             hedges.increment();
+            AgentState hedgedOn = ex.current;
+            if (observed() && hedgedOn != null) {
+                emit(new OrchestratorEvent.TaskHedged(now(), ex.task.id(), ex.task.capability(), hedgedOn.id(), ex.attempts));
+            }
             log.debug("Hedged task {} after {} ms", ex.task.id(), settings.hedgeDelay().toMillis());
         }
     }
@@ -1126,6 +1140,24 @@ public final class DefaultOrchestrator implements Orchestrator {
         return lateReplies.sum();
     }
 
+    // ---------------------------------------------------------------- observability
+
+    @Override
+    public int tasksInFlight() {
+        return active.size();
+    }
+
+    @Override
+    public int queuedTasks(String capability) {
+        WaitQueue queue = capability == null ? null : queues.get(capability);
+        return queue == null ? 0 : queue.size();
+    }
+
+    @Override
+    public io.agentorchestrator.core.EventStream events() {
+        return events;
+    }
+
     // ---------------------------------------------------------------- events
 
     @Override
@@ -1222,6 +1254,8 @@ public final class DefaultOrchestrator implements Orchestrator {
                 Thread.currentThread().interrupt();
             }
         }
+        // Last, so subscribers see the failures of the tasks cut short above before they complete.
+        events.close(1000);
         log.info("Orchestrator closed");
     }
 }

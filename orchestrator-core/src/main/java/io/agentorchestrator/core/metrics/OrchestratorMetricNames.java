@@ -1,0 +1,56 @@
+package io.agentorchestrator.core.metrics;
+
+/**
+ * Names and tag keys of the meters {@link OrchestratorMetrics} registers: dot-separated, prefixed
+ * {@code orchestrator.}; each registry renders them in its own convention (Prometheus turns
+ * {@code orchestrator.tasks.completed} into {@code orchestrator_tasks_completed_total}).
+ */
+public final class OrchestratorMetricNames {
+
+    /** Tasks that reached a first agent (counter; tags capability[, agent]). */
+    public static final String TASKS_DISPATCHED = "orchestrator.tasks.dispatched";
+    /** Tasks that ended with a result (counter; tags capability, outcome=success[, agent]). */
+    public static final String TASKS_COMPLETED = "orchestrator.tasks.completed";
+    /** Tasks that ended without a result (counter; tags capability, outcome=exception simple name[, agent]). */
+    public static final String TASKS_FAILED = "orchestrator.tasks.failed";
+    /** Time from dispatch to result of successful tasks (timer with percentile histogram; tags capability, outcome). */
+    public static final String TASK_LATENCY = "orchestrator.task.latency";
+    /** Time from sending one attempt to its answer (timer with percentile histogram; tags capability, outcome[, agent]). */
+    public static final String ATTEMPT_LATENCY = "orchestrator.attempt.latency";
+    /** Attempts retried on another agent (counter; tag capability). */
+    public static final String RETRIES = "orchestrator.retries";
+    /** Hedged extra attempts sent (counter; tag capability). */
+    public static final String HEDGES = "orchestrator.hedges";
+    /** Tasks that failed with a timeout (counter; tag capability). */
+    public static final String TIMEOUTS = "orchestrator.timeouts";
+    /** Tasks accepted and not ended yet, waiting ones included (gauge). */
+    public static final String TASKS_IN_FLIGHT = "orchestrator.tasks.in.flight";
+    /** Tasks waiting for an agent with a free slot (gauge; tag capability). */
+    public static final String TASKS_QUEUED = "orchestrator.tasks.queued";
+    /** Registered agents (gauge; tags capability, status). */
+    public static final String AGENTS = "orchestrator.agents";
+    /** Circuit breaker transitions (counter; tags from, to[, agent]). */
+    public static final String BREAKER_STATE_CHANGES = "orchestrator.breaker.state.changes";
+    /** Agents ejected by outlier detection (counter; [tag agent]). */
+    public static final String EJECTIONS = "orchestrator.ejections";
+    /** Events a live-event subscriber lost because its buffer was full (function counter). */
+    public static final String EVENTS_DROPPED = "orchestrator.events.dropped";
+
+    /** Tag: the task's or agent's capability. */
+    public static final String TAG_CAPABILITY = "capability";
+    /** Tag: {@value #OUTCOME_SUCCESS} or the simple name of the exception a task or attempt ended with. */
+    public static final String TAG_OUTCOME = "outcome";
+    /** Tag: an agent's status, lower case ({@code healthy}, {@code unhealthy}, ...). */
+    public static final String TAG_STATUS = "status";
+    /** Tag: agent id; only when per-agent tags are on. */
+    public static final String TAG_AGENT = "agent";
+    /** Tag: the breaker state left, lower case. */
+    public static final String TAG_FROM = "from";
+    /** Tag: the breaker state entered, lower case. */
+    public static final String TAG_TO = "to";
+    /** The outcome tag's value for a success. */
+    public static final String OUTCOME_SUCCESS = "success";
+
+    private OrchestratorMetricNames() {
+    }
+}

@@ -1,0 +1,181 @@
+package io.agentorchestrator.core;
+
+import static io.agentorchestrator.core.ScriptedTransport.agent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.agentorchestrator.api.AgentStatus;
+import io.agentorchestrator.api.Payload;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
+import io.agentorchestrator.core.metrics.OrchestratorMetrics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The Micrometer binder after a scripted workload: the test holds every reply, so counts are exact. */
+class OrchestratorMetricsTest {
+
+    private final ScriptedTransport transport = new ScriptedTransport();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private Orchestrator orchestrator = Orchestrator.builder().transport(transport).retryBackoff(Duration.ZERO, Duration.ZERO)
+            .shutdownTimeout(Duration.ZERO).build();
+
+    @AfterEach
+    void close() {
+        orchestrator.close();
+    }
+
+    private double counter(String name, String... tags) {
+        var c = registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private double gauge(String name, String... tags) {
+        return registry.get(name).tags(tags).gauge().value();
+    }
+
+    @Test
+    void countsTasksByCapabilityAndOutcomeAndTimesThem() throws Exception {
+        java.util.Set<String> histograms = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        registry.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(io.micrometer.core.instrument.Meter.Id id,
+                    io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+                if (Boolean.TRUE.equals(config.isPercentileHistogram())) {
+                    histograms.add(id.getName());
+                }
+                return config;
+            }
+        });
+        orchestrator.register(agent("a", "cap", 1));
+        orchestrator.register(agent("b", "cap", 1));
+        new OrchestratorMetrics(orchestrator).bindTo(registry);
+
+        // Succeeds at once.
+        CompletableFuture<TaskResult> ok = orchestrator.dispatch(Task.of("cap", "1"));
+        transport.next().succeed("one");
+        ok.get(10, TimeUnit.SECONDS);
+
+        // Fails retryably on one agent, then succeeds on the other.
+        CompletableFuture<TaskResult> retried = orchestrator.dispatch(Task.of("cap", "2"));
+        ScriptedTransport.Sent first = transport.next();
+        first.reply().complete(ResultEnvelope.failure(first.envelope().taskId(), first.agent().id(), "busy", "try again", true));
+        transport.next().succeed("two");
+        assertThat(retried.get(10, TimeUnit.SECONDS).attempts()).isEqualTo(2);
+
+        // Fails for good.
+        CompletableFuture<TaskResult> failed = orchestrator.dispatch(Task.of("cap", "3"));
+        ScriptedTransport.Sent doomed = transport.next();
+        doomed.reply().complete(ResultEnvelope.failure(doomed.envelope().taskId(), doomed.agent().id(), "bad", "no", false));
+        assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+
+        String[] cap = {OrchestratorMetricNames.TAG_CAPABILITY, "cap"};
+        assertThat(counter(OrchestratorMetricNames.TASKS_DISPATCHED, cap)).isEqualTo(3);
+        assertThat(counter(OrchestratorMetricNames.TASKS_COMPLETED, "capability", "cap", "outcome", "success")).isEqualTo(2);
+        assertThat(counter(OrchestratorMetricNames.TASKS_FAILED, "capability", "cap", "outcome", "TaskFailedException")).isEqualTo(1);
+        assertThat(counter(OrchestratorMetricNames.RETRIES, cap)).isEqualTo(1);
+        assertThat(counter(OrchestratorMetricNames.TIMEOUTS, cap)).isZero();
+        Timer latency = registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "success").timer();
+        assertThat(latency.count()).isEqualTo(2);
+        assertThat(histograms).as("percentile histograms published")
+                .contains(OrchestratorMetricNames.TASK_LATENCY, OrchestratorMetricNames.ATTEMPT_LATENCY);
+        assertThat(registry.get(OrchestratorMetricNames.ATTEMPT_LATENCY).tags("capability", "cap", "outcome", "success").timer().count())
+                .isEqualTo(2);
+        assertThat(registry.get(OrchestratorMetricNames.ATTEMPT_LATENCY).tags("capability", "cap", "outcome", "TaskFailedException")
+                .timer().count()).isEqualTo(2);
+        assertThat(registry.find(OrchestratorMetricNames.TASKS_DISPATCHED).tagKeys(OrchestratorMetricNames.TAG_AGENT).counter())
+                .as("no per-agent tags by default").isNull();
+        assertThat(registry.get(OrchestratorMetricNames.EVENTS_DROPPED).functionCounter().count()).isZero();
+    }
+
+    @Test
+    void gaugesShowQueuedAndInFlightTasksAndAgentsByStatus() throws Exception {
+        new OrchestratorMetrics(orchestrator).bindTo(registry);
+        orchestrator.register(agent("a", "cap", 1));
+        orchestrator.register(agent("b", "cap", 1));
+        orchestrator.setStatus("b", AgentStatus.DRAINING, "test");
+
+        CompletableFuture<TaskResult> running = orchestrator.dispatch(Task.of("cap", "1"));
+        CompletableFuture<TaskResult> waiting = orchestrator.dispatch(Task.of("cap", "2"));
+        ScriptedTransport.Sent sent = transport.next();
+        assertThat(gauge(OrchestratorMetricNames.TASKS_IN_FLIGHT)).isEqualTo(2);
+        assertThat(gauge(OrchestratorMetricNames.TASKS_QUEUED, "capability", "cap")).isEqualTo(1);
+        assertThat(gauge(OrchestratorMetricNames.AGENTS, "capability", "cap", "status", "healthy")).isEqualTo(1);
+        assertThat(gauge(OrchestratorMetricNames.AGENTS, "capability", "cap", "status", "draining")).isEqualTo(1);
+        assertThat(gauge(OrchestratorMetricNames.AGENTS, "capability", "cap", "status", "unhealthy")).isZero();
+
+        sent.succeed("one");
+        transport.next().succeed("two");
+        running.get(10, TimeUnit.SECONDS);
+        waiting.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gauge(OrchestratorMetricNames.TASKS_IN_FLIGHT) == 0);
+        assertThat(gauge(OrchestratorMetricNames.TASKS_QUEUED, "capability", "cap")).isZero();
+    }
+
+    @Test
+    void countsTimeoutsAndTagsByAgentWhenAsked() throws Exception {
+        orchestrator.register(agent("a", "cap", 1));
+        new OrchestratorMetrics(orchestrator, true).bindTo(registry);
+        CompletableFuture<TaskResult> slow = orchestrator.dispatch(Task.builder("cap").payload(Payload.ofUtf8("x"))
+                .timeout(Duration.ofMillis(50)).build());
+        transport.next();
+        assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        // The timer thread counts just after it fails the future.
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(OrchestratorMetricNames.TIMEOUTS, "capability", "cap") == 1);
+        assertThat(counter(OrchestratorMetricNames.TASKS_FAILED, "capability", "cap", "outcome", "TaskTimeoutException", "agent", "a"))
+                .isEqualTo(1);
+        assertThat(counter(OrchestratorMetricNames.TASKS_DISPATCHED, "capability", "cap", "agent", "a")).isEqualTo(1);
+    }
+
+    @Test
+    void countsHedges() throws Exception {
+        orchestrator.close();
+        orchestrator = Orchestrator.builder().transport(transport).hedging(Duration.ofMillis(1)).shutdownTimeout(Duration.ZERO).build();
+        orchestrator.register(agent("a", "cap", 4));
+        orchestrator.register(agent("b", "cap", 4));
+        new OrchestratorMetrics(orchestrator).bindTo(registry);
+        CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.builder("cap").payload(Payload.ofUtf8("x"))
+                .header(Orchestrator.IDEMPOTENT_HEADER, "true").build());
+        transport.next();
+        transport.next().succeed("fast");
+        f.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(OrchestratorMetricNames.HEDGES, "capability", "cap") == 1);
+        assertThat(counter(OrchestratorMetricNames.TASKS_DISPATCHED, "capability", "cap")).isEqualTo(1);
+    }
+
+    @Test
+    void countsBreakerTransitionsAndEjections() throws Exception {
+        orchestrator.close();
+        orchestrator = Orchestrator.builder().transport(transport).maxAttempts(1).shutdownTimeout(Duration.ZERO)
+                .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(1).maxEjectionPercent(100).build())
+                .circuitBreaker(CircuitBreakerConfig.builder().slidingWindow(1, 1).build()).build();
+        orchestrator.register(agent("a", "cap", 1));
+        new OrchestratorMetrics(orchestrator, true).bindTo(registry);
+        CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "x"));
+        ScriptedTransport.Sent sent = transport.next();
+        sent.reply().complete(ResultEnvelope.failure(sent.envelope().taskId(), "a", "boom", "broken", true));
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        await().atMost(Duration.ofSeconds(10)).until(() -> counter(OrchestratorMetricNames.EJECTIONS, "agent", "a") == 1);
+        assertThat(counter(OrchestratorMetricNames.BREAKER_STATE_CHANGES, "from", "closed", "to", "open", "agent", "a")).isEqualTo(1);
+    }
+
+    @Test
+    void theCoreRunsWithNoListenerAndNoBinder() throws Exception {
+        orchestrator.register(agent("a", "cap", 1));
+        CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "1"));
+        transport.next().succeed("one");
+        assertThat(f.get(10, TimeUnit.SECONDS).payload().asUtf8()).isEqualTo("one");
+        assertThat(orchestrator.events().subscribers()).isZero();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("orchestrator-events-"));
+        assertThat(registry.getMeters()).isEmpty();
+    }
+}
