@@ -489,7 +489,9 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
-         * Builds the orchestrator and starts watching the transports' agent directories.
+         * Builds the orchestrator and starts watching the transports' agent directories. A
+         * directory whose broker cannot be reached yet does not fail the build: it is watched
+         * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
          *
          * @throws IllegalStateException when called twice
          */

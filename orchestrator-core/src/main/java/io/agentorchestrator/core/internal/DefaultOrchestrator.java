@@ -160,16 +160,53 @@ public final class DefaultOrchestrator implements Orchestrator {
             return this;
         }
         Set<Transport> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        boolean watching = false;
         for (Transport transport : settings.transports().values()) {
-            if (seen.add(transport)) {
-                transport.directory().ifPresent(directory -> {
-                    watches.add(directory.watch(new DirectoryWatcher()));
-                    timer().scheduleWithFixedDelay(this::sweepLeases, LEASE_SWEEP_INTERVAL.toNanos(), LEASE_SWEEP_INTERVAL.toNanos(),
-                            TimeUnit.NANOSECONDS);
-                });
+            if (seen.add(transport) && transport.directory().isPresent()) {
+                watching = true;
+                watch(transport.directory().get(), transport.scheme(), 0);
             }
         }
+        if (watching) {
+            timer().scheduleWithFixedDelay(this::sweepLeases, LEASE_SWEEP_INTERVAL.toNanos(), LEASE_SWEEP_INTERVAL.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
         return this;
+    }
+
+    /** First delay before trying again to watch a directory whose broker could not be reached. */
+    static final Duration WATCH_RETRY_BASE = Duration.ofMillis(200);
+    /** Longest delay between attempts to watch a directory. */
+    static final Duration WATCH_RETRY_MAX = Duration.ofSeconds(10);
+
+    /**
+     * Watches a directory, and when its broker cannot be reached keeps trying in the background
+     * with a growing delay: an orchestrator built while its broker is down still starts, and finds
+     * the agents once the broker is back.
+     */
+    private void watch(io.agentorchestrator.api.AgentDirectory directory, String scheme, int failures) {
+        if (state != RUNNING) {
+            return;
+        }
+        Transport.Listener watch;
+        try {
+            watch = directory.watch(new DirectoryWatcher());
+        } catch (RuntimeException e) {
+            long delay = Math.min(WATCH_RETRY_MAX.toMillis(), WATCH_RETRY_BASE.toMillis() << Math.min(failures, 6));
+            if (failures == 0) {
+                log.warn("Cannot watch the {} agent directory yet ({}); retrying in the background", scheme, e.toString());
+            }
+            timer().schedule(() -> watch(directory, scheme, failures + 1), delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (failures > 0) {
+            log.info("Watching the {} agent directory after {} failed attempt(s)", scheme, failures);
+        }
+        watches.add(watch);
+        // close() may have swept the watches meanwhile: do not leave this one open.
+        if (state != RUNNING && watches.remove(watch)) {
+            watch.close();
+        }
     }
 
     /** Registers what a directory reports; runs on transport threads. */

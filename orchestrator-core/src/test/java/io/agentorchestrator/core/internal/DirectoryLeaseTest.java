@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class DirectoryLeaseTest {
 
     /** A transport whose directory the test drives by hand. */
-    static final class DirectoryOnlyTransport implements Transport {
+    static class DirectoryOnlyTransport implements Transport {
         AgentDirectory.Watcher watcher;
 
         @Override
@@ -127,5 +127,39 @@ class DirectoryLeaseTest {
     void closingStopsWatching() {
         orchestrator.close();
         assertThat(transport.watcher).isNull();
+    }
+
+    @Test
+    void anOrchestratorBuiltWhileItsBrokerIsDownWatchesOnceItIsBack() {
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        DirectoryOnlyTransport flaky = new DirectoryOnlyTransport() {
+            @Override
+            public Optional<AgentDirectory> directory() {
+                AgentDirectory real = super.directory().orElseThrow();
+                return Optional.of(new AgentDirectory() {
+                    @Override
+                    public void announce(AgentDescriptor agent, Duration ttl) {
+                    }
+
+                    @Override
+                    public void withdraw(String agentId) {
+                    }
+
+                    @Override
+                    public Listener watch(Watcher w) {
+                        if (attempts.incrementAndGet() < 3) {
+                            throw new io.agentorchestrator.api.TransportException("lease", "broker", "connection refused");
+                        }
+                        return real.watch(w);
+                    }
+                });
+            }
+        };
+        try (Orchestrator o = Orchestrator.builder().transport(flaky).build()) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> flaky.watcher != null);
+            flaky.watcher.announced(agent, Duration.ofSeconds(15));
+            assertThat(o.agent("leased")).isPresent();
+            assertThat(attempts.get()).isEqualTo(3);
+        }
     }
 }
