@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * broker connection and the transport's options, validated. See the module README for each
  * option.
  *
- * @param tls                 {@code amqps}: TLS with the JVM's default trust store and host name verification
+ * @param tls                 {@code amqps}: TLS with host name verification, trusting {@code truststore} or the JVM's default
  * @param host                broker host
  * @param port                broker port
  * @param virtualHost         virtual host
@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  * @param queueExpires        {@code x-expires} of agent and capability queues, {@link Duration#ZERO} for none
  * @param replyQueueExpires   {@code x-expires} of the orchestrator's reply queue
  * @param connectionName      the name the broker shows for the connection
+ * @param truststore          for TLS: a PKCS12 trust store file holding the broker's CA, or {@code null} for the JVM's
+ *                            default trust store
+ * @param truststorePassword  that trust store's password, or {@code null} (never logged)
  */
 record RabbitMqSettings(
         boolean tls,
@@ -52,7 +55,9 @@ record RabbitMqSettings(
         Duration recoveryTimeout,
         Duration queueExpires,
         Duration replyQueueExpires,
-        String connectionName) {
+        String connectionName,
+        String truststore,
+        String truststorePassword) {
 
     static final String DEFAULT_PREFIX = "orchestrator";
     static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(5);
@@ -67,7 +72,7 @@ record RabbitMqSettings(
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> OPTIONS = new TreeSet<>(Set.of("prefix", "confirmTimeout", "publishRetries", "deliveryLimit",
             "heartbeat", "connectionTimeout", "recoveryInterval", "recoveryTimeout", "queueExpires", "replyQueueExpires",
-            "connectionName"));
+            "connectionName", "truststore", "truststorePassword"));
 
     /**
      * Parses and validates a transport URI.
@@ -125,9 +130,16 @@ record RabbitMqSettings(
             ValidationException.require(!connectionName.isBlank() && connectionName.length() <= 255, "connectionName",
                     "must be 1-255 characters", connectionName);
         }
+        String truststore = q.get("truststore");
+        ValidationException.require(truststore == null || tls, "truststore", "needs amqps:// (TLS)", truststore);
+        ValidationException.require(truststore == null || new java.io.File(truststore).isFile(), "truststore",
+                "must be a readable trust store file", truststore);
+        String truststorePassword = q.get("truststorePassword");
+        ValidationException.require(truststorePassword == null || truststore != null, "truststorePassword",
+                "needs the truststore option", "(hidden)");
         return new RabbitMqSettings(tls, host, port, virtualHost, username, password, prefix, confirmTimeout, publishRetries,
                 deliveryLimit, heartbeat, connectionTimeout, recoveryInterval, recoveryTimeout, queueExpires, replyQueueExpires,
-                connectionName);
+                connectionName, truststore, truststorePassword);
     }
 
     /** The broker address without credentials, for messages and logs. */

@@ -20,7 +20,12 @@ import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -465,6 +471,15 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         }
     }
 
+    private static boolean tlsFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
@@ -488,14 +503,23 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
             if (closed) {
                 throw new TransportException(SCHEME, settings.address(), "The amqp transport is closed", false, null);
             }
+            // Before the timer starts: a bad trust store fails here without leaving a thread behind.
+            ConnectionFactory connectionFactory = factory();
             ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, threads("timer"));
             timer.setRemoveOnCancelPolicy(true);
             scheduler = timer;
             try {
-                c = factory().newConnection(connectionName());
+                c = connectionFactory.newConnection(connectionName());
             } catch (IOException | TimeoutException e) {
                 scheduler.shutdownNow();
                 scheduler = null;
+                if (tlsFailure(e)) {
+                    // An untrusted or misnamed certificate stays so on retry.
+                    throw new TransportException(SCHEME, settings.address(), "TLS handshake with RabbitMQ at " + settings.address()
+                            + " failed: " + rootMessage(e) + ". Does the trust store (" + (settings.truststore() == null
+                            ? "the JVM's default; set the truststore option" : "truststore option")
+                            + ") hold the broker's CA, and does its certificate name host '" + settings.host() + "'?", false, e);
+                }
                 throw new TransportException(SCHEME, settings.address(), "Cannot connect to RabbitMQ at " + settings.address() + ": "
                         + rootMessage(e) + ". Is the broker running (rabbitmq-server -detached) and are the credentials right?", true, e);
             }
@@ -541,6 +565,31 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         }
     }
 
+    /** The TLS context: one trusting the configured PKCS12 trust store, or the JVM's default. */
+    private SSLContext sslContext() {
+        if (settings.truststore() == null) {
+            try {
+                return SSLContext.getDefault();
+            } catch (NoSuchAlgorithmException e) {
+                throw new TransportException(SCHEME, settings.address(), "No default TLS context in this JVM", false, e);
+            }
+        }
+        char[] password = settings.truststorePassword() == null ? null : settings.truststorePassword().toCharArray();
+        try (InputStream in = Files.newInputStream(Path.of(settings.truststore()))) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, password);
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            // Not retryable: a bad file or password stays bad.
+            throw new TransportException(SCHEME, settings.address(), "Cannot load the PKCS12 trust store '" + settings.truststore()
+                    + "' (truststore option): " + rootMessage(e), false, e);
+        }
+    }
+
     private ConnectionFactory factory() {
         ConnectionFactory f = new ConnectionFactory();
         f.setHost(settings.host());
@@ -549,11 +598,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         f.setUsername(settings.username());
         f.setPassword(settings.password());
         if (settings.tls()) {
-            try {
-                f.useSslProtocol(SSLContext.getDefault());
-            } catch (NoSuchAlgorithmException e) {
-                throw new TransportException(SCHEME, settings.address(), "No default TLS context in this JVM", false, e);
-            }
+            f.useSslProtocol(sslContext());
             f.enableHostnameVerification();
         }
         f.setAutomaticRecoveryEnabled(true);

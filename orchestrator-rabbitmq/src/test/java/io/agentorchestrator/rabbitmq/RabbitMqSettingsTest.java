@@ -51,6 +51,37 @@ class RabbitMqSettingsTest {
     }
 
     @Test
+    void amqpsWithoutTruststoreUsesTheJvmDefault() {
+        RabbitMqSettings s = parse("amqps://u:p@secure.example/");
+        assertThat(s.truststore()).isNull();
+        assertThat(s.truststorePassword()).isNull();
+    }
+
+    @Test
+    void readsTruststoreAndHidesItsPassword() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("trust", ".p12");
+        try {
+            RabbitMqSettings s = parse("amqps://u:p@secure.example/?truststore=" + file + "&truststorePassword=s3cr%40t");
+            assertThat(s.truststore()).isEqualTo(file.toString());
+            assertThat(s.truststorePassword()).isEqualTo("s3cr@t");
+            assertThat(s.toString()).doesNotContain("s3cr");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
+    void truststoreNeedsTlsAFileAndComesBeforeItsPassword() {
+        assertThatThrownBy(() -> parse("amqp://localhost/?truststore=/etc/hostname"))
+                .isInstanceOf(ValidationException.class).hasMessage("truststore needs amqps:// (TLS), but was '/etc/hostname'");
+        assertThatThrownBy(() -> parse("amqps://localhost/?truststore=/no/such/file.p12"))
+                .isInstanceOf(ValidationException.class).hasMessage("truststore must be a readable trust store file, but was '/no/such/file.p12'");
+        assertThatThrownBy(() -> parse("amqps://localhost/?truststorePassword=secret"))
+                .isInstanceOf(ValidationException.class).hasMessageStartingWith("truststorePassword needs the truststore option")
+                .hasMessageNotContaining("secret");
+    }
+
+    @Test
     void readsOptionsWithUnits() {
         RabbitMqSettings s = parse("amqp://h/?prefix=orders&confirmTimeout=250ms&publishRetries=0&deliveryLimit=3&heartbeat=30s"
                 + "&recoveryInterval=2s&recoveryTimeout=1m&queueExpires=1500&connectionName=orders-api");
