@@ -7,6 +7,7 @@ import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.OutlierDetectionConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,16 +65,14 @@ final class DemoRun {
         int n = options.tasks();
         LogisticsScene scene = new LogisticsScene(SEED);
         AgentLedger ledger = new AgentLedger(ticker, n);
-        ExecutorService watchThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "demo-outlier-watch");
-            t.setDaemon(true);
-            return t;
-        });
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
         Orchestrator orchestrator = Orchestrator.builder()
                 .transport("inproc:")
                 .balancer(options.balancer())
                 .defaultTimeout(TASK_TIMEOUT)
+                // An agent that fails three attempts in a row stops getting tasks at once, instead
+                // of costing every later task a failed attempt until its lease lapses.
+                .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(3).maxEjectionPercent(50).build())
                 .listener(ledger)
                 .build();
         try {
@@ -90,7 +87,6 @@ final class DemoRun {
                 // before the first dispatch, without waiting for a heartbeat.
                 orchestrator.register(spec.descriptor());
             }
-            orchestrator.addListener(new OutlierWatch(orchestrator, watchThread, progress));
             orchestrator.addListener(this::reportRegistryChange);
             progress.accept(String.format(Locale.ROOT, "scene: %d agents for %s; balancer %s; %s will crash halfway",
                     runtimes.size(), String.join(", ", LogisticsScene.CAPABILITIES), options.balancer(), LogisticsScene.VICTIM));
@@ -100,7 +96,6 @@ final class DemoRun {
             for (AgentRuntime runtime : runtimes.values()) {
                 runtime.close(AGENT_DRAIN);
             }
-            watchThread.shutdownNow();
         }
     }
 
@@ -176,6 +171,8 @@ final class DemoRun {
     private void reportRegistryChange(OrchestratorEvent event) {
         if (event instanceof OrchestratorEvent.AgentDeregistered e) {
             progress.accept("registry: " + e.agent().id() + " deregistered; the others take its tasks");
+        } else if (event instanceof OrchestratorEvent.AgentEjected e) {
+            progress.accept("outlier: " + e.agentId() + " ejected for " + e.duration().toMillis() + " ms (" + e.reason() + ")");
         } else if (event instanceof OrchestratorEvent.AgentStatusChanged e) {
             progress.accept("registry: " + e.agentId() + " " + e.previous() + " -> " + e.current() + " (" + e.reason() + ")");
         }
