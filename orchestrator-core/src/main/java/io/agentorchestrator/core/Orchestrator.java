@@ -148,6 +148,15 @@ public interface Orchestrator extends AutoCloseable {
     EventStream events();
 
     /**
+     * Traffic analytics as of now: throughput, error rate, p50/p95/p99 latency and trends per
+     * capability and per agent over rolling 1, 5 and 15 minute windows, plus a 15 minute
+     * timeline; see {@link io.agentorchestrator.core.stats.StatsCollector} for how they are
+     * kept (bounded memory, the orchestrator's ticker). Thread-safe; meant for dashboards and
+     * periodic reports, not the hot path.
+     */
+    io.agentorchestrator.core.stats.StatsSnapshot stats();
+
+    /**
      * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
      * with {@link OrchestratorClosedException}, and releases what the orchestrator created
      * (transports it looked up by URI, its own scheduler). Idempotent.

@@ -91,6 +91,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder hedges = new LongAdder();
+    private final io.agentorchestrator.core.stats.StatsCollector stats;
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
 
     /** Window over which the retry budget counts requests and retries. */
@@ -112,6 +113,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.balancer = settings.balancer();
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
+        this.listeners.add(stats);
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
         this.healthChecker = settings.healthCheck() == null ? null
@@ -1193,6 +1196,11 @@ public final class DefaultOrchestrator implements Orchestrator {
     @Override
     public io.agentorchestrator.core.EventStream events() {
         return events;
+    }
+
+    @Override
+    public io.agentorchestrator.core.stats.StatsSnapshot stats() {
+        return stats.snapshot();
     }
 
     // ---------------------------------------------------------------- events
