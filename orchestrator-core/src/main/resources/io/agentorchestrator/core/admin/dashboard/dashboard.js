@@ -251,6 +251,12 @@ function drawChart() {
       if (i === 0) { ctx.moveTo(x(i), y); } else { ctx.lineTo(x(i), y); }
     });
     ctx.stroke();
+    ctx.fillStyle = colour;
+    points.forEach((p, i) => {
+      ctx.beginPath();
+      ctx.arc(x(i), top + (h - top - bottom) * (1 - value(p) / max), 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    });
   };
   line((p) => p.throughputPerSecond, maxT, '#2563eb');
   line((p) => p.p99Millis, maxL, '#dc2626');
