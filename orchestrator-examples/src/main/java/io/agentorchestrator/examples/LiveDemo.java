@@ -2,6 +2,7 @@ package io.agentorchestrator.examples;
 
 import io.agentorchestrator.api.OrchestratorEvent;
 import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskFailedException;
 import io.agentorchestrator.core.AgentHandler;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.CircuitBreakerConfig;
@@ -107,7 +108,8 @@ final class LiveDemo implements AutoCloseable {
         AgentHandler work = scene.handler(spec);
         AgentHandler handler = task -> {
             if (failing.contains(spec.id())) {
-                throw new IllegalStateException(spec.id() + " is failing on purpose (live demo)");
+                // Retryable, so it counts against the agent (ejection, breaker) and the task moves to another agent.
+                throw new TaskFailedException("LIVE_DEMO_FAULT", spec.id() + " is failing on purpose (live demo)", true);
             }
             return work.handle(task);
         };
