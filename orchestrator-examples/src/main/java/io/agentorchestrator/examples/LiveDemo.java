@@ -37,7 +37,7 @@ final class LiveDemo implements AutoCloseable {
     static final int TASKS_PER_SECOND = 15;
     /** Time between two chaos steps. */
     static final Duration CHAOS_PERIOD = Duration.ofSeconds(20);
-    /** How long a failing agent fails, and a crashed one stays down. */
+    /** How long a failing agent fails, and a crashed one stays down, when the runner starts the demo. */
     static final Duration OUTAGE = Duration.ofSeconds(10);
     static final Duration TASK_TIMEOUT = Duration.ofSeconds(5);
 
@@ -45,6 +45,7 @@ final class LiveDemo implements AutoCloseable {
     private final int port;
     private final String adminToken;
     private final boolean chaos;
+    private final Duration outage;
     private final Consumer<String> progress;
     private final LogisticsScene scene = new LogisticsScene(DemoRun.SEED);
     private final Map<String, AgentRuntime> runtimes = new ConcurrentHashMap<>();
@@ -57,13 +58,15 @@ final class LiveDemo implements AutoCloseable {
     /**
      * @param port       admin port, 0 for any free one
      * @param adminToken the admin bearer token, or {@code null} to generate one
-     * @param chaos      whether agents fail and crash in turn
+     * @param chaos      whether agents fail and crash in turn, every {@link #CHAOS_PERIOD}
+     * @param outage     how long a failing agent fails and a crashed one stays down; also the ejection time
      */
-    LiveDemo(DemoOptions options, int port, String adminToken, boolean chaos, Consumer<String> progress) {
+    LiveDemo(DemoOptions options, int port, String adminToken, boolean chaos, Duration outage, Consumer<String> progress) {
         this.options = options;
         this.port = port;
         this.adminToken = adminToken != null ? adminToken : newToken();
         this.chaos = chaos;
+        this.outage = outage;
         this.progress = progress;
     }
 
@@ -84,7 +87,7 @@ final class LiveDemo implements AutoCloseable {
                 .balancer(options.balancer())
                 .defaultTimeout(TASK_TIMEOUT)
                 .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(3).maxEjectionPercent(50)
-                        .baseEjectionTime(OUTAGE).build())
+                        .baseEjectionTime(outage).build())
                 .circuitBreaker(CircuitBreakerConfig.defaults())
                 .adminServer(admin.build())
                 .build();
@@ -128,6 +131,10 @@ final class LiveDemo implements AutoCloseable {
         return orchestrator.adminServer().orElseThrow().uri();
     }
 
+    Orchestrator orchestrator() {
+        return orchestrator;
+    }
+
     String adminToken() {
         return adminToken;
     }
@@ -145,22 +152,23 @@ final class LiveDemo implements AutoCloseable {
         }
     }
 
-    private void chaosStep() {
+    /** One step of chaos: the next agent in turn starts failing for a while, or crashes and comes back. */
+    void chaosStep() {
         List<LogisticsScene.AgentSpec> agents = scene.agents();
         LogisticsScene.AgentSpec victim = agents.get((chaosStep * 4) % agents.size());
         boolean crash = chaosStep++ % 2 == 1;
         try {
             if (crash) {
-                progress.accept("chaos: " + victim.id() + " crashes and comes back in " + OUTAGE.toSeconds() + " s");
+                progress.accept("chaos: " + victim.id() + " crashes and comes back in " + outage.toMillis() + " ms");
                 AgentRuntime runtime = runtimes.remove(victim.id());
                 if (runtime != null) {
                     runtime.close(Duration.ZERO);
                 }
-                scheduler.schedule(() -> startAgent(victim), OUTAGE.toMillis(), TimeUnit.MILLISECONDS);
+                scheduler.schedule(() -> startAgent(victim), outage.toMillis(), TimeUnit.MILLISECONDS);
             } else {
-                progress.accept("chaos: " + victim.id() + " fails its tasks for " + OUTAGE.toSeconds() + " s");
+                progress.accept("chaos: " + victim.id() + " fails its tasks for " + outage.toMillis() + " ms");
                 failing.add(victim.id());
-                scheduler.schedule(() -> failing.remove(victim.id()), OUTAGE.toMillis(), TimeUnit.MILLISECONDS);
+                scheduler.schedule(() -> failing.remove(victim.id()), outage.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (RuntimeException e) {
             progress.accept("chaos: step failed: " + e);
@@ -185,7 +193,7 @@ final class LiveDemo implements AutoCloseable {
      * @return the exit status
      */
     static int runUntilInterrupted(DemoOptions options, java.io.PrintStream out, java.io.PrintStream err) {
-        LiveDemo demo = new LiveDemo(options, options.adminPort(), null, true, out::println);
+        LiveDemo demo = new LiveDemo(options, options.adminPort(), null, true, OUTAGE, out::println);
         try {
             demo.start();
         } catch (RuntimeException e) {

@@ -44,7 +44,7 @@ class DashboardBrowserIT {
                 .as("Debian's chromium and chromium-driver are needed at %s and %s: run `apt-get install -y chromium chromium-driver` "
                         + "as root (.ci/run installs them when absent)", CHROMIUM, CHROMEDRIVER)
                 .isTrue();
-        try (LiveDemo demo = new LiveDemo(DemoOptions.defaults(), 0, TOKEN, false, line -> { }).start()) {
+        try (LiveDemo demo = new LiveDemo(DemoOptions.defaults(), 0, TOKEN, false, LiveDemo.OUTAGE, line -> { }).start()) {
             ChromeOptions options = new ChromeOptions();
             options.setBinary(CHROMIUM.toFile());
             options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -137,7 +137,7 @@ function handle(e) {
     case 'stats':
       setAgents(data.agents);
       state.timeline = data.timeline;
-      $('summary').textContent = `${data.agents.length} agents, ${data.tasksInFlight} tasks in flight`;
+      state.tasksInFlight = data.tasksInFlight;
       drawChart();
       break;
     default:
@@ -173,6 +173,9 @@ function render() {
       byCapability.get(c).push(a);
     }
   }
+  const all = [...state.agents.values()];
+  $('summary').textContent = `${all.length} agents, ${all.filter((a) => a.routable).length} routable`
+    + (state.tasksInFlight === undefined ? '' : `, ${state.tasksInFlight} tasks in flight`);
   const root = $('capabilities');
   root.replaceChildren();
   for (const c of [...byCapability.keys()].sort()) {
