@@ -232,6 +232,7 @@ final class EventFeed implements Flow.Subscriber<OrchestratorEvent>, AutoCloseab
 
         @Override
         public String next(Duration maxWait) throws InterruptedException {
+            // Wall time on purpose: the keep-alive is about the connection, not the orchestrator's clock.
             long deadline = System.nanoTime() + maxWait.toNanos();
             for (;;) {
                 String first = queue.poll(Math.min(POLL_SLICE.toNanos(), Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS);
