@@ -112,7 +112,7 @@ function handle(e) {
     case 'agent-registered':
     case 'agent-updated':
     case 'agent-deregistered':
-      loadAll().catch((err) => console.warn(err));
+      reloadSoon();
       return;
     case 'agent-status':
       if (agent) { agent.status = data.status; agent.routable = data.status === 'HEALTHY' && !agent.ejected; changed(agent.id); }
@@ -144,6 +144,18 @@ function handle(e) {
       return;
   }
   render();
+}
+
+// Registry changes come in bursts (a restart re-registers many agents): reload once per burst,
+// well inside the API's per-client rate limit.
+let reloadTimer = null;
+function reloadSoon() {
+  if (reloadTimer === null) {
+    reloadTimer = setTimeout(() => {
+      reloadTimer = null;
+      loadAll().catch((err) => console.warn(err));
+    }, 300);
+  }
 }
 
 const changedAt = new Map();
