@@ -1,9 +1,12 @@
 package io.agentorchestrator.core.stats;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 /**
- * Fixed-size log-linear histogram of latencies in microseconds: 8 linear sub-bins per power of two
- * (at most about 6% off), from 1 µs to about 71 minutes, in {@value #BINS} int counters. Not
- * thread-safe; {@link Series} guards it.
+ * Sums of fixed-size log-linear latency histograms, in microseconds: 8 linear sub-bins per power
+ * of two (at most about 6% off), from 1 µs to about 71 minutes, in {@value #BINS} counters. The
+ * live per-bucket histograms are {@link AtomicIntegerArray}s of that size in {@link Series}; this
+ * class merges them for a window and reads percentiles. Not thread-safe.
  */
 final class LatencyHistogram {
 
@@ -13,29 +16,34 @@ final class LatencyHistogram {
     static final int BINS = SUB + (MAX_EXPONENT - SUB_BITS + 1) * SUB;
     private static final long MAX_MICROS = (1L << (MAX_EXPONENT + 1)) - 1;
 
-    final int[] counts = new int[BINS];
+    final long[] counts = new long[BINS];
     long total;
-    long sumMicros;
 
-    void record(long nanos) {
-        long micros = Math.min(MAX_MICROS, Math.max(1, nanos / 1000));
-        counts[bin(micros)]++;
-        total++;
-        sumMicros += micros;
+    /** A latency in whole microseconds, clamped to the histogram's range. */
+    static long micros(long nanos) {
+        return Math.min(MAX_MICROS, Math.max(1, nanos / 1000));
     }
 
-    void add(LatencyHistogram other) {
+    void add(AtomicIntegerArray bucket) {
         for (int i = 0; i < BINS; i++) {
-            counts[i] += other.counts[i];
+            int c = bucket.get(i);
+            counts[i] += c;
+            total += c;
         }
-        total += other.total;
-        sumMicros += other.sumMicros;
     }
 
-    void clear() {
-        java.util.Arrays.fill(counts, 0);
-        total = 0;
-        sumMicros = 0;
+    /** The mean latency, from the bins' midpoints. */
+    double meanMicros() {
+        if (total == 0) {
+            return 0;
+        }
+        double sum = 0;
+        for (int i = 0; i < BINS; i++) {
+            if (counts[i] != 0) {
+                sum += (double) counts[i] * midpointMicros(i);
+            }
+        }
+        return sum / total;
     }
 
     /** The latency below which {@code quantile} of the samples lie, as the midpoint of its bin; 0 when empty. */

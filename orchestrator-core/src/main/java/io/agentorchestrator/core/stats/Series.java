@@ -1,32 +1,49 @@
 package io.agentorchestrator.core.stats;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The outcomes of one capability or one agent in a ring of {@link StatsCollector#BUCKET}-long
  * buckets covering the longest window: bounded memory whatever the traffic. A bucket's histogram
  * is allocated the first time it gets a latency and reused when the ring comes round.
  *
- * <p>Guarded by its own monitor: recording is a few increments, so the lock is held for
- * nanoseconds, and series of different agents never contend.
+ * <p>Recording is lock-free (two atomic increments) because it runs on the dispatch path; only
+ * moving a bucket to a new 10 s epoch, once per bucket and lap, takes the bucket's monitor. A
+ * bucket is reused only a whole ring (15 minutes) later, so a writer never races with the reset
+ * of the bucket it writes to.
  */
 final class Series {
 
     private final long bucketNanos;
     private final long createdNanos;
-    private final long[] epochs;
-    private final long[] requests;
-    private final long[] errors;
-    private final LatencyHistogram[] latencies;
+    private final Bucket[] ring;
+
+    private static final class Bucket {
+        volatile long epoch = Long.MIN_VALUE;
+        final AtomicLong requests = new AtomicLong();
+        final AtomicLong errors = new AtomicLong();
+        final AtomicReference<AtomicIntegerArray> latency = new AtomicReference<>();
+
+        AtomicIntegerArray latency() {
+            AtomicIntegerArray h = latency.get();
+            if (h == null) {
+                latency.compareAndSet(null, new AtomicIntegerArray(LatencyHistogram.BINS));
+                h = latency.get();
+            }
+            return h;
+        }
+    }
 
     Series(long bucketNanos, int buckets, long createdNanos) {
         this.bucketNanos = bucketNanos;
         this.createdNanos = createdNanos;
-        this.epochs = new long[buckets];
-        java.util.Arrays.fill(epochs, Long.MIN_VALUE);
-        this.requests = new long[buckets];
-        this.errors = new long[buckets];
-        this.latencies = new LatencyHistogram[buckets];
+        this.ring = new Bucket[buckets];
+        for (int i = 0; i < buckets; i++) {
+            ring[i] = new Bucket();
+        }
     }
 
     /**
@@ -34,44 +51,53 @@ final class Series {
      *
      * @param latencyNanos its latency, or a negative number when it has none (a task that failed)
      */
-    synchronized void record(long nowNanos, long latencyNanos, boolean error) {
-        int slot = slot(Math.floorDiv(nowNanos, bucketNanos));
-        requests[slot]++;
+    void record(long nowNanos, long latencyNanos, boolean error) {
+        long epoch = Math.floorDiv(nowNanos, bucketNanos);
+        Bucket b = ring[(int) Math.floorMod(epoch, (long) ring.length)];
+        if (b.epoch != epoch && !advance(b, epoch)) {
+            return;
+        }
+        b.requests.incrementAndGet();
         if (error) {
-            errors[slot]++;
+            b.errors.incrementAndGet();
         }
         if (latencyNanos >= 0) {
-            LatencyHistogram h = latencies[slot];
-            if (h == null) {
-                h = latencies[slot] = new LatencyHistogram();
-            }
-            h.record(latencyNanos);
+            b.latency().incrementAndGet(LatencyHistogram.bin(LatencyHistogram.micros(latencyNanos)));
         }
     }
 
-    /** Moves the bucket of {@code epoch} to that epoch, clearing what an older lap left in it. */
-    private int slot(long epoch) {
-        int slot = (int) Math.floorMod(epoch, (long) epochs.length);
-        if (epochs[slot] != epoch) {
-            epochs[slot] = epoch;
-            requests[slot] = 0;
-            errors[slot] = 0;
-            if (latencies[slot] != null) {
-                latencies[slot].clear();
+    /** Moves {@code b} to {@code epoch}, clearing the lap before; false when it already holds a later epoch (a stale writer). */
+    private static boolean advance(Bucket b, long epoch) {
+        synchronized (b) {
+            if (b.epoch > epoch) {
+                return false;
             }
+            if (b.epoch < epoch) {
+                b.requests.set(0);
+                b.errors.set(0);
+                AtomicIntegerArray h = b.latency.get();
+                if (h != null) {
+                    for (int i = 0; i < h.length(); i++) {
+                        h.set(i, 0);
+                    }
+                }
+                // Published last: a writer that sees the new epoch finds the bucket cleared.
+                b.epoch = epoch;
+            }
+            return true;
         }
-        return slot;
     }
 
     /** Adds the counts of buckets {@code [fromEpoch, toEpoch]} that hold data of those epochs to {@code into}. */
-    synchronized void sum(long fromEpoch, long toEpoch, Totals into) {
-        for (long e = Math.max(fromEpoch, toEpoch - epochs.length + 1); e <= toEpoch; e++) {
-            int slot = (int) Math.floorMod(e, (long) epochs.length);
-            if (epochs[slot] == e) {
-                into.requests += requests[slot];
-                into.errors += errors[slot];
-                if (latencies[slot] != null) {
-                    into.latency.add(latencies[slot]);
+    void sum(long fromEpoch, long toEpoch, Totals into) {
+        for (long e = Math.max(fromEpoch, toEpoch - ring.length + 1); e <= toEpoch; e++) {
+            Bucket b = ring[(int) Math.floorMod(e, (long) ring.length)];
+            if (b.epoch == e) {
+                into.requests += b.requests.get();
+                into.errors += b.errors.get();
+                AtomicIntegerArray h = b.latency.get();
+                if (h != null) {
+                    into.latency.add(h);
                 }
             }
         }
@@ -88,7 +114,7 @@ final class Series {
         final LatencyHistogram latency = new LatencyHistogram();
 
         double meanLatencyMicros() {
-            return latency.total == 0 ? 0 : (double) latency.sumMicros / latency.total;
+            return latency.meanMicros();
         }
 
         Duration percentile(double q) {

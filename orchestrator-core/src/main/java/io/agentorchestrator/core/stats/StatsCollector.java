@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * counted in {@link #untracked()}). Time comes from the injected {@link Ticker}, so tests move a
  * fake one.
  *
- * <p>Thread-safe. Recording an event takes a map lookup and a short per-series lock.
+ * <p>Thread-safe. Recording an event takes a map lookup and two or three atomic increments, no lock.
  */
 public final class StatsCollector implements OrchestratorListener {
 

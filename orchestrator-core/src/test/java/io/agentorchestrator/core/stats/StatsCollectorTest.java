@@ -153,6 +153,42 @@ class StatsCollectorTest {
     }
 
     @Test
+    void concurrentRecordersLoseNoCountAcrossABucketBoundary() throws Exception {
+        int threads = 4;
+        int perThread = 50_000;
+        advance(Duration.ofSeconds(9));
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<Thread> workers = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread w = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                for (int i = 0; i < perThread; i++) {
+                    completed("plan", 1 + i % 100);
+                    if (i % 1000 == 0) {
+                        failed("plan");
+                    }
+                }
+            });
+            w.start();
+            workers.add(w);
+        }
+        go.countDown();
+        // Time crosses into the next bucket while the threads record.
+        advance(Duration.ofSeconds(2));
+        for (Thread w : workers) {
+            w.join();
+        }
+        WindowStats w = stats.snapshot().capabilities().get("plan").oneMinute();
+        assertThat(w.latencySamples()).isEqualTo((long) threads * perThread);
+        assertThat(w.requests()).isEqualTo((long) threads * perThread + threads * (perThread / 1000));
+        assertThat(w.errors()).isEqualTo((long) threads * (perThread / 1000));
+    }
+
+    @Test
     void tracksAtMostMaxSeriesAgents() {
         for (int i = 0; i <= StatsCollector.MAX_SERIES; i++) {
             attempt("a-" + i, 1, "success");
