@@ -19,7 +19,7 @@ class LiveDemoTest {
     void agentsFailAndCrashInTurnAndRecoverWhileTheAdminServerAnswers() throws Exception {
         List<OrchestratorEvent> events = new CopyOnWriteArrayList<>();
         List<String> lines = new CopyOnWriteArrayList<>();
-        try (LiveDemo demo = new LiveDemo(DemoOptions.defaults(), 0, "live-demo-test-token-0123", false, Duration.ofSeconds(2), lines::add)
+        try (LiveDemo demo = new LiveDemo(DemoOptions.defaults(), 0, "live-demo-test-token-0123", false, Duration.ofSeconds(1), lines::add)
                 .start()) {
             demo.orchestrator().addListener(events::add);
             HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(demo.base().resolve("/health/ready")).build(),
