@@ -148,6 +148,23 @@ public interface Orchestrator extends AutoCloseable {
     EventStream events();
 
     /**
+     * Traffic analytics as of now: throughput, error rate, p50/p95/p99 latency and trends per
+     * capability and per agent over rolling 1, 5 and 15 minute windows, plus a 15 minute
+     * timeline; see {@link io.agentorchestrator.core.stats.StatsCollector} for how they are
+     * kept (bounded memory, the orchestrator's ticker). Thread-safe; meant for dashboards and
+     * periodic reports, not the hot path.
+     */
+    io.agentorchestrator.core.stats.StatsSnapshot stats();
+
+    /**
+     * The admin server started by {@link Builder#adminServer}, if one was asked for; it closes
+     * with the orchestrator.
+     */
+    default Optional<io.agentorchestrator.core.admin.AdminServer> adminServer() {
+        return Optional.empty();
+    }
+
+    /**
      * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
      * with {@link OrchestratorClosedException}, and releases what the orchestrator created
      * (transports it looked up by URI, its own scheduler). Idempotent.
@@ -217,6 +234,7 @@ public interface Orchestrator extends AutoCloseable {
         private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
         private ScheduledExecutorService healthScheduler;
         private Duration hedgeDelay;
+        private io.agentorchestrator.core.admin.AdminServerConfig adminServer;
         private boolean built;
 
         Builder() {
@@ -489,6 +507,16 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Serves the admin API and live dashboard with this configuration on the JDK's built-in
+         * HTTP server, from build until close; see {@link io.agentorchestrator.core.admin.AdminServer}.
+         * Default: no admin server.
+         */
+        public Builder adminServer(io.agentorchestrator.core.admin.AdminServerConfig config) {
+            this.adminServer = ValidationException.requireNonNull(config, "adminServer");
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories. A
          * directory whose broker cannot be reached yet does not fail the build: it is watched
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
@@ -504,11 +532,15 @@ public interface Orchestrator extends AutoCloseable {
                 transport(DEFAULT_TRANSPORT);
             }
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
-            return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
+            return withAdminServer(new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start());
+        }
+
+        private DefaultOrchestrator withAdminServer(DefaultOrchestrator orchestrator) {
+            return adminServer == null ? orchestrator : orchestrator.startAdminServer(adminServer);
         }
 
         private static Duration positive(Duration d, String field) {

@@ -63,6 +63,9 @@ public final class ExampleRunner {
             return EXIT_USAGE;
         }
 
+        if (options.live()) {
+            return LiveDemo.runUntilInterrupted(options, out, err);
+        }
         DemoResult result;
         try {
             result = new DemoRun(options, out::println).run();

@@ -31,6 +31,22 @@ class DemoOptionsTest {
     }
 
     @Test
+    void adminPortAsksForTheLiveDemo() throws Exception {
+        assertThat(DemoOptions.parse().live()).isFalse();
+        assertThat(DemoOptions.parse().adminPort()).isEqualTo(DemoOptions.NO_ADMIN_PORT);
+        DemoOptions live = DemoOptions.parse("--admin-port", "8091");
+        assertThat(live.live()).isTrue();
+        assertThat(live.adminPort()).isEqualTo(8091);
+        assertThat(DemoOptions.parse("--admin-port=0").adminPort()).isZero();
+        assertThatThrownBy(() -> DemoOptions.parse("--admin-port", "70000")).isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessage("--admin-port must be a port number between 0 and 65535, but was '70000'");
+        assertThatThrownBy(() -> DemoOptions.parse("--admin-port=x")).isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessage("--admin-port must be a port number between 0 and 65535, but was 'x'");
+        assertThat(run("--help")).isZero();
+        assertThat(stdout()).contains("--admin-port N");
+    }
+
+    @Test
     void helpListsTheOptionsAndExitsZero() {
         int status = run("--help");
 

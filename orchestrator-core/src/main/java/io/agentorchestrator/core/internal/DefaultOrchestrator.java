@@ -91,6 +91,8 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder hedges = new LongAdder();
+    private final io.agentorchestrator.core.stats.StatsCollector stats;
+    private volatile io.agentorchestrator.core.admin.AdminServer adminServer;
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
 
     /** Window over which the retry budget counts requests and retries. */
@@ -112,6 +114,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.balancer = settings.balancer();
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
+        this.listeners.add(stats);
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
         this.healthChecker = settings.healthCheck() == null ? null
@@ -1195,6 +1199,27 @@ public final class DefaultOrchestrator implements Orchestrator {
         return events;
     }
 
+    @Override
+    public io.agentorchestrator.core.stats.StatsSnapshot stats() {
+        return stats.snapshot();
+    }
+
+    /** Starts the admin server, closed with this orchestrator; on failure closes the orchestrator and rethrows. */
+    public DefaultOrchestrator startAdminServer(io.agentorchestrator.core.admin.AdminServerConfig config) {
+        try {
+            adminServer = io.agentorchestrator.core.admin.AdminServer.start(this, config);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    @Override
+    public Optional<io.agentorchestrator.core.admin.AdminServer> adminServer() {
+        return Optional.ofNullable(adminServer);
+    }
+
     // ---------------------------------------------------------------- events
 
     @Override
@@ -1234,6 +1259,9 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return;
             }
             state = CLOSING;
+        }
+        if (adminServer != null) {
+            adminServer.close();
         }
         for (Transport.Listener watch : watches) {
             try {
