@@ -91,6 +91,8 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder hedges = new LongAdder();
+    /** Traces tasks and attempts; null when tracing is off. */
+    private final TaskTracer tracer;
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
 
     /** Window over which the retry budget counts requests and retries. */
@@ -112,6 +114,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.balancer = settings.balancer();
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.tracer = settings.tracer();
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
         this.healthChecker = settings.healthCheck() == null ? null
@@ -418,6 +421,11 @@ public final class DefaultOrchestrator implements Orchestrator {
         retryBudget.onRequest(start);
         active.add(ex);
         ex.future.whenComplete((r, e) -> cleanUp(ex));
+        if (tracer != null) {
+            Object trace = tracer.started(task);
+            ex.trace = trace;
+            ex.future.whenComplete((r, e) -> tracer.ended(trace, r, e));
+        }
         // close() may have begun between the check above and the add: it must not miss this task.
         if (state != RUNNING) {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
@@ -709,6 +717,10 @@ public final class DefaultOrchestrator implements Orchestrator {
         AgentDescriptor descriptor = agent.descriptor();
         Transport transport = settings.transports().get(descriptor.scheme());
         TaskEnvelope envelope = TaskEnvelope.of(ex.task, ex.deadlineEpochMillis, attempt, null);
+        TaskTracer.Attempt traced = tracer == null ? null : tracer.attempt(ex.trace, descriptor, envelope);
+        if (traced != null) {
+            envelope = traced.envelope();
+        }
         if (observed()) {
             emit(new OrchestratorEvent.TaskDispatched(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt));
         }
@@ -725,6 +737,9 @@ public final class DefaultOrchestrator implements Orchestrator {
             reply = CompletableFuture.failedFuture(e);
         }
         ex.attemptReplies.add(reply);
+        if (traced != null) {
+            reply.whenComplete(traced);
+        }
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
@@ -1097,7 +1112,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (ex.future.completeExceptionally(error) && observed()) {
             AgentState last = ex.current;
             emit(new OrchestratorEvent.TaskFailed(now(), ex.task.id(), ex.task.capability(), last == null ? null : last.id(),
-                    ex.attempts, error));
+                    ex.attempts, error, Duration.ofNanos(Math.max(0, settings.ticker().read() - ex.startNanos))));
         }
     }
 
