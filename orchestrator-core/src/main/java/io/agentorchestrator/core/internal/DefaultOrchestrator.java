@@ -737,13 +737,16 @@ public final class DefaultOrchestrator implements Orchestrator {
             reply = CompletableFuture.failedFuture(e);
         }
         ex.attemptReplies.add(reply);
-        if (traced != null) {
-            reply.whenComplete(traced);
-        }
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
-        reply.whenComplete((result, error) -> onReply(ex, agent, descriptor, attempt, sentAt, permit, result, error));
+        reply.whenComplete((result, error) -> {
+            if (traced != null) {
+                // First, so the attempt's span ends before the task's, which onReply may end.
+                traced.accept(result, error);
+            }
+            onReply(ex, agent, descriptor, attempt, sentAt, permit, result, error);
+        });
     }
 
     private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, int attempt, long sentAt, long permit,
