@@ -6,6 +6,7 @@ import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.TaskFailedException;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.core.internal.TaskTracer;
 import io.micrometer.observation.Observation;
@@ -95,8 +96,11 @@ public final class ObservationTaskTracer implements TaskTracer {
             } else if (cause != null) {
                 outcome = cause.getClass().getSimpleName();
                 observation.error(cause);
+            } else if (result.success()) {
+                outcome = "success";
             } else {
-                outcome = result.success() ? "success" : result.errorCode();
+                outcome = result.errorCode();
+                observation.error(new TaskFailedException(result.errorCode(), result.errorMessage(), result.retryable()));
             }
             observation.lowCardinalityKeyValue(OUTCOME, outcome);
             observation.stop();
