@@ -10,8 +10,14 @@ import io.agentorchestrator.core.Balancers;
  * @param balancer name of the orchestrator's balancer, for {@link Balancers#byName}; see {@link #requireKnownBalancer()}
  * @param verbose  whether to log at INFO instead of WARN
  * @param help     whether to print the usage and exit
+ * @param prometheusPort port to serve the meters on in Prometheus format ({@code --prometheus-port}), 0 for none
  */
-record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
+record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, int prometheusPort) {
+
+    /** Options without a Prometheus endpoint. */
+    DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
+        this(tasks, balancer, verbose, help, 0);
+    }
 
     /** Tasks dispatched when {@code --tasks} is absent. */
     static final int DEFAULT_TASKS = 300;
@@ -47,6 +53,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
         String balancer = DEFAULT_BALANCER;
         boolean verbose = false;
         boolean help = false;
+        int prometheusPort = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -73,12 +80,16 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
                     balancer = value;
                 }
+                case "--prometheus-port" -> {
+                    String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
+                    prometheusPort = parsePort(value);
+                }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + arg + "'"
                         : "unexpected argument '" + arg + "' (the runner takes options only)");
             }
         }
-        return new DemoOptions(tasks, balancer, verbose, help);
+        return new DemoOptions(tasks, balancer, verbose, help, prometheusPort);
     }
 
     /** The help text: synopsis, options with their defaults and rules, exit codes. */
@@ -97,6 +108,10 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                   --balancer NAME  a balancer of the core or the classpath, such as round-robin,
                                    least-connections, weighted-round-robin, random, p2c, peak-ewma;
                                    an unknown name prints the full list (default %s)
+                  --prometheus-port N
+                                   serve the orchestrator's meters at http://127.0.0.1:N/metrics
+                                   in Prometheus format during the run, and after it until the
+                                   runner is stopped (Ctrl-C); 1 to 65535 (default: off)
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
 
@@ -131,6 +146,19 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
             throw new UsageException(tasksRule(value));
         }
         return tasks;
+    }
+
+    private static int parsePort(String value) throws UsageException {
+        String rule = "--prometheus-port must be a port number between 1 and 65535, but was '" + value + "'";
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 1 || port > 65_535) {
+                throw new UsageException(rule);
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new UsageException(rule);
+        }
     }
 
     private static String tasksRule(String value) {
