@@ -23,10 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -58,10 +56,6 @@ class ObservabilityFilesTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private PrometheusEndpoint endpoint;
 
-    /** One sample line of the scrape: its name and labels. */
-    private record Sample(String name, Map<String, String> labels) {
-    }
-
     @BeforeEach
     void serve() throws Exception {
         endpoint = PrometheusEndpoint.start(0);
@@ -78,7 +72,7 @@ class ObservabilityFilesTest {
     @Test
     void everySeriesTheDashboardAndAlertsUseIsEmitted() throws Exception {
         runWorkloadTouchingEveryMeter();
-        List<Sample> scrape = parse(scrape());
+        List<PrometheusText.Sample> scrape = PrometheusText.parse(scrape());
 
         Set<String> names = new HashSet<>();
         scrape.forEach(s -> names.add(s.name()));
@@ -113,7 +107,7 @@ class ObservabilityFilesTest {
     }
 
     /** Each label matcher's label exists on that metric, and an exact value other than a dashboard variable occurs. */
-    private static void checkSelectors(String expr, List<Sample> scrape) {
+    private static void checkSelectors(String expr, List<PrometheusText.Sample> scrape) {
         Matcher selector = SELECTOR.matcher(expr);
         while (selector.find()) {
             String metric = selector.group(1);
@@ -130,7 +124,7 @@ class ObservabilityFilesTest {
     }
 
     /** Labels in by (...) clauses exist on some series of the metrics the expression uses. */
-    private static void checkGrouping(String expr, List<Sample> scrape) {
+    private static void checkGrouping(String expr, List<PrometheusText.Sample> scrape) {
         Set<String> metrics = new HashSet<>();
         Matcher m = METRIC.matcher(expr);
         while (m.find()) {
@@ -191,32 +185,6 @@ class ObservabilityFilesTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();
-    }
-
-    /** Sample lines of the Prometheus text format; label values here hold no escaped quotes. */
-    static List<Sample> parse(String exposition) {
-        List<Sample> samples = new ArrayList<>();
-        Pattern label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"([^\"]*)\"");
-        for (String line : exposition.split("\n")) {
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            int brace = line.indexOf('{');
-            int space = line.indexOf(' ');
-            Map<String, String> labels = new HashMap<>();
-            String name;
-            if (brace >= 0 && brace < space) {
-                name = line.substring(0, brace);
-                Matcher m = label.matcher(line.substring(brace, line.lastIndexOf('}')));
-                while (m.find()) {
-                    labels.put(m.group(1), m.group(2));
-                }
-            } else {
-                name = line.substring(0, space);
-            }
-            samples.add(new Sample(name, labels));
-        }
-        return samples;
     }
 
     // ------------------------------------------------------------------ the workload

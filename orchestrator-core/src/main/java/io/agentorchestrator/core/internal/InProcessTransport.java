@@ -50,7 +50,7 @@ public final class InProcessTransport implements Transport {
             return CompletableFuture.failedFuture(new TransportException(SCHEME, agent.endpoint().toString(),
                     "No agent is listening at " + agent.endpoint()));
         }
-        return endpoint.deliver(envelope, lateReplies);
+        return endpoint.deliver(envelope, this);
     }
 
     @Override
@@ -100,7 +100,8 @@ public final class InProcessTransport implements Transport {
         private final String name;
         private final String uri;
         private final TaskReceiver receiver;
-        private final Set<CompletableFuture<ResultEnvelope>> pending = ConcurrentHashMap.newKeySet();
+        /** Replies not given yet, each with the transport that sent the task, which counts what happens to it. */
+        private final ConcurrentHashMap<CompletableFuture<ResultEnvelope>, InProcessTransport> pending = new ConcurrentHashMap<>();
         private volatile boolean closed;
 
         Endpoint(String name, String uri, TaskReceiver receiver) {
@@ -109,9 +110,9 @@ public final class InProcessTransport implements Transport {
             this.receiver = receiver;
         }
 
-        CompletableFuture<ResultEnvelope> deliver(TaskEnvelope envelope, LongAdder lateReplies) {
+        CompletableFuture<ResultEnvelope> deliver(TaskEnvelope envelope, InProcessTransport sender) {
             CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
-            pending.add(reply);
+            pending.put(reply, sender);
             // close() may have swept pending before the add: check again so the reply cannot hang.
             if (closed) {
                 fail(reply);
@@ -120,12 +121,13 @@ public final class InProcessTransport implements Transport {
             try {
                 receiver.onTask(envelope, result -> {
                     // Not pending, or not completed: the sender cancelled it (timeout, a hedge won) before the answer.
-                    if (!pending.remove(reply) || !reply.complete(result)) {
-                        lateReplies.increment();
+                    if (pending.remove(reply) == null || !reply.complete(result)) {
+                        sender.lateReplies.increment();
                     }
                 });
             } catch (RuntimeException e) {
-                if (pending.remove(reply)) {
+                if (pending.remove(reply) != null) {
+                    sender.sendErrors.increment();
                     reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " threw while receiving a task", true, e));
                 }
             }
@@ -135,13 +137,15 @@ public final class InProcessTransport implements Transport {
         void close() {
             closed = true;
             ENDPOINTS.remove(name, this);
-            for (CompletableFuture<ResultEnvelope> reply : pending) {
+            for (CompletableFuture<ResultEnvelope> reply : pending.keySet()) {
                 fail(reply);
             }
         }
 
         private void fail(CompletableFuture<ResultEnvelope> reply) {
-            if (pending.remove(reply)) {
+            InProcessTransport sender = pending.remove(reply);
+            if (sender != null) {
+                sender.sendErrors.increment();
                 reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " stopped before replying"));
             }
         }

@@ -36,7 +36,7 @@ public final class OrchestratorMetricNames {
     public static final String BREAKER_STATE_CHANGES = "orchestrator.breaker.state.changes";
     /** Agents ejected by outlier detection (counter; [tag agent]). */
     public static final String EJECTIONS = "orchestrator.ejections";
-    /** Attempts a transport could not deliver (function counter; tag transport). */
+    /** Attempts that failed in the transport: not delivered, or the agent went away before answering (function counter; tag transport). */
     public static final String TRANSPORT_SEND_ERRORS = "orchestrator.transport.send.errors";
     /** Tasks a broker delivered again to an agent side (function counter; tag transport). */
     public static final String TRANSPORT_REDELIVERIES = "orchestrator.transport.redeliveries";

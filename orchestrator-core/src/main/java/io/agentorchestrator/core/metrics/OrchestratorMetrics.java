@@ -149,7 +149,7 @@ public final class OrchestratorMetrics implements MeterBinder {
     private static void registerTransportCounters(MeterRegistry registry, Transport transport) {
         Tags tags = Tags.of(TAG_TRANSPORT, transport.scheme());
         transportCounter(registry, TRANSPORT_SEND_ERRORS, tags, transport, TransportCounters::sendErrors,
-                "Attempts the transport could not deliver");
+                "Attempts that failed in the transport");
         transportCounter(registry, TRANSPORT_REDELIVERIES, tags, transport, TransportCounters::redeliveries,
                 "Tasks the broker delivered again to an agent side");
         transportCounter(registry, TRANSPORT_DEAD_LETTERS, tags, transport, TransportCounters::deadLetters,
