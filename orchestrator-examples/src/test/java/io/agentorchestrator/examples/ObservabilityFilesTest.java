@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,21 +55,16 @@ class ObservabilityFilesTest {
     private final List<AutoCloseable> resources = new ArrayList<>();
     private PrometheusEndpoint endpoint;
 
-    @BeforeEach
-    void serve() throws Exception {
-        endpoint = PrometheusEndpoint.start(0);
-    }
-
     @AfterEach
     void closeAll() throws Exception {
         for (int i = resources.size() - 1; i >= 0; i--) {
             resources.get(i).close();
         }
-        endpoint.close();
     }
 
     @Test
     void everySeriesTheDashboardAndAlertsUseIsEmitted() throws Exception {
+        serve();
         runWorkloadTouchingEveryMeter();
         List<PrometheusText.Sample> scrape = PrometheusText.parse(scrape());
 
@@ -95,6 +89,7 @@ class ObservabilityFilesTest {
 
     @Test
     void theEndpointServesOnlyGet() throws Exception {
+        serve();
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint.url()))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(405);
@@ -104,6 +99,11 @@ class ObservabilityFilesTest {
     void aPortOutOfRangeIsAUsageError() {
         assertThatThrownBy(() -> DemoOptions.parse("--prometheus-port", "70000")).isInstanceOf(DemoOptions.UsageException.class)
                 .hasMessage("--prometheus-port must be a port number between 1 and 65535, but was '70000'");
+    }
+
+    private void serve() throws Exception {
+        endpoint = PrometheusEndpoint.start(0);
+        resources.add(0, endpoint);
     }
 
     /** Each label matcher's label exists on that metric, and an exact value other than a dashboard variable occurs. */
