@@ -91,6 +91,30 @@ class TaskTracingTest {
     }
 
     @Test
+    void aThrowingObservationHandlerDoesNotStopTheTask() throws Exception {
+        ObservationRegistry broken = ObservationRegistry.create();
+        broken.observationConfig().observationHandler(new io.micrometer.observation.ObservationHandler<>() {
+            @Override
+            public void onStart(Observation.Context context) {
+                throw new IllegalStateException("broken handler");
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+        });
+        ScriptedTransport plain = new ScriptedTransport();
+        try (Orchestrator traced = Orchestrator.builder().transport(plain).observationRegistry(broken).shutdownTimeout(Duration.ZERO)
+                .build()) {
+            traced.register(agent("a", "cap", 1));
+            CompletableFuture<TaskResult> f = traced.dispatch(Task.of("cap", "x"));
+            plain.next().succeed("still done");
+            assertThat(f.get(10, TimeUnit.SECONDS).payload().asUtf8()).isEqualTo("still done");
+        }
+    }
+
+    @Test
     void aNoopRegistryAddsNothingToTheEnvelope() throws Exception {
         ScriptedTransport plain = new ScriptedTransport();
         try (Orchestrator untraced = Orchestrator.builder().transport(plain).observationRegistry(ObservationRegistry.NOOP)

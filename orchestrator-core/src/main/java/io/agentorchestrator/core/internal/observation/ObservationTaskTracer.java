@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tasks as {@value io.agentorchestrator.core.tracing.OrchestratorObservationNames#TASK}
@@ -25,8 +27,13 @@ import java.util.concurrent.CompletionException;
  * observation whose carrier is the envelope's header map: a tracing bridge's propagating handler
  * writes {@code traceparent} (and {@code tracestate}) into it, and every transport carries the
  * headers to the agent.
+ *
+ * <p>Observation handlers are the host's code and are not trusted: what they throw is logged and
+ * the task goes on untraced, as a listener's exception would be.
  */
 public final class ObservationTaskTracer implements TaskTracer {
+
+    private static final Logger log = LoggerFactory.getLogger(ObservationTaskTracer.class);
 
     private final ObservationRegistry registry;
 
@@ -37,33 +44,58 @@ public final class ObservationTaskTracer implements TaskTracer {
 
     @Override
     public Object started(Task task) {
-        // No explicit parent: the caller's current observation, if any, becomes the parent.
-        return Observation.createNotStarted(TASK, registry)
-                .contextualName("task " + task.capability())
-                .lowCardinalityKeyValue(CAPABILITY, task.capability())
-                .highCardinalityKeyValue(TASK_ID, task.id())
-                .start();
+        try {
+            // No explicit parent: the caller's current observation, if any, becomes the parent.
+            return Observation.createNotStarted(TASK, registry)
+                    .contextualName("task " + task.capability())
+                    .lowCardinalityKeyValue(CAPABILITY, task.capability())
+                    .highCardinalityKeyValue(TASK_ID, task.id())
+                    .start();
+        } catch (RuntimeException e) {
+            log.warn("An observation handler threw while starting task {}; it goes on untraced", task.id(), e);
+            return null;
+        }
     }
 
     @Override
     public void ended(Object taskTrace, TaskResult result, Throwable error) {
+        if (taskTrace == null) {
+            return;
+        }
         Observation observation = (Observation) taskTrace;
         Throwable cause = unwrap(error);
-        observation.lowCardinalityKeyValue(OUTCOME, cause == null ? "success" : cause.getClass().getSimpleName());
-        if (cause != null) {
-            observation.error(cause);
+        try {
+            observation.lowCardinalityKeyValue(OUTCOME, cause == null ? "success" : cause.getClass().getSimpleName());
+            if (cause != null) {
+                observation.error(cause);
+            }
+            observation.stop();
+        } catch (RuntimeException e) {
+            log.warn("An observation handler threw while ending a task's observation", e);
         }
-        observation.stop();
     }
 
     @Override
     public Attempt attempt(Object taskTrace, AgentDescriptor agent, TaskEnvelope envelope) {
+        if (taskTrace == null) {
+            return new SentAttempt(null, envelope);
+        }
+        try {
+            return traced((Observation) taskTrace, agent, envelope);
+        } catch (RuntimeException e) {
+            log.warn("An observation handler threw while starting attempt {} of task {}; it goes on untraced", envelope.attempt(),
+                    envelope.taskId(), e);
+            return new SentAttempt(null, envelope);
+        }
+    }
+
+    private SentAttempt traced(Observation task, AgentDescriptor agent, TaskEnvelope envelope) {
         Map<String, String> headers = new HashMap<>(envelope.headers());
         SenderContext<Map<String, String>> context = new SenderContext<>((carrier, key, value) -> carrier.put(key, value), Kind.CLIENT);
         context.setCarrier(headers);
         context.setRemoteServiceName(agent.id());
         Observation observation = Observation.createNotStarted(DISPATCH, () -> context, registry)
-                .parentObservation((Observation) taskTrace)
+                .parentObservation(task)
                 .contextualName("dispatch " + envelope.capability())
                 .lowCardinalityKeyValue(CAPABILITY, envelope.capability())
                 .lowCardinalityKeyValue(TRANSPORT, agent.scheme())
@@ -84,10 +116,22 @@ public final class ObservationTaskTracer implements TaskTracer {
         return error;
     }
 
+    /** @param observation the attempt's observation, or null when it could not be started */
     private record SentAttempt(Observation observation, TaskEnvelope envelope) implements Attempt {
 
         @Override
         public void accept(ResultEnvelope result, Throwable error) {
+            if (observation == null) {
+                return;
+            }
+            try {
+                end(result, error);
+            } catch (RuntimeException e) {
+                log.warn("An observation handler threw while ending an attempt's observation", e);
+            }
+        }
+
+        private void end(ResultEnvelope result, Throwable error) {
             Throwable cause = unwrap(error);
             String outcome;
             if (cause instanceof CancellationException) {
