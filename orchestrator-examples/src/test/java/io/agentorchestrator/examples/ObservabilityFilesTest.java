@@ -95,12 +95,6 @@ class ObservabilityFilesTest {
         assertThat(response.statusCode()).isEqualTo(405);
     }
 
-    @Test
-    void aPortOutOfRangeIsAUsageError() {
-        assertThatThrownBy(() -> DemoOptions.parse("--prometheus-port", "70000")).isInstanceOf(DemoOptions.UsageException.class)
-                .hasMessage("--prometheus-port must be a port number between 1 and 65535, but was '70000'");
-    }
-
     private void serve() throws Exception {
         endpoint = PrometheusEndpoint.start(0);
         resources.add(0, endpoint);
