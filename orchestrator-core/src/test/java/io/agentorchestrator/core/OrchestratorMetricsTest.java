@@ -187,7 +187,9 @@ class OrchestratorMetricsTest {
         assertThat(registry.get(OrchestratorMetricNames.TRANSPORT_SEND_ERRORS).tags(inproc).functionCounter().count()).isEqualTo(1);
 
         // The agent answers after the task timed out: a late reply.
-        try (AgentRuntime runtime = AgentRuntime.builder(descriptor).transport("inproc:").announce(false).handler(task -> {
+        // A clock stuck at the epoch: the agent never refuses the task as past its deadline, however late it arrives.
+        try (AgentRuntime runtime = AgentRuntime.builder(descriptor).transport("inproc:").announce(false)
+                .clock(java.time.Clock.fixed(java.time.Instant.EPOCH, java.time.ZoneOffset.UTC)).handler(task -> {
             release.await();
             return Payload.ofUtf8("late");
         }).start()) {
@@ -202,6 +204,11 @@ class OrchestratorMetricsTest {
         assertThat(registry.get(OrchestratorMetricNames.TRANSPORT_REDELIVERIES).tags(inproc).functionCounter().count()).isZero();
         assertThat(registry.get(OrchestratorMetricNames.TRANSPORT_DEAD_LETTERS).tags(inproc).functionCounter().count()).isZero();
         assertThat(counter(OrchestratorMetricNames.TASKS_DISPATCHED, "capability", "cap", "agent", id)).isEqualTo(2);
+        for (String name : new String[] {OrchestratorMetricNames.TASKS_DISPATCHED, OrchestratorMetricNames.TASKS_FAILED,
+            OrchestratorMetricNames.ATTEMPT_LATENCY}) {
+            assertThat(registry.find(name).meters()).as("every %s series has the agent tag", name).isNotEmpty()
+                    .allSatisfy(m -> assertThat(m.getId().getTag(OrchestratorMetricNames.TAG_AGENT)).isEqualTo(id));
+        }
         assertThat(registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "TaskTimeoutException")
                 .timer().totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50);
         assertThat(registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "TransportException")

@@ -189,7 +189,9 @@ class ObservabilityFilesTest {
     }
 
     private void host(AgentDescriptor agent, AgentHandler handler) {
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport("inproc:").announce(false).handler(handler).start();
+        // A clock stuck at the epoch: a task that arrives late on a loaded machine still runs, so the timeout is the engine's.
+        AgentRuntime runtime = AgentRuntime.builder(agent).transport("inproc:").announce(false)
+                .clock(java.time.Clock.fixed(java.time.Instant.EPOCH, java.time.ZoneOffset.UTC)).handler(handler).start();
         resources.add(() -> runtime.close(Duration.ZERO));
     }
 

@@ -168,11 +168,29 @@ public final class OrchestratorMetrics implements MeterBinder {
         if (event instanceof OrchestratorEvent.TaskDispatched e) {
             see(e.capability());
             if (e.attempt() == 1) {
-                count(TASKS_DISPATCHED, e.capability(), null, agent(e.agentId()));
+                if (agentTags) {
+                    count(TASKS_DISPATCHED, e.capability(), null, agent(e.agentId()));
+                } else {
+                    for (MeterRegistry registry : registries) {
+                        common(registry, e.capability()).dispatched.increment();
+                    }
+                }
             }
         } else if (event instanceof OrchestratorEvent.TaskCompleted e) {
-            count(TASKS_COMPLETED, e.capability(), OUTCOME_SUCCESS, agent(e.agentId()));
-            time(TASK_LATENCY, e.capability(), OUTCOME_SUCCESS, null, e.latency());
+            if (agentTags) {
+                count(TASKS_COMPLETED, e.capability(), OUTCOME_SUCCESS, agent(e.agentId()));
+            }
+            for (MeterRegistry registry : registries) {
+                CommonMeters meters = common(registry, e.capability());
+                if (!agentTags) {
+                    meters.completed.increment();
+                }
+                meters.latency.record(e.latency());
+            }
+        } else if (event instanceof OrchestratorEvent.AttemptCompleted e && !agentTags && OUTCOME_SUCCESS.equals(e.outcome())) {
+            for (MeterRegistry registry : registries) {
+                common(registry, e.capability()).attemptLatency.record(e.latency());
+            }
         } else if (event instanceof OrchestratorEvent.TaskFailed e) {
             see(e.capability());
             String outcome = e.error().getClass().getSimpleName();
@@ -196,6 +214,42 @@ public final class OrchestratorMetrics implements MeterBinder {
         } else if (event instanceof OrchestratorEvent.AgentUpdated e) {
             see(e.current());
         }
+    }
+
+    /**
+     * The meters of one capability that every successful task touches, held so that recording
+     * them builds nothing; they are the very meters {@link #count} and {@link #time} would find.
+     * With per-agent tags only the end-to-end timer, which has no agent tag: a name must keep one
+     * set of tag keys (Prometheus refuses a second).
+     */
+    private static final class CommonMeters {
+        final Counter dispatched;
+        final Counter completed;
+        final Timer latency;
+        final Timer attemptLatency;
+
+        CommonMeters(MeterRegistry registry, String capability, boolean agentTags) {
+            Tags success = Tags.of(TAG_CAPABILITY, capability, TAG_OUTCOME, OUTCOME_SUCCESS);
+            latency = Timer.builder(TASK_LATENCY).tags(success).publishPercentileHistogram().register(registry);
+            if (agentTags) {
+                dispatched = null;
+                completed = null;
+                attemptLatency = null;
+            } else {
+                dispatched = Counter.builder(TASKS_DISPATCHED).tags(TAG_CAPABILITY, capability).register(registry);
+                completed = Counter.builder(TASKS_COMPLETED).tags(success).register(registry);
+                attemptLatency = Timer.builder(ATTEMPT_LATENCY).tags(success).publishPercentileHistogram().register(registry);
+            }
+        }
+    }
+
+    /** Per registry, then per capability: two lookups by identity and by a string whose hash is cached. */
+    private final Map<MeterRegistry, Map<String, CommonMeters>> common = new ConcurrentHashMap<>();
+
+    private CommonMeters common(MeterRegistry registry, String capability) {
+        Map<String, CommonMeters> byCapability = common.computeIfAbsent(registry, r -> new ConcurrentHashMap<>());
+        CommonMeters meters = byCapability.get(capability);
+        return meters != null ? meters : byCapability.computeIfAbsent(capability, c -> new CommonMeters(registry, c, agentTags));
     }
 
     /** The agent tag's value when per-agent tags are on, else null (no tag). */
