@@ -12,15 +12,16 @@ import io.agentorchestrator.core.Balancers;
  * @param help     whether to print the usage and exit
  * @param adminPort with {@code --admin-port}, the port of the admin server and dashboard of a demo that
  *                  runs until interrupted; {@value #NO_ADMIN_PORT} without it
+ * @param prometheusPort port to serve the meters on in Prometheus format ({@code --prometheus-port}), 0 for none
  */
-record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, int adminPort) {
+record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, int adminPort, int prometheusPort) {
 
     /** {@link #adminPort()} when {@code --admin-port} is absent: the demo runs its tasks and ends. */
     static final int NO_ADMIN_PORT = -1;
 
-    /** Options of a demo that runs its tasks and ends. */
+    /** Options of a demo that runs its tasks and ends, without a Prometheus endpoint. */
     DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
-        this(tasks, balancer, verbose, help, NO_ADMIN_PORT);
+        this(tasks, balancer, verbose, help, NO_ADMIN_PORT, 0);
     }
 
     /** Whether the demo runs live with the admin server until interrupted. */
@@ -63,6 +64,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
         boolean verbose = false;
         boolean help = false;
         int adminPort = NO_ADMIN_PORT;
+        int prometheusPort = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -93,12 +95,16 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
                     balancer = value;
                 }
+                case "--prometheus-port" -> {
+                    String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
+                    prometheusPort = parsePort(value);
+                }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + arg + "'"
                         : "unexpected argument '" + arg + "' (the runner takes options only)");
             }
         }
-        return new DemoOptions(tasks, balancer, verbose, help, adminPort);
+        return new DemoOptions(tasks, balancer, verbose, help, adminPort, prometheusPort);
     }
 
     private static int parseAdminPort(String value) throws UsageException {
@@ -135,6 +141,10 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
                                    trickle in and agents fail and recover in turn; the dashboard
                                    address with its token is printed (token: a fresh one, plus
                                    ORCHESTRATOR_ADMIN_TOKENS / ORCHESTRATOR_READ_TOKENS if set)
+                  --prometheus-port N
+                                   serve the orchestrator's meters at http://127.0.0.1:N/metrics
+                                   in Prometheus format during the run, and after it until the
+                                   runner is stopped (Ctrl-C); 1 to 65535 (default: off)
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
 
@@ -169,6 +179,19 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
             throw new UsageException(tasksRule(value));
         }
         return tasks;
+    }
+
+    private static int parsePort(String value) throws UsageException {
+        String rule = "--prometheus-port must be a port number between 1 and 65535, but was '" + value + "'";
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 1 || port > 65_535) {
+                throw new UsageException(rule);
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new UsageException(rule);
+        }
     }
 
     private static String tasksRule(String value) {

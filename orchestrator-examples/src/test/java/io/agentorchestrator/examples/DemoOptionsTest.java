@@ -47,6 +47,17 @@ class DemoOptionsTest {
     }
 
     @Test
+    void prometheusPortIsOffUnlessGivenAndMustBeAPort() throws Exception {
+        assertThat(DemoOptions.parse().prometheusPort()).isZero();
+        assertThat(DemoOptions.parse("--prometheus-port", "9464")).isEqualTo(new DemoOptions(300, "least-connections", false, false, DemoOptions.NO_ADMIN_PORT, 9464));
+        assertThat(DemoOptions.parse("--prometheus-port=1").prometheusPort()).isEqualTo(1);
+        for (String bad : new String[] {"0", "65536", "x"}) {
+            assertThatThrownBy(() -> DemoOptions.parse("--prometheus-port", bad)).isInstanceOf(DemoOptions.UsageException.class)
+                    .hasMessage("--prometheus-port must be a port number between 1 and 65535, but was '" + bad + "'");
+        }
+    }
+
+    @Test
     void helpListsTheOptionsAndExitsZero() {
         int status = run("--help");
 

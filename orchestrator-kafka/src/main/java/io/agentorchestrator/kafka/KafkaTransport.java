@@ -5,6 +5,7 @@ import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import java.net.URI;
@@ -89,6 +90,7 @@ public final class KafkaTransport implements Transport {
     private final LongAdder lateReplies = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    private final LongAdder sendErrors = new LongAdder();
     private final AtomicBoolean deadLetterLogged = new AtomicBoolean();
     private final AtomicBoolean replyTrouble = new AtomicBoolean();
     private final KafkaAgentDirectory directory;
@@ -134,6 +136,12 @@ public final class KafkaTransport implements Transport {
         return deadLettered.sum();
     }
 
+    /** Redeliveries are the redelivered tasks its agents recognised by task id and attempt; Kafka does not flag others. */
+    @Override
+    public Optional<TransportCounters> counters() {
+        return Optional.of(new TransportCounters(sendErrors.sum(), duplicates.sum(), deadLettered.sum(), lateReplies.sum()));
+    }
+
     /** Redelivered tasks its agents recognised by task id and attempt and did not run again. */
     public long duplicatesSkipped() {
         return duplicates.sum();
@@ -157,7 +165,12 @@ public final class KafkaTransport implements Transport {
         CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
         Pending p = new Pending(envelope.taskId(), envelope.attempt(), future, agent.endpoint().toString());
         pending.put(envelope.taskId(), p);
-        future.whenComplete((r, e) -> pending.remove(p.taskId, p));
+        future.whenComplete((r, e) -> {
+            pending.remove(p.taskId, p);
+            if (e instanceof TransportException) {
+                sendErrors.increment();
+            }
+        });
         CompletableFuture<Integer> replyPartition;
         try {
             replyPartition = replyReader();

@@ -251,6 +251,7 @@ class KafkaBrokerIT {
         orchestrator.register(echo);
         assertThat(await(orchestrator.dispatch(Task.of("dlt", "after the garbage"))).payload().asUtf8()).isEqualTo("ok:after the garbage");
         Awaitility.await().atMost(PATIENCE).until(() -> agentSide.deadLettered() == 3);
+        assertThat(agentSide.counters().orElseThrow().deadLetters()).as("dead letters for metrics").isEqualTo(3);
 
         List<ConsumerRecord<byte[], byte[]>> dead = readAll(agentSide.config().deadLetterTopic(), 3);
         assertThat(dead).extracting(r -> header(r, KafkaTransport.HEADER_DLT_REASON)).satisfiesExactly(
@@ -298,6 +299,7 @@ class KafkaBrokerIT {
             sinks.get(0).reply(ResultEnvelope.success("task-42", id, Payload.ofUtf8("again"))); // ignored
             producer.send(record).get(); // redelivered after it was answered
             Awaitility.await().atMost(PATIENCE).until(() -> agentSide.duplicatesSkipped() == 2);
+            assertThat(agentSide.counters().orElseThrow().redeliveries()).as("redeliveries for metrics").isEqualTo(2);
         }
         assertThat(calls.get()).isEqualTo(1);
         List<ConsumerRecord<byte[], byte[]>> answers = readAll(replies, 1);

@@ -85,6 +85,9 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             return; // the channel is closing: the broker requeues it
         }
         long tag = envelope.getDeliveryTag();
+        if (envelope.isRedeliver()) {
+            transport.redeliveries.increment();
+        }
         TaskEnvelope task;
         try {
             task = WireFormat.decodeTask(body);

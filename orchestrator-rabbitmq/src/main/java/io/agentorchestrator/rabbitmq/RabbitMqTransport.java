@@ -17,6 +17,7 @@ import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import java.io.IOException;
@@ -93,6 +94,8 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     final LongAdder malformedMessages = new LongAdder();
     final LongAdder deliveryLimitExceeded = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
+    final LongAdder redeliveries = new LongAdder();
+    private final LongAdder sendErrors = new LongAdder();
     private final AtomicBoolean warnedMalformed = new AtomicBoolean();
     private final AtomicBoolean warnedDeliveryLimit = new AtomicBoolean();
     private final AtomicBoolean warnedQueueArguments = new AtomicBoolean();
@@ -162,6 +165,13 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         return duplicatesSuppressed.sum();
     }
 
+    /** Redeliveries are the deliveries the broker flagged as redelivered; dead letters both malformed and over-limit messages. */
+    @Override
+    public Optional<TransportCounters> counters() {
+        return Optional.of(new TransportCounters(sendErrors.sum(), redeliveries.sum(),
+                malformedMessages.sum() + deliveryLimitExceeded.sum(), lateReplies.sum()));
+    }
+
     /** The name the broker shows for this transport's connection. */
     String connectionName() {
         return settings.connectionName() != null ? settings.connectionName() : "agent-orchestrator-" + instanceId;
@@ -196,7 +206,12 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
             previous.completeExceptionally(new TransportException(SCHEME, route.endpoint, "Task " + envelope.taskId()
                     + " was sent again before its reply arrived", true, null));
         }
-        reply.whenComplete((r, e) -> pending.remove(envelope.taskId(), reply));
+        reply.whenComplete((r, e) -> {
+            pending.remove(envelope.taskId(), reply);
+            if (e instanceof TransportException) {
+                sendErrors.increment();
+            }
+        });
         TaskEnvelope wire = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                 envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyTo);
         AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()

@@ -192,6 +192,7 @@ class RabbitMqBrokerIT {
         assertThat(second.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString())
                 .isEqualTo("field 'taskId' is missing");
         assertThat(agentSide.malformedMessages()).isEqualTo(2);
+        assertThat(agentSide.counters().orElseThrow().deadLetters()).as("dead letters for metrics").isEqualTo(2);
 
         Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
         orchestrator.register(echo);
@@ -376,6 +377,7 @@ class RabbitMqBrokerIT {
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(get(orchestrator.dispatch(Task.of("partitioned", "after"))).payload().asUtf8())
                 .isEqualTo("late"));
         await().atMost(PATIENCE).until(() -> orchestratorSide.lateReplies() == 6);
+        assertThat(orchestratorSide.counters().orElseThrow().lateReplies()).as("late replies for metrics").isEqualTo(6);
     }
 
     @Test

@@ -24,7 +24,7 @@ class StatsCollectorTest {
     }
 
     private void failed(String capability) {
-        stats.onEvent(new OrchestratorEvent.TaskFailed(Instant.EPOCH, "t", capability, "a-1", 1, new TaskFailedException("E", "boom", false)));
+        stats.onEvent(new OrchestratorEvent.TaskFailed(Instant.EPOCH, "t", capability, "a-1", 1, new TaskFailedException("E", "boom", false), Duration.ofMillis(5)));
     }
 
     private void attempt(String agent, long latencyMillis, String outcome) {
