@@ -190,7 +190,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         } catch (TransportException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
+        CompletableFuture<ResultEnvelope> reply = new AwaitedReply(envelope.attempt());
         CompletableFuture<ResultEnvelope> previous = pending.put(envelope.taskId(), reply);
         if (previous != null) {
             previous.completeExceptionally(new TransportException(SCHEME, route.endpoint, "Task " + envelope.taskId()
@@ -256,6 +256,15 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         }
     }
 
+    /** A send waiting for its reply, and the attempt it sent. */
+    private static final class AwaitedReply extends CompletableFuture<ResultEnvelope> {
+        final int attempt;
+
+        AwaitedReply(int attempt) {
+            this.attempt = attempt;
+        }
+    }
+
     /** Takes replies off this instance's reply queue and completes the matching sends. */
     private final class ReplyConsumer extends DefaultConsumer {
 
@@ -274,8 +283,10 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
                 deadLetter(p, replyQueue, properties, body, "malformed", e.getMessage()).whenComplete((ok, error) -> ack(tag));
                 return;
             }
-            CompletableFuture<ResultEnvelope> waiting = pending.remove(result.taskId());
-            if (waiting == null || !waiting.complete(result)) {
+            CompletableFuture<ResultEnvelope> waiting = pending.get(result.taskId());
+            // A reply that names another attempt answers a try the engine has given up on.
+            boolean sameAttempt = result.attempt() == 0 || !(waiting instanceof AwaitedReply a) || a.attempt == result.attempt();
+            if (waiting == null || !sameAttempt || !pending.remove(result.taskId(), waiting) || !waiting.complete(result)) {
                 lateReplies.increment();
                 log.debug("Dropped a late reply to task {} from agent {}", result.taskId(), result.agentId());
             }

@@ -186,11 +186,11 @@ class RabbitMqBrokerIT {
 
         GetResponse first = awaitDeadLetter(notJson);
         assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_REASON_HEADER)).hasToString("malformed");
-        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString()).contains("not JSON");
+        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString()).contains("must be valid JSON");
         assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_QUEUE_HEADER)).hasToString(PREFIX + ".agent." + echo.id());
         GetResponse second = awaitDeadLetter("no-id-" + run);
         assertThat(second.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString())
-                .isEqualTo("field 'taskId' is missing");
+                .isEqualTo("taskId must be present, but was null");
         assertThat(agentSide.malformedMessages()).isEqualTo(2);
 
         Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
