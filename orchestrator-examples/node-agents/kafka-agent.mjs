@@ -70,6 +70,8 @@ await producer.connect();
 const consumer = client.consumer({
   groupId: topic, sessionTimeout: s.sessionTimeoutMillis, heartbeatInterval: Math.max(100, Math.floor(s.sessionTimeoutMillis / 3)),
   rebalanceTimeout: Math.max(s.sessionTimeoutMillis, 3000), partitionAssigners: [roundRobin],
+  // Short fetch waits: leaving the group on stop waits for the fetch in flight.
+  maxWaitTimeInMs: 250,
 });
 const answered = new Answered();
 
@@ -128,7 +130,7 @@ await announce();
 const heartbeat = setInterval(() => announce().catch((e) => log(`heartbeat failed ${e.message}`)), s.heartbeatMillis);
 onStop(async () => {
   clearInterval(heartbeat);
-  await consumer.disconnect();
   await producer.send({ topic: agentsTopic, acks: -1, messages: [{ key: s.agentId, value: null }] }); // withdrawal: a tombstone
+  await consumer.disconnect();
   await producer.disconnect();
 });
