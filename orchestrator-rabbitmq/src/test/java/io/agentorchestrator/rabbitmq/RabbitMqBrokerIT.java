@@ -232,6 +232,30 @@ class RabbitMqBrokerIT {
         assertThat(ran.get()).isZero();
     }
 
+    // ------------------------------------------------------------------ replies and attempts
+
+    @Test
+    void aReplyToAnotherAttemptOfTheTaskIsDroppedAsLate() throws Exception {
+        RabbitMqTransport orchestratorSide = transport("");
+        AgentDescriptor agent = agent("attempts", "attempts", 1);
+        String taskId = "retried-" + run;
+        TaskEnvelope second = new TaskEnvelope(TaskEnvelope.WIRE_VERSION, taskId, "attempts", Payload.ofUtf8("x"), 4,
+                System.currentTimeMillis() + PATIENCE.toMillis(), null, Map.of(), 2, null);
+        CompletableFuture<ResultEnvelope> reply = orchestratorSide.send(agent, second);
+
+        // Play the agent by hand: answer attempt 1 (late: the engine gave up on it), then attempt 2.
+        GetResponse task = await().atMost(PATIENCE).until(() -> admin().basicGet(PREFIX + ".agent." + agent.id(), true), r -> r != null);
+        String replyTo = task.getProps().getReplyTo();
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().correlationId(taskId).contentType("application/json").build();
+        admin().basicPublish("", replyTo, props, WireFormat.encodeResult(
+                ResultEnvelope.success(taskId, agent.id(), Payload.ofUtf8("from attempt 1")).withAttempt(1)));
+        admin().basicPublish("", replyTo, props, WireFormat.encodeResult(
+                ResultEnvelope.success(taskId, agent.id(), Payload.ofUtf8("from attempt 2")).withAttempt(2)));
+
+        assertThat(get(reply).payload().asUtf8()).isEqualTo("from attempt 2");
+        assertThat(orchestratorSide.lateReplies()).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ redelivery to another agent
 
     @Test
