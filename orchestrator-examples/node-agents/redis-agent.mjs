@@ -33,6 +33,20 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return now`;
+const READ_BY_PRIORITY = `
+local want = tonumber(ARGV[3])
+local out = {}
+for i = 1, #KEYS do
+  if want <= 0 then break end
+  local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', want, 'STREAMS', KEYS[i], '>')
+  if r then
+    for _, e in ipairs(r[1][2]) do
+      table.insert(out, {KEYS[i], e[1], e[2]})
+      want = want - 1
+    end
+  end
+end
+return out`;
 const WITHDRAW = `
 redis.call('ZREM', KEYS[2], ARGV[1])
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
@@ -43,7 +57,7 @@ return 0`;
 
 const redis = new Redis(s.broker, { lazyConnect: true, maxRetriesPerRequest: 3 });
 const reader = new Redis(s.broker, { lazyConnect: true, maxRetriesPerRequest: null });
-const held = new Map(); // entry id -> stream, while the task runs
+const held = new Map(); // '<stream>|<entry id>' -> [stream, entry id], from the read until the reply is committed
 const answered = new Answered();
 let inFlight = 0;
 let stopping = false;
@@ -65,11 +79,11 @@ async function take(stream, id, fields) {
     await redis.xack(stream, GROUP, id);
     return;
   }
-  const raw = fields[fields.indexOf('task') + 1];
   let task;
   try {
-    if (fields.indexOf('task') < 0 || fields.indexOf('task') % 2 !== 0) throw new MalformedEnvelope("entry must have a field 'task'");
-    task = decodeTask(Buffer.from(raw, 'utf8'));
+    const at = fields.indexOf('task');
+    if (at < 0 || at % 2 !== 0) throw new MalformedEnvelope("entry must have a field 'task'");
+    task = decodeTask(Buffer.from(fields[at + 1], 'utf8'));
     if (!task.replyTo || !task.replyTo.startsWith(`${prefix}:replies:`)) {
       throw new MalformedEnvelope(`replyTo must be a key under ${prefix}:replies:, but was ${JSON.stringify(task.replyTo)}`);
     }
@@ -83,36 +97,53 @@ async function take(stream, id, fields) {
     await redis.xack(stream, GROUP, id); // a redelivery of an attempt already answered
     return;
   }
-  inFlight++;
-  held.set(id, stream);
-  try {
-    const outcome = await run(task, s.agentId);
-    await redis.eval(COMMIT_REPLY, 3, task.replyTo, stream, done, GROUP, id, encodeResult(task, s.agentId, outcome),
-      DONE_TTL_MS, REPLY_STREAM_TTL_MS);
-    answered.add(task, true);
-    log(`done ${task.taskId} ${task.attempt}`);
-  } finally {
-    held.delete(id);
-    inFlight--;
-  }
+  const outcome = await run(task, s.agentId);
+  await redis.eval(COMMIT_REPLY, 3, task.replyTo, stream, done, GROUP, id, encodeResult(task, s.agentId, outcome),
+    DONE_TTL_MS, REPLY_STREAM_TTL_MS);
+  answered.add(task, true);
+  log(`done ${task.taskId} ${task.attempt}`);
 }
 
-function dispatch(stream, id, fields) {
-  take(stream, id, fields).catch((e) => log(`error ${e.message}`));
+// Entries read but not started yet wait here, highest priority first; they stay in `held` (and
+// are touched) from the read until their reply is committed.
+const waiting = [];
+
+function hold(stream, id, fields) {
+  if (held.has(`${stream}|${id}`)) return; // our own entry, reclaimed while we hold it
+  held.set(`${stream}|${id}`, [stream, id]);
+  waiting.push({ stream, id, fields });
+  waiting.sort((a, b) => Number(b.stream.at(-1)) - Number(a.stream.at(-1)));
+  pump();
+}
+
+function pump() {
+  while (inFlight < s.maxConcurrency && waiting.length > 0) {
+    const { stream, id, fields } = waiting.shift();
+    inFlight++;
+    take(stream, id, fields).catch((e) => log(`error ${e.message}`)).finally(() => {
+      held.delete(`${stream}|${id}`);
+      inFlight--;
+      pump();
+    });
+  }
 }
 
 async function readLoop() {
   while (!stopping) {
-    const free = s.maxConcurrency - inFlight;
+    const free = s.maxConcurrency - inFlight - waiting.length;
     if (free <= 0) {
       await new Promise((r) => setTimeout(r, 20));
       continue;
     }
-    // Highest priority first: one blocking read over all levels returns the first non-empty one.
-    const batch = await reader.xreadgroup('GROUP', GROUP, consumer, 'COUNT', free, 'BLOCK', 500, 'STREAMS', ...streams,
-      ...streams.map(() => '>'));
-    for (const [stream, entries] of batch ?? []) {
-      for (const [id, fields] of entries) dispatch(stream, id, fields);
+    // Up to `free` entries, highest priority first; when all are empty, block until one arrives.
+    const rows = await redis.eval(READ_BY_PRIORITY, streams.length, ...streams, GROUP, consumer, free);
+    for (const [stream, id, fields] of rows) hold(stream, id, fields);
+    if (rows.length === 0) {
+      const batch = await reader.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 1, 'BLOCK', 500, 'STREAMS', ...streams,
+        ...streams.map(() => '>'));
+      for (const [stream, entries] of batch ?? []) {
+        for (const [id, fields] of entries) hold(stream, id, fields);
+      }
     }
   }
 }
@@ -120,13 +151,13 @@ async function readLoop() {
 // Entries a crashed consumer left pending are taken over once idle for claimIdle; the ones this
 // worker holds are touched well before that, so a long task is not taken from it.
 async function claimLoop() {
-  const free = () => s.maxConcurrency - inFlight;
+  const free = () => s.maxConcurrency - inFlight - waiting.length;
   for (const stream of streams) {
-    const ids = [...held].filter(([, st]) => st === stream).map(([id]) => id);
+    const ids = [...held.values()].filter(([st]) => st === stream).map(([, id]) => id);
     if (ids.length > 0) await redis.xclaim(stream, GROUP, consumer, 0, ...ids, 'JUSTID');
     if (free() > 0) {
       const [, entries, deleted] = await redis.xautoclaim(stream, GROUP, consumer, s.claimIdleMillis, '0-0', 'COUNT', free());
-      for (const [id, fields] of entries) dispatch(stream, id, fields);
+      for (const [id, fields] of entries) hold(stream, id, fields);
       for (const id of deleted ?? []) await redis.xack(stream, GROUP, id);
     }
   }
