@@ -76,7 +76,7 @@ const consumer = client.consumer({
 const answered = new Answered();
 
 async function deadLetter(message, partition, reason) {
-  const headers = { ...message.headers, 'ao-dlt-reason': reason, 'ao-dlt-topic': topic, 'ao-dlt-partition': String(partition), 'ao-dlt-offset': message.offset };
+  const headers = { ...message.headers, 'x-orchestrator-dead-letter-reason': reason, 'x-orchestrator-dead-letter-topic': topic, 'x-orchestrator-dead-letter-partition': String(partition), 'x-orchestrator-dead-letter-offset': message.offset };
   await producer.send({ topic: `${prefix}dead-letter`, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
 }
 
@@ -92,14 +92,14 @@ async function onTask({ partition, message }) {
   }
   if (answered.has(task)) return; // a redelivery of an answered attempt: commit past it
   const outcome = await run(task, s.agentId);
-  const instance = message.headers?.['ao-instance'];
-  const replyPartition = Number.parseInt(message.headers?.['ao-reply-partition']?.toString() ?? '', 10);
+  const instance = message.headers?.['x-orchestrator-instance'];
+  const replyPartition = Number.parseInt(message.headers?.['x-orchestrator-reply-partition']?.toString() ?? '', 10);
   await producer.send({
     topic: task.replyTo,
     acks: -1,
     messages: [{
       key: task.taskId, value: encodeResult(task, s.agentId, outcome), partition: Number.isInteger(replyPartition) ? replyPartition : undefined,
-      headers: { ...(instance ? { 'ao-instance': instance } : {}), 'ao-task-id': task.taskId },
+      headers: { ...(instance ? { 'x-orchestrator-instance': instance } : {}), 'x-orchestrator-task-id': task.taskId },
     }],
   });
   answered.add(task, true);

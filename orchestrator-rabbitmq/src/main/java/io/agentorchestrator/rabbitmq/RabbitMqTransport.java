@@ -19,6 +19,7 @@ import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.wire.WireHeaders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -68,13 +69,13 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     /** Endpoint path that names a capability's shared queue: {@code amqp:capability/<capability>}. */
     static final String CAPABILITY_PREFIX = "capability/";
     /** Header counting deliveries of a task message across agent crashes. */
-    static final String DELIVERY_COUNT_HEADER = "x-orchestrator-delivery-count";
+    static final String DELIVERY_COUNT_HEADER = WireHeaders.DELIVERY_COUNT;
     /** Header on dead-lettered messages: why ({@code malformed} or {@code delivery-limit}). */
-    static final String DEAD_LETTER_REASON_HEADER = "x-orchestrator-dead-letter-reason";
+    static final String DEAD_LETTER_REASON_HEADER = WireHeaders.DEAD_LETTER_REASON;
     /** Header on dead-lettered messages: the details, naming the bad field or the count. */
-    static final String DEAD_LETTER_DETAIL_HEADER = "x-orchestrator-dead-letter-detail";
+    static final String DEAD_LETTER_DETAIL_HEADER = WireHeaders.DEAD_LETTER_DETAIL;
     /** Header on dead-lettered messages: the queue the message came from. */
-    static final String DEAD_LETTER_QUEUE_HEADER = "x-orchestrator-dead-letter-queue";
+    static final String DEAD_LETTER_QUEUE_HEADER = WireHeaders.DEAD_LETTER_QUEUE;
     static final String CONTENT_TYPE = "application/json";
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();

@@ -13,6 +13,7 @@ import io.agentorchestrator.api.ValidationException;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -348,6 +349,6 @@ public final class EnvelopeCodec {
 
     /** What a value is, for messages, without echoing it (strings may be payloads). */
     private static String kind(JsonNode v) {
-        return v == null ? null : v.isTextual() ? "a string" : v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        return v == null ? null : v.isTextual() ? "a string" : v.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
 }
