@@ -16,6 +16,7 @@ import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -94,7 +95,7 @@ public abstract class NodeAgentInteropKit {
         assertThat(node.descriptor().endpoint().toString()).isEqualTo(scheme() + ":" + nodeId);
         assertThat(node.descriptor().metadata()).containsEntry("language", "node");
 
-        List<CompletableFuture<TaskResult>> results = new java.util.ArrayList<>();
+        List<CompletableFuture<TaskResult>> results = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             results.add(orchestrator.dispatch(Task.builder(capability).payload("hello-" + i).key("k-" + (i % 3))
                     .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").build()));
