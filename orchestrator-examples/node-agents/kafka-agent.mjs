@@ -121,7 +121,13 @@ await consumer.run({
   autoCommit: false,
   partitionsConsumedConcurrently: s.maxConcurrency,
   eachMessage: async (payload) => {
-    await onTask(payload);
+    // Keep the group membership alive while a long task runs, as the Java consumer keeps polling.
+    const beat = setInterval(() => payload.heartbeat().catch(() => {}), Math.max(100, Math.floor(s.sessionTimeoutMillis / 3)));
+    try {
+      await onTask(payload);
+    } finally {
+      clearInterval(beat);
+    }
     // Committed only after the reply is on the broker: a crash before this redelivers the task.
     await consumer.commitOffsets([{ topic, partition: payload.partition, offset: (BigInt(payload.message.offset) + 1n).toString() }]);
   },
