@@ -255,9 +255,9 @@ class KafkaBrokerIT {
 
         List<ConsumerRecord<byte[], byte[]>> dead = readAll(agentSide.config().deadLetterTopic(), 3);
         assertThat(dead).extracting(r -> header(r, KafkaTransport.HEADER_DLT_REASON)).satisfiesExactly(
-                reason -> assertThat(reason).startsWith("not JSON"),
+                reason -> assertThat(reason).startsWith("invalid task: task must be valid JSON"),
                 reason -> assertThat(reason).contains("taskId"),
-                reason -> assertThat(reason).contains("unsupported version 99"));
+                reason -> assertThat(reason).contains("version must be at most 1").contains("but was 99"));
         assertThat(dead).allSatisfy(r -> assertThat(header(r, KafkaTransport.HEADER_DLT_TOPIC)).isEqualTo(inbox));
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("not json at all");
         // The garbage is committed past: a restart would not read it again.

@@ -20,6 +20,7 @@ import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.wire.WireHeaders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -69,13 +70,13 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     /** Endpoint path that names a capability's shared queue: {@code amqp:capability/<capability>}. */
     static final String CAPABILITY_PREFIX = "capability/";
     /** Header counting deliveries of a task message across agent crashes. */
-    static final String DELIVERY_COUNT_HEADER = "x-orchestrator-delivery-count";
+    static final String DELIVERY_COUNT_HEADER = WireHeaders.DELIVERY_COUNT;
     /** Header on dead-lettered messages: why ({@code malformed} or {@code delivery-limit}). */
-    static final String DEAD_LETTER_REASON_HEADER = "x-orchestrator-dead-letter-reason";
+    static final String DEAD_LETTER_REASON_HEADER = WireHeaders.DEAD_LETTER_REASON;
     /** Header on dead-lettered messages: the details, naming the bad field or the count. */
-    static final String DEAD_LETTER_DETAIL_HEADER = "x-orchestrator-dead-letter-detail";
+    static final String DEAD_LETTER_DETAIL_HEADER = WireHeaders.DEAD_LETTER_DETAIL;
     /** Header on dead-lettered messages: the queue the message came from. */
-    static final String DEAD_LETTER_QUEUE_HEADER = "x-orchestrator-dead-letter-queue";
+    static final String DEAD_LETTER_QUEUE_HEADER = WireHeaders.DEAD_LETTER_QUEUE;
     static final String CONTENT_TYPE = "application/json";
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -200,7 +201,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         } catch (TransportException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
+        CompletableFuture<ResultEnvelope> reply = new AwaitedReply(envelope.attempt());
         CompletableFuture<ResultEnvelope> previous = pending.put(envelope.taskId(), reply);
         if (previous != null) {
             previous.completeExceptionally(new TransportException(SCHEME, route.endpoint, "Task " + envelope.taskId()
@@ -271,6 +272,15 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         }
     }
 
+    /** A send waiting for its reply, and the attempt it sent. */
+    private static final class AwaitedReply extends CompletableFuture<ResultEnvelope> {
+        final int attempt;
+
+        AwaitedReply(int attempt) {
+            this.attempt = attempt;
+        }
+    }
+
     /** Takes replies off this instance's reply queue and completes the matching sends. */
     private final class ReplyConsumer extends DefaultConsumer {
 
@@ -289,8 +299,10 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
                 deadLetter(p, replyQueue, properties, body, "malformed", e.getMessage()).whenComplete((ok, error) -> ack(tag));
                 return;
             }
-            CompletableFuture<ResultEnvelope> waiting = pending.remove(result.taskId());
-            if (waiting == null || !waiting.complete(result)) {
+            CompletableFuture<ResultEnvelope> waiting = pending.get(result.taskId());
+            // A reply that names another attempt answers a try the engine has given up on.
+            boolean sameAttempt = result.attempt() == 0 || !(waiting instanceof AwaitedReply a) || a.attempt == result.attempt();
+            if (waiting == null || !sameAttempt || !pending.remove(result.taskId(), waiting) || !waiting.complete(result)) {
                 lateReplies.increment();
                 log.debug("Dropped a late reply to task {} from agent {}", result.taskId(), result.agentId());
             }
