@@ -860,6 +860,11 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
     }
 
+    /** The settings it was built with; for tests and tools that check what a configuration produced. */
+    public OrchestratorSettings settings() {
+        return settings;
+    }
+
     /** Hedged second attempts sent since start. */
     public long hedges() {
         return hedges.sum();
