@@ -148,6 +148,24 @@ public interface Orchestrator extends AutoCloseable {
     EventStream events();
 
     /**
+     * Changes settings while tasks flow: the balancer, agents' weights, health check settings,
+     * circuit breaker and rate-limit settings (see {@link io.agentorchestrator.core.config.Reconfiguration}).
+     * The new settings replace the old ones as one snapshot, so a placement sees all old or all
+     * new values; tasks in flight are not interrupted and waiting tasks are placed again. Each
+     * effective change is logged and reported as one
+     * {@link io.agentorchestrator.api.OrchestratorEvent.ConfigurationChanged} event. Nothing
+     * changes when the change cannot be applied as a whole.
+     *
+     * @throws ValidationException        when it changes health checks that are off
+     * @throws AgentRegistrationException when it weighs an agent that is not registered
+     * @throws OrchestratorClosedException when closed
+     * @throws UnsupportedOperationException when this implementation cannot change settings live
+     */
+    default void reconfigure(io.agentorchestrator.core.config.Reconfiguration change) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot change its settings while it runs");
+    }
+
+    /**
      * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
      * with {@link OrchestratorClosedException}, and releases what the orchestrator created
      * (transports it looked up by URI, its own scheduler). Idempotent.
