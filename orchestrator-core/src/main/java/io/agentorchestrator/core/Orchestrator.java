@@ -148,6 +148,14 @@ public interface Orchestrator extends AutoCloseable {
     EventStream events();
 
     /**
+     * Counts of the result cache ({@link Builder#resultCache}); {@link ResultCacheStats#NONE} when
+     * it is off. Thread-safe and cheap.
+     */
+    default ResultCacheStats resultCacheStats() {
+        return ResultCacheStats.NONE;
+    }
+
+    /**
      * Changes settings while tasks flow: the balancer, agents' weights, health check settings,
      * circuit breaker and rate-limit settings (see {@link io.agentorchestrator.core.config.Reconfiguration}).
      * The new settings replace the old ones as one snapshot, so a placement sees all old or all
@@ -235,6 +243,7 @@ public interface Orchestrator extends AutoCloseable {
         private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
         private ScheduledExecutorService healthScheduler;
         private Duration hedgeDelay;
+        private ResultCacheConfig resultCache;
         private boolean built;
 
         Builder() {
@@ -507,6 +516,16 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Turns on the result cache for tasks marked {@link Task#cacheable() cacheable}: a result is
+         * served again for the same capability and cache key (or payload) until its TTL ends, and
+         * concurrent identical tasks share one dispatch; see {@link ResultCacheConfig}. Default: off.
+         */
+        public Builder resultCache(ResultCacheConfig config) {
+            this.resultCache = ValidationException.requireNonNull(config, "resultCache");
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories. A
          * directory whose broker cannot be reached yet does not fail the build: it is watched
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
@@ -526,7 +545,7 @@ public interface Orchestrator extends AutoCloseable {
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, resultCache)).start();
         }
 
         private static Duration positive(Duration d, String field) {

@@ -7,6 +7,7 @@ import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
 import io.agentorchestrator.core.RateLimitConfig;
+import io.agentorchestrator.core.ResultCacheConfig;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -160,6 +161,13 @@ final class ConfigKeys {
                 ConfigKeys::integer);
         def("orchestrator.capability.rate.limits", "capabilityRateLimit(capability, limit)", "list of capability=rate[/burst]", "-",
                 "per-capability token buckets, e.g. `route-planning=200/20,pricing=50`", ConfigKeys::capabilityLimits);
+
+        group("orchestrator.cache.enabled", "resultCache", "boolean", "false", "result cache of cacheable tasks; on when any cache key is set",
+                ConfigKeys::bool);
+        group("orchestrator.cache.ttl", "resultCache.ttl", "duration", text(ResultCacheConfig.DEFAULT_TTL), "how long a result is served",
+                ConfigKeys::duration);
+        group("orchestrator.cache.max.size", "resultCache.maxSize", "int", String.valueOf(ResultCacheConfig.DEFAULT_MAX_SIZE),
+                "most results kept", ConfigKeys::integer);
     }
 
     private ConfigKeys() {
@@ -297,6 +305,10 @@ final class ConfigKeys {
                     .maxWaitInHalfOpen(t.get("orchestrator.circuit.breaker.max.wait.in.half.open",
                             CircuitBreakerConfig.DEFAULT_MAX_WAIT_IN_HALF_OPEN));
             b.circuitBreaker(c.build());
+        }
+        if (enabled(t, "orchestrator.cache.")) {
+            b.resultCache(ResultCacheConfig.of(t.get("orchestrator.cache.ttl", ResultCacheConfig.DEFAULT_TTL),
+                    t.<Integer>get("orchestrator.cache.max.size", (int) ResultCacheConfig.DEFAULT_MAX_SIZE)));
         }
         if (t.any("orchestrator.agent.rate.limit.")) {
             Double rate = t.get("orchestrator.agent.rate.limit.permits.per.second", null);

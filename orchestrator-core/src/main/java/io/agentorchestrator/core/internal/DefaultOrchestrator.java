@@ -77,6 +77,8 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Serialises reconfigurations, which are rare. */
     private final Object reconfiguring = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean healthTicking = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Null when the result cache is off. */
+    private final ResultCache resultCache;
     private final AgentRegistry registry;
     private final CopyOnWriteArrayList<OrchestratorListener> listeners;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
@@ -113,6 +115,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     public DefaultOrchestrator(OrchestratorSettings settings) {
         this.settings = settings;
         this.live = new java.util.concurrent.atomic.AtomicReference<>(LiveSettings.initial(settings));
+        this.resultCache = settings.resultCache() == null ? null : new ResultCache(settings.resultCache(), settings.ticker());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.timer = settings.scheduler();
@@ -394,6 +397,14 @@ public final class DefaultOrchestrator implements Orchestrator {
             throw new ValidationException("payload", "must be at most " + settings.maxPayloadBytes() + " bytes (maxPayloadBytes)",
                     size);
         }
+        if (resultCache != null && task.cacheable() && state == RUNNING) {
+            return resultCache.get(task, this::dispatchNow);
+        }
+        return dispatchNow(task);
+    }
+
+    /** Dispatches a validated task, bypassing the result cache. */
+    private CompletableFuture<TaskResult> dispatchNow(Task task) {
         long start = settings.ticker().read();
         long timeoutNanos = toNanos(task.timeout().orElse(settings.defaultTimeout()));
         if (task.deadline().isPresent()) {
@@ -1240,6 +1251,11 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     // ---------------------------------------------------------------- observability
+
+    @Override
+    public io.agentorchestrator.core.ResultCacheStats resultCacheStats() {
+        return resultCache == null ? io.agentorchestrator.core.ResultCacheStats.NONE : resultCache.stats();
+    }
 
     @Override
     public int tasksInFlight() {

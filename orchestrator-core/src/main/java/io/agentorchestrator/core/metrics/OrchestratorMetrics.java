@@ -27,8 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Micrometer meters for an {@link Orchestrator}: task counts and latencies, retries, hedges,
- * timeouts, queue depths, agents by status, breaker transitions, ejections and dropped live
- * events. Names are in {@link OrchestratorMetricNames}.
+ * timeouts, queue depths, agents by status, breaker transitions, ejections, dropped live
+ * events and the result cache's hits, misses and evictions. Names are in {@link OrchestratorMetricNames}.
  *
  * <pre>{@code
  * new OrchestratorMetrics(orchestrator).bindTo(registry);
@@ -84,6 +84,14 @@ public final class OrchestratorMetrics implements MeterBinder {
                 .description("Tasks accepted and not ended yet, waiting ones included").register(registry);
         FunctionCounter.builder(EVENTS_DROPPED, orchestrator, o -> o.events().dropped())
                 .description("Live events lost because a subscriber's buffer was full").register(registry);
+        FunctionCounter.builder(CACHE_HITS, orchestrator, o -> o.resultCacheStats().hits())
+                .description("Cacheable tasks answered from the result cache or by joining an identical dispatch").register(registry);
+        FunctionCounter.builder(CACHE_MISSES, orchestrator, o -> o.resultCacheStats().misses())
+                .description("Cacheable tasks that were dispatched").register(registry);
+        FunctionCounter.builder(CACHE_EVICTIONS, orchestrator, o -> o.resultCacheStats().evictions())
+                .description("Cached results dropped because they expired or the cache was full").register(registry);
+        Gauge.builder(CACHE_SIZE, orchestrator, o -> o.resultCacheStats().size()).strongReference(true)
+                .description("Results held by the result cache").register(registry);
         for (String capability : capabilities) {
             registerCapabilityGauges(registry, capability);
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.RateLimitConfig;
+import io.agentorchestrator.core.ResultCacheConfig;
 import io.agentorchestrator.core.internal.DefaultOrchestrator;
 import io.agentorchestrator.core.internal.OrchestratorSettings;
 import java.io.IOException;
@@ -114,6 +115,12 @@ class OrchestratorConfigTest {
                 OrchestratorSettings::capabilityRateLimits,
                 Map.of("route-planning", RateLimitConfig.of(20, 4), "pricing", RateLimitConfig.perSecond(3)), "route-planning=0",
                 "must be > 0 and <= 1000000"));
+        CASES.put("orchestrator.cache.enabled", new Case("true", OrchestratorSettings::resultCache, ResultCacheConfig.defaults(), "no",
+                "must be true or false"));
+        CASES.put("orchestrator.cache.ttl", new Case("30s", s -> s.resultCache().ttl(), Duration.ofSeconds(30), "31d",
+                "must be between PT0.001S and PT720H"));
+        CASES.put("orchestrator.cache.max.size", new Case("500", s -> s.resultCache().maxSize(), 500L, "0",
+                "must be between 1 and 100000000"));
         CASES.put("orchestrator.config.file", new Case(null, null, null, null, null));
     }
 
