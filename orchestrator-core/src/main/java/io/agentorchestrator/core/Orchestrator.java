@@ -156,6 +156,15 @@ public interface Orchestrator extends AutoCloseable {
     }
 
     /**
+     * The capability's desired agent count from the last auto-scaling evaluation; empty when
+     * auto-scaling signals are off ({@link Builder#autoScaling}) or the capability was not
+     * evaluated yet. Thread-safe and cheap.
+     */
+    default java.util.OptionalInt desiredAgents(String capability) {
+        return java.util.OptionalInt.empty();
+    }
+
+    /**
      * Changes settings while tasks flow: the balancer, agents' weights, health check settings,
      * circuit breaker and rate-limit settings (see {@link io.agentorchestrator.core.config.Reconfiguration}).
      * The new settings replace the old ones as one snapshot, so a placement sees all old or all
@@ -244,6 +253,8 @@ public interface Orchestrator extends AutoCloseable {
         private ScheduledExecutorService healthScheduler;
         private Duration hedgeDelay;
         private ResultCacheConfig resultCache;
+        private io.agentorchestrator.core.scaling.ScalingPolicy scalingPolicy;
+        private io.agentorchestrator.core.scaling.ScalingHook scalingHook;
         private boolean built;
 
         Builder() {
@@ -526,6 +537,28 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Turns on auto-scaling signals: every evaluation interval each capability's desired agent
+         * count is computed by {@code policy}; each change is reported as a
+         * {@link io.agentorchestrator.api.OrchestratorEvent.ScalingRecommended} event, read by
+         * {@link Orchestrator#desiredAgents(String)} (and its gauge), and handed to the
+         * {@link #scalingHook scaling hook}. Default: off.
+         */
+        public Builder autoScaling(io.agentorchestrator.core.scaling.ScalingPolicy policy) {
+            this.scalingPolicy = ValidationException.requireNonNull(policy, "scalingPolicy");
+            return this;
+        }
+
+        /**
+         * Connects the auto-scaling signal to the host's own scaler: told of each change of a
+         * capability's desired agent count. Needs {@link #autoScaling}. Default: none (events and
+         * the gauge only).
+         */
+        public Builder scalingHook(io.agentorchestrator.core.scaling.ScalingHook hook) {
+            this.scalingHook = ValidationException.requireNonNull(hook, "scalingHook");
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories. A
          * directory whose broker cannot be reached yet does not fail the build: it is watched
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
@@ -541,11 +574,13 @@ public interface Orchestrator extends AutoCloseable {
                 transport(DEFAULT_TRANSPORT);
             }
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
+            ValidationException.require(scalingHook == null || scalingPolicy != null, "scalingHook", "needs autoScaling(policy) to be set",
+                    scalingHook);
             return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, resultCache)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, resultCache, scalingPolicy, scalingHook)).start();
         }
 
         private static Duration positive(Duration d, String field) {

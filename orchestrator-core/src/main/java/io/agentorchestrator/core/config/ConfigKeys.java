@@ -8,6 +8,7 @@ import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
 import io.agentorchestrator.core.RateLimitConfig;
 import io.agentorchestrator.core.ResultCacheConfig;
+import io.agentorchestrator.core.scaling.ScalingPolicy;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -168,6 +169,25 @@ final class ConfigKeys {
                 ConfigKeys::duration);
         group("orchestrator.cache.max.size", "resultCache.maxSize", "int", String.valueOf(ResultCacheConfig.DEFAULT_MAX_SIZE),
                 "most results kept", ConfigKeys::integer);
+
+        group("orchestrator.scaling.enabled", "autoScaling", "boolean", "false", "auto-scaling signals; on when any scaling key is set",
+                ConfigKeys::bool);
+        group("orchestrator.scaling.target.utilization", "autoScaling.targetUtilization", "double",
+                String.valueOf(ScalingPolicy.DEFAULT_TARGET_UTILIZATION), "in flight ÷ capacity to hold", ConfigKeys::decimal);
+        group("orchestrator.scaling.target.queue.per.agent", "autoScaling.targetQueuePerAgent", "int",
+                String.valueOf(ScalingPolicy.DEFAULT_TARGET_QUEUE_PER_AGENT), "waiting tasks per agent tolerated", ConfigKeys::integer);
+        group("orchestrator.scaling.latency.target", "autoScaling.latencyTarget", "duration", "-", "mean agent latency to hold",
+                ConfigKeys::duration);
+        group("orchestrator.scaling.min.agents", "autoScaling.minAgents", "int", String.valueOf(ScalingPolicy.DEFAULT_MIN_AGENTS),
+                "fewest agents per capability", ConfigKeys::integer);
+        group("orchestrator.scaling.max.agents", "autoScaling.maxAgents", "int", String.valueOf(ScalingPolicy.DEFAULT_MAX_AGENTS),
+                "most agents per capability", ConfigKeys::integer);
+        group("orchestrator.scaling.scale.down.stabilization", "autoScaling.scaleDownStabilization", "duration",
+                text(ScalingPolicy.DEFAULT_SCALE_DOWN_STABILIZATION), "window before scaling down", ConfigKeys::duration);
+        group("orchestrator.scaling.scale.up.stabilization", "autoScaling.scaleUpStabilization", "duration", "0s",
+                "window before scaling up", ConfigKeys::duration);
+        group("orchestrator.scaling.evaluation.interval", "autoScaling.evaluationInterval", "duration",
+                text(ScalingPolicy.DEFAULT_EVALUATION_INTERVAL), "how often desired counts are computed", ConfigKeys::duration);
     }
 
     private ConfigKeys() {
@@ -309,6 +329,21 @@ final class ConfigKeys {
         if (enabled(t, "orchestrator.cache.")) {
             b.resultCache(ResultCacheConfig.of(t.get("orchestrator.cache.ttl", ResultCacheConfig.DEFAULT_TTL),
                     t.<Integer>get("orchestrator.cache.max.size", (int) ResultCacheConfig.DEFAULT_MAX_SIZE)));
+        }
+        if (enabled(t, "orchestrator.scaling.")) {
+            ScalingPolicy.Builder p = ScalingPolicy.builder()
+                    .targetUtilization(t.get("orchestrator.scaling.target.utilization", ScalingPolicy.DEFAULT_TARGET_UTILIZATION))
+                    .targetQueuePerAgent(t.get("orchestrator.scaling.target.queue.per.agent", ScalingPolicy.DEFAULT_TARGET_QUEUE_PER_AGENT))
+                    .bounds(t.get("orchestrator.scaling.min.agents", ScalingPolicy.DEFAULT_MIN_AGENTS),
+                            t.get("orchestrator.scaling.max.agents", ScalingPolicy.DEFAULT_MAX_AGENTS))
+                    .scaleDownStabilization(t.get("orchestrator.scaling.scale.down.stabilization",
+                            ScalingPolicy.DEFAULT_SCALE_DOWN_STABILIZATION))
+                    .scaleUpStabilization(t.get("orchestrator.scaling.scale.up.stabilization", ScalingPolicy.DEFAULT_SCALE_UP_STABILIZATION))
+                    .evaluationInterval(t.get("orchestrator.scaling.evaluation.interval", ScalingPolicy.DEFAULT_EVALUATION_INTERVAL));
+            if (t.group.containsKey("orchestrator.scaling.latency.target")) {
+                p.latencyTarget(t.get("orchestrator.scaling.latency.target", null));
+            }
+            b.autoScaling(p.build());
         }
         if (t.any("orchestrator.agent.rate.limit.")) {
             Double rate = t.get("orchestrator.agent.rate.limit.permits.per.second", null);

@@ -79,6 +79,8 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final java.util.concurrent.atomic.AtomicBoolean healthTicking = new java.util.concurrent.atomic.AtomicBoolean();
     /** Null when the result cache is off. */
     private final ResultCache resultCache;
+    /** Null when auto-scaling signals are off. */
+    private final AutoScaler autoScaler;
     private final AgentRegistry registry;
     private final CopyOnWriteArrayList<OrchestratorListener> listeners;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
@@ -116,6 +118,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.settings = settings;
         this.live = new java.util.concurrent.atomic.AtomicReference<>(LiveSettings.initial(settings));
         this.resultCache = settings.resultCache() == null ? null : new ResultCache(settings.resultCache(), settings.ticker());
+        this.autoScaler = settings.scalingPolicy() == null ? null : new AutoScaler(settings.scalingPolicy(), settings.ticker());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.timer = settings.scheduler();
@@ -160,6 +163,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Starts watching the transports' agent directories; called once by the builder. */
     public DefaultOrchestrator start() {
         startHealthTick();
+        if (autoScaler != null) {
+            long every = settings.scalingPolicy().evaluationInterval().toNanos();
+            timer().scheduleWithFixedDelay(this::evaluateScaling, every, every, TimeUnit.NANOSECONDS);
+        }
         if (!settings.watchDirectories()) {
             return this;
         }
@@ -1029,6 +1036,42 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         // Looser limits or fresh breakers may let waiting tasks go now.
         drain(queues.keySet());
+    }
+
+    // ---------------------------------------------------------------- auto-scaling signals
+
+    /**
+     * Computes every capability's desired agent count now, and reports the counts that changed
+     * (event, hook). Runs on the timer every evaluation interval; tests call it after moving the
+     * fake ticker. A no-op when auto-scaling signals are off.
+     */
+    public void evaluateScaling() {
+        if (autoScaler == null || state != RUNNING) {
+            return;
+        }
+        try {
+            for (io.agentorchestrator.core.scaling.ScalingDecision d : autoScaler.evaluate(ScalingLoads.read(registry.snapshot(), queues))) {
+                log.info("Scaling signal for {}: {} agent(s) wanted, {} now ({})", d.capability(), d.desiredAgents(), d.currentAgents(),
+                        d.reason());
+                if (observed()) {
+                    emit(new OrchestratorEvent.ScalingRecommended(now(), d.capability(), d.currentAgents(), d.desiredAgents(), d.reason()));
+                }
+                try {
+                    if (settings.scalingHook() != null) {
+                        settings.scalingHook().scale(d);
+                    }
+                } catch (RuntimeException | Error e) {
+                    log.warn("Scaling hook {} threw on {}; carrying on", settings.scalingHook(), d, e);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("An auto-scaling evaluation failed; carrying on", e);
+        }
+    }
+
+    @Override
+    public java.util.OptionalInt desiredAgents(String capability) {
+        return autoScaler == null || capability == null ? java.util.OptionalInt.empty() : autoScaler.desired(capability);
     }
 
     // ---------------------------------------------------------------- health

@@ -45,6 +45,9 @@ public final class OrchestratorMetricNames {
     /** Results held by the result cache (gauge). */
     public static final String CACHE_SIZE = "orchestrator.cache.size";
 
+    /** A capability's desired agent count from the auto-scaling signal; NaN while unknown or off (gauge; tag capability). */
+    public static final String SCALING_DESIRED_AGENTS = "orchestrator.scaling.desired.agents";
+
     /** Tag: the task's or agent's capability. */
     public static final String TAG_CAPABILITY = "capability";
     /** Tag: {@value #OUTCOME_SUCCESS} or the simple name of the exception a task or attempt ended with. */

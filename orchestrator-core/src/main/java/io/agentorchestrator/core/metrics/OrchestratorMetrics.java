@@ -122,6 +122,11 @@ public final class OrchestratorMetrics implements MeterBinder {
     private void registerCapabilityGauges(MeterRegistry registry, String capability) {
         Gauge.builder(TASKS_QUEUED, orchestrator, o -> o.queuedTasks(capability)).strongReference(true)
                 .tag(TAG_CAPABILITY, capability).description("Tasks waiting for an agent with a free slot").register(registry);
+        Gauge.builder(SCALING_DESIRED_AGENTS, orchestrator, o -> {
+            java.util.OptionalInt desired = o.desiredAgents(capability);
+            return desired.isPresent() ? desired.getAsInt() : Double.NaN;
+        }).strongReference(true).tag(TAG_CAPABILITY, capability).description("Desired agent count from the auto-scaling signal")
+                .register(registry);
         for (AgentStatus status : AgentStatus.values()) {
             Gauge.builder(AGENTS, orchestrator, o -> o.agents(capability).stream().filter(a -> a.status() == status).count())
                     .strongReference(true).tags(TAG_CAPABILITY, capability, TAG_STATUS, lower(status))

@@ -7,6 +7,7 @@ import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.RateLimitConfig;
 import io.agentorchestrator.core.ResultCacheConfig;
+import io.agentorchestrator.core.scaling.ScalingPolicy;
 import io.agentorchestrator.core.internal.DefaultOrchestrator;
 import io.agentorchestrator.core.internal.OrchestratorSettings;
 import java.io.IOException;
@@ -121,6 +122,23 @@ class OrchestratorConfigTest {
                 "must be between PT0.001S and PT720H"));
         CASES.put("orchestrator.cache.max.size", new Case("500", s -> s.resultCache().maxSize(), 500L, "0",
                 "must be between 1 and 100000000"));
+        CASES.put("orchestrator.scaling.enabled", new Case("true", OrchestratorSettings::scalingPolicy, ScalingPolicy.builder().build(), "y",
+                "must be true or false"));
+        CASES.put("orchestrator.scaling.target.utilization", new Case("0.6", s -> s.scalingPolicy().targetUtilization(), 0.6, "1.5",
+                "must be > 0 and <= 1"));
+        CASES.put("orchestrator.scaling.target.queue.per.agent", new Case("4", s -> s.scalingPolicy().targetQueuePerAgent(), 4, "0",
+                "must be between 1 and 1000000"));
+        CASES.put("orchestrator.scaling.latency.target", new Case("200ms", s -> s.scalingPolicy().latencyTarget(), Duration.ofMillis(200),
+                "0ms", "must be between 1 ms and 1 h"));
+        CASES.put("orchestrator.scaling.min.agents", new Case("2", s -> s.scalingPolicy().minAgents(), 2, "11", "must be between 0 and 10"));
+        CASES.put("orchestrator.scaling.max.agents", new Case("20", s -> s.scalingPolicy().maxAgents(), 20, "0",
+                "must be between 1 and 100000"));
+        CASES.put("orchestrator.scaling.scale.down.stabilization", new Case("1m", s -> s.scalingPolicy().scaleDownStabilization(),
+                Duration.ofMinutes(1), "2h", "must be between 0 and 1 h"));
+        CASES.put("orchestrator.scaling.scale.up.stabilization", new Case("10s", s -> s.scalingPolicy().scaleUpStabilization(),
+                Duration.ofSeconds(10), "2h", "must be between 0 and 1 h"));
+        CASES.put("orchestrator.scaling.evaluation.interval", new Case("5s", s -> s.scalingPolicy().evaluationInterval(),
+                Duration.ofSeconds(5), "1ms", "must be between 10 ms and 10 min"));
         CASES.put("orchestrator.config.file", new Case(null, null, null, null, null));
     }
 
