@@ -7,11 +7,13 @@ import io.agentorchestrator.core.Balancers;
  * The runner's command-line options, parsed and checked.
  *
  * @param tasks    tasks to dispatch, {@value #MIN_TASKS} to {@value #MAX_TASKS}
- * @param balancer name of the orchestrator's balancer, for {@link Balancers#byName}; see {@link #requireKnownBalancer()}
- * @param verbose  whether to log at INFO instead of WARN
- * @param help     whether to print the usage and exit
+ * @param balancer  name of the orchestrator's balancer, for {@link Balancers#byName}; null when the command line names none,
+ *                  and then {@code ORCHESTRATOR_BALANCER} or {@value #DEFAULT_BALANCER} decides; see {@link #requireKnownBalancer()}
+ * @param verbose   whether to log at INFO instead of WARN
+ * @param help      whether to print the usage and exit
+ * @param autoscale whether a scaling hook starts and stops extra in-process agents as the load rises and falls
  */
-record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
+record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, boolean autoscale) {
 
     /** Tasks dispatched when {@code --tasks} is absent. */
     static final int DEFAULT_TASKS = 300;
@@ -33,7 +35,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
 
     /** The options when none are given. */
     static DemoOptions defaults() {
-        return new DemoOptions(DEFAULT_TASKS, DEFAULT_BALANCER, false, false);
+        return new DemoOptions(DEFAULT_TASKS, null, false, false, false);
     }
 
     /**
@@ -44,8 +46,9 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
      */
     static DemoOptions parse(String... args) throws UsageException {
         int tasks = DEFAULT_TASKS;
-        String balancer = DEFAULT_BALANCER;
+        String balancer = null;
         boolean verbose = false;
+        boolean autoscale = false;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -65,6 +68,10 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                     noValue(name, inlineValue);
                     verbose = true;
                 }
+                case "--autoscale" -> {
+                    noValue(name, inlineValue);
+                    autoscale = true;
+                }
                 case "--tasks" -> {
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
                     tasks = parseTasks(value);
@@ -78,7 +85,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                         : "unexpected argument '" + arg + "' (the runner takes options only)");
             }
         }
-        return new DemoOptions(tasks, balancer, verbose, help);
+        return new DemoOptions(tasks, balancer, verbose, help, autoscale);
     }
 
     /** The help text: synopsis, options with their defaults and rules, exit codes. */
@@ -96,9 +103,16 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                   --tasks N        tasks to dispatch, %d to %d (default %d)
                   --balancer NAME  a balancer of the core or the classpath, such as round-robin,
                                    least-connections, weighted-round-robin, random, p2c, peak-ewma;
-                                   an unknown name prints the full list (default %s)
+                                   an unknown name prints the full list (default: ORCHESTRATOR_BALANCER,
+                                   else %s)
+                  --autoscale      a scaling hook starts extra in-process agents while the demo's
+                                   load is high and stops them when it falls, printing each step
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
+
+                The orchestrator also takes every setting from ORCHESTRATOR_* environment variables,
+                -Dorchestrator.* system properties and the file ORCHESTRATOR_CONFIG_FILE names
+                (README, Configuration); the options above win over them.
 
                 Exit status: 0 when every task completed, 1 when some did not, 2 for a bad command line.
 
@@ -145,6 +159,9 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
      * @throws UsageException naming the option and the known balancers
      */
     DemoOptions requireKnownBalancer() throws UsageException {
+        if (balancer == null) {
+            return this;
+        }
         try {
             Balancers.byName(balancer);
             return this;
