@@ -228,15 +228,8 @@ final class ConfigKeys {
     static void apply(Map<String, OrchestratorConfig.Value> values, Orchestrator.Builder builder) {
         Target target = new Target(builder);
         for (Def def : DEFS.values()) {
-            OrchestratorConfig.Value v = values.get(def.key().name());
-            if (v != null) {
-                try {
-                    def.setter().set(target, v.text());
-                } catch (ValidationException e) {
-                    throw sourced(e, v);
-                } catch (ProviderNotFoundException e) {
-                    throw sourced(e, v);
-                }
+            if (!def.key().name().equals(TRANSPORT)) {
+                set(def, values, target);
             }
         }
         try {
@@ -251,6 +244,24 @@ final class ConfigKeys {
                 }
             }
             throw named == null ? e : sourced(e, named);
+        }
+        // Last: a transport is created when it is set, so every other value is checked before one exists.
+        set(DEFS.get(TRANSPORT), values, target);
+    }
+
+    private static final String TRANSPORT = "orchestrator.transport";
+
+    private static void set(Def def, Map<String, OrchestratorConfig.Value> values, Target target) {
+        OrchestratorConfig.Value v = values.get(def.key().name());
+        if (v == null) {
+            return;
+        }
+        try {
+            def.setter().set(target, v.text());
+        } catch (ValidationException e) {
+            throw sourced(e, v);
+        } catch (ProviderNotFoundException e) {
+            throw sourced(e, v);
         }
     }
 

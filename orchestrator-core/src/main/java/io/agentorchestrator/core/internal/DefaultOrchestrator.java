@@ -1020,7 +1020,12 @@ public final class DefaultOrchestrator implements Orchestrator {
                 healthChecker.reconfigure(next.settings().healthCheck(), bindProbe(next.settings().healthCheck().probe()));
             }
             for (AgentDescriptor d : reweighted) {
-                AgentDescriptor previous = registry.update(d);
+                AgentDescriptor previous;
+                try {
+                    previous = registry.update(d);
+                } catch (AgentRegistrationException gone) {
+                    continue; // deregistered since the check: nothing left to weigh
+                }
                 lines.add("weight[" + d.id() + "]: " + previous.weight() + " -> " + d.weight());
                 if (observed()) {
                     emit(new OrchestratorEvent.AgentUpdated(now(), previous, d));

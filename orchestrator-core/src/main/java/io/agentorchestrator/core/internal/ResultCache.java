@@ -51,7 +51,9 @@ final class ResultCache {
                 : new TaskResult(task.id(), r.capability(), r.agentId(), r.payload(), r.attempts(), r.latency()));
     }
 
+    /** The counts, after pending evictions are done: a write's maintenance may still be queued on another thread. */
     ResultCacheStats stats() {
+        cache.synchronous().cleanUp();
         CacheStats s = cache.synchronous().stats();
         return new ResultCacheStats(s.hitCount(), s.missCount(), s.evictionCount(), cache.synchronous().estimatedSize());
     }
