@@ -91,7 +91,7 @@ class ReconfigurationTest {
                     while (dispatched.get() < (long) i * threads * perThread / reconfigurations) {
                         Thread.yield();
                     }
-                    if (i == reconfigurations - 1) {
+                    if (i == reconfigurations - 2) {
                         dispatchedAtLastSwap.set(dispatched.get());
                     }
                     Reconfiguration.Builder change = Reconfiguration.builder().balancer(BALANCERS[i % BALANCERS.length]);
@@ -130,8 +130,8 @@ class ReconfigurationTest {
                 ok++;
             }
             assertThat(ok).isEqualTo(threads * perThread);
-            assertThat(dispatchedAtLastSwap.get()).as("the last swap came while tasks were still being dispatched")
-                    .isLessThan((long) threads * perThread);
+            assertThat(dispatchedAtLastSwap.get()).as("the last swaps came while tasks were still being dispatched")
+                    .isGreaterThanOrEqualTo((long) threads * perThread * 99 / 100).isLessThan((long) threads * perThread);
             assertThat(events).as("one event per effective change").hasSize(reconfigurations);
             for (Agent a : orchestrator.agents()) {
                 assertThat(a.inFlight()).as("in flight on %s", a.id()).isZero();
