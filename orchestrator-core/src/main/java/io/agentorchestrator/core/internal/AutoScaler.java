@@ -2,6 +2,7 @@ package io.agentorchestrator.core.internal;
 
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.core.scaling.ScalingDecision;
+import io.agentorchestrator.core.scaling.ScalingHook;
 import io.agentorchestrator.core.scaling.ScalingPolicy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,6 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Computes each capability's desired agent count from its load, with the horizontal-autoscaler
@@ -43,13 +46,46 @@ final class AutoScaler {
         volatile int published = -1;
     }
 
+    private static final Logger log = LoggerFactory.getLogger(AutoScaler.class);
+
     private final ScalingPolicy policy;
     private final Ticker ticker;
+    private final ScalingHook hook;
     private final Map<String, History> histories = new ConcurrentHashMap<>();
 
     AutoScaler(ScalingPolicy policy, Ticker ticker) {
+        this(policy, ticker, null);
+    }
+
+    /** @param hook told of each change, or null */
+    AutoScaler(ScalingPolicy policy, Ticker ticker, ScalingHook hook) {
         this.policy = policy;
         this.ticker = ticker;
+        this.hook = hook;
+    }
+
+    /**
+     * One evaluation as the engine runs it: every change is logged, handed to {@code announce}
+     * (the engine's event) and to the hook. Neither a failing hook nor a failing evaluation stops
+     * the next one.
+     */
+    void run(Map<String, Load> loads, java.util.function.Consumer<ScalingDecision> announce) {
+        try {
+            for (ScalingDecision d : evaluate(loads)) {
+                log.info("Scaling signal for {}: {} agent(s) wanted, {} now ({})", d.capability(), d.desiredAgents(), d.currentAgents(),
+                        d.reason());
+                announce.accept(d);
+                if (hook != null) {
+                    try {
+                        hook.scale(d);
+                    } catch (RuntimeException | Error e) {
+                        log.warn("Scaling hook {} threw on {}; carrying on", hook, d, e);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("An auto-scaling evaluation failed; carrying on", e);
+        }
     }
 
     /**

@@ -118,7 +118,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.settings = settings;
         this.live = new java.util.concurrent.atomic.AtomicReference<>(LiveSettings.initial(settings));
         this.resultCache = settings.resultCache() == null ? null : new ResultCache(settings.resultCache(), settings.ticker());
-        this.autoScaler = settings.scalingPolicy() == null ? null : new AutoScaler(settings.scalingPolicy(), settings.ticker());
+        this.autoScaler = settings.scalingPolicy() == null ? null
+                : new AutoScaler(settings.scalingPolicy(), settings.ticker(), settings.scalingHook());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.timer = settings.scheduler();
@@ -1019,18 +1020,11 @@ public final class DefaultOrchestrator implements Orchestrator {
             if (next.healthChanged()) {
                 healthChecker.reconfigure(next.settings().healthCheck(), bindProbe(next.settings().healthCheck().probe()));
             }
-            for (AgentDescriptor d : reweighted) {
-                AgentDescriptor previous;
-                try {
-                    previous = registry.update(d);
-                } catch (AgentRegistrationException gone) {
-                    continue; // deregistered since the check: nothing left to weigh
-                }
-                lines.add("weight[" + d.id() + "]: " + previous.weight() + " -> " + d.weight());
+            lines.addAll(LiveSettings.applyWeights(registry, reweighted, (previous, current) -> {
                 if (observed()) {
-                    emit(new OrchestratorEvent.AgentUpdated(now(), previous, d));
+                    emit(new OrchestratorEvent.AgentUpdated(now(), previous, current));
                 }
-            }
+            }));
         }
         if (lines.isEmpty()) {
             return;
@@ -1051,26 +1045,12 @@ public final class DefaultOrchestrator implements Orchestrator {
      * fake ticker. A no-op when auto-scaling signals are off.
      */
     public void evaluateScaling() {
-        if (autoScaler == null || state != RUNNING) {
-            return;
-        }
-        try {
-            for (io.agentorchestrator.core.scaling.ScalingDecision d : autoScaler.evaluate(ScalingLoads.read(registry.snapshot(), queues))) {
-                log.info("Scaling signal for {}: {} agent(s) wanted, {} now ({})", d.capability(), d.desiredAgents(), d.currentAgents(),
-                        d.reason());
+        if (autoScaler != null && state == RUNNING) {
+            autoScaler.run(ScalingLoads.read(registry.snapshot(), queues), d -> {
                 if (observed()) {
                     emit(new OrchestratorEvent.ScalingRecommended(now(), d.capability(), d.currentAgents(), d.desiredAgents(), d.reason()));
                 }
-                try {
-                    if (settings.scalingHook() != null) {
-                        settings.scalingHook().scale(d);
-                    }
-                } catch (RuntimeException | Error e) {
-                    log.warn("Scaling hook {} threw on {}; carrying on", settings.scalingHook(), d, e);
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("An auto-scaling evaluation failed; carrying on", e);
+            });
         }
     }
 

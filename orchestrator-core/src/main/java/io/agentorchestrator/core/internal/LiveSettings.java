@@ -125,4 +125,24 @@ record LiveSettings(Balancer balancer, HealthCheckConfig healthCheck, CircuitBre
         }
         return changed;
     }
+
+    /**
+     * Gives the agents their new weights, one registry update each, and returns a line per change;
+     * an agent deregistered since {@link #reweigh} is skipped.
+     */
+    static List<String> applyWeights(AgentRegistry registry, List<io.agentorchestrator.api.AgentDescriptor> reweighted,
+            java.util.function.BiConsumer<io.agentorchestrator.api.AgentDescriptor, io.agentorchestrator.api.AgentDescriptor> updated) {
+        List<String> lines = new ArrayList<>();
+        for (io.agentorchestrator.api.AgentDescriptor d : reweighted) {
+            io.agentorchestrator.api.AgentDescriptor previous;
+            try {
+                previous = registry.update(d);
+            } catch (io.agentorchestrator.api.AgentRegistrationException gone) {
+                continue;
+            }
+            lines.add("weight[" + d.id() + "]: " + previous.weight() + " -> " + d.weight());
+            updated.accept(previous, d);
+        }
+        return lines;
+    }
 }

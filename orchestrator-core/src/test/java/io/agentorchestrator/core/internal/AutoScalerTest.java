@@ -128,4 +128,15 @@ class AutoScalerTest {
         at(41);
         assertThat(cautious.evaluate(Map.of("plan", new AutoScaler.Load(2, 8, 8, 0, 0))).get(0).desiredAgents()).isEqualTo(4);
     }
+
+    @Test
+    void aHookThatThrowsIsLoggedAndTheSignalStillPublished() {
+        List<ScalingDecision> announced = new java.util.ArrayList<>();
+        AutoScaler withHook = new AutoScaler(policy, nanos::get, d -> {
+            throw new IllegalStateException("scaler down");
+        });
+        withHook.run(Map.of("plan", new AutoScaler.Load(2, 8, 8, 0, 0)), announced::add);
+        assertThat(announced).singleElement().satisfies(d -> assertThat(d.desiredAgents()).isEqualTo(4));
+        assertThat(withHook.desired("plan")).hasValue(4);
+    }
 }
