@@ -217,6 +217,7 @@ public interface Orchestrator extends AutoCloseable {
         private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
         private ScheduledExecutorService healthScheduler;
         private Duration hedgeDelay;
+        private io.agentorchestrator.core.security.SecurityConfig security;
         private boolean built;
 
         Builder() {
@@ -489,6 +490,16 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Turns on the security layer: credentials on announcements, tasks and replies, the access
+         * policy, limits, payload encryption and the audit trail (README, "Security"). Default: the
+         * configuration in the environment ({@code SecurityConfig.fromEnvironment()}), else off.
+         */
+        public Builder security(io.agentorchestrator.core.security.SecurityConfig config) {
+            this.security = ValidationException.requireNonNull(config, "security");
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories. A
          * directory whose broker cannot be reached yet does not fail the build: it is watched
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
@@ -504,11 +515,19 @@ public interface Orchestrator extends AutoCloseable {
                 transport(DEFAULT_TRANSPORT);
             }
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
-            return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
+            var layer = io.agentorchestrator.core.security.internal.SecurityLayer.install(security, transports.keySet(), "the orchestrator");
+            if (layer != null) {
+                transports.putAll(layer.wrap(transports));
+                listeners.add(layer.listener());
+            }
+            DefaultOrchestrator engine = new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay));
+            Orchestrator guarded = layer == null ? engine : layer.guard(engine);
+            engine.start();
+            return guarded;
         }
 
         private static Duration positive(Duration d, String field) {
