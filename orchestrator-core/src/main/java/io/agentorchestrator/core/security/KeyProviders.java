@@ -129,7 +129,7 @@ public final class KeyProviders {
     private static SecretKey key(String field, byte[] bytes) {
         ValidationException.requireNonNull(bytes, field);
         ValidationException.require(bytes.length >= MIN_KEY_BYTES, field, "must be at least " + MIN_KEY_BYTES + " bytes",
-                bytes.length + " bytes");
+                bytes.length);
         // The algorithm name is a label: the same bytes serve HmacSHA256 or AES (the cipher re-wraps them).
         return new SecretKeySpec(bytes, "RAW");
     }
