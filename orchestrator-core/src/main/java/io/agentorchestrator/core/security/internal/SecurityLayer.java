@@ -80,7 +80,7 @@ public final class SecurityLayer {
             log.info("Security on for {}: {}", side, config);
             return of(config);
         }
-        List<String> exposed = schemes.stream().filter(s -> !s.equals("inproc")).sorted().toList();
+        List<String> exposed = schemes.stream().filter(s -> !s.equals("inproc") && !UNSECURED_SCHEMES.contains(s)).sorted().toList();
         if (!exposed.isEmpty()) {
             log.warn("Security is off for {} on {}: anyone who can reach the broker can pose as an agent or read payloads. "
                     + "Configure security(SecurityConfig) or set {}_CURRENT", side, exposed, SecurityConfig.ENV_SIGNING_KEY);
@@ -93,10 +93,20 @@ public final class SecurityLayer {
         return config;
     }
 
-    /** {@code transport}, with everything it carries signed, checked and (when configured) encrypted. */
+    /**
+     * {@code transport}, with everything it carries signed, checked and (when configured)
+     * encrypted. A2A agents speak their own protocol (and their own HTTP authentication), so the
+     * {@code a2a} transport is left as it is.
+     */
     public Transport wrap(Transport transport) {
-        return transport instanceof SecuredTransport ? transport : new SecuredTransport(transport, this);
+        if (transport instanceof SecuredTransport || UNSECURED_SCHEMES.contains(transport.scheme())) {
+            return transport;
+        }
+        return new SecuredTransport(transport, this);
     }
+
+    /** Schemes whose agents are not this library's runtimes and cannot carry credentials. */
+    private static final java.util.Set<String> UNSECURED_SCHEMES = java.util.Set.of("a2a");
 
     /** Every transport of the map wrapped; same keys. */
     public Map<String, Transport> wrap(Map<String, Transport> transports) {
