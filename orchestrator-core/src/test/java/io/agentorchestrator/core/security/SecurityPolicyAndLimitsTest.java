@@ -172,4 +172,24 @@ class SecurityPolicyAndLimitsTest {
                         .contains("status=DRAINING"));
         assertThat(audit.toString()).doesNotContain("the secret payload").doesNotContain(new String(KEY, java.nio.charset.StandardCharsets.US_ASCII));
     }
+
+    @Test
+    void anAgentIdAnnouncedByOnePrincipalCannotBeTakenOverByAnother() {
+        SecurityConfig security = config("orchestrator").build();
+        Orchestrator o = orchestrator(security);
+        AgentDescriptor d = agent("owned", "owned-" + run);
+        startAgent(d, config("team-a").build());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> o.agent(d.id()).isPresent());
+
+        AgentDescriptor impostor = AgentDescriptor.builder(d.id()).capability("owned-" + run).capability("payments-" + run)
+                .endpoint("inproc:elsewhere-" + run).build();
+        SecurityConfig teamB = config("team-b").build();
+        io.agentorchestrator.core.security.internal.SecurityLayer.of(teamB).wrap(new InProcessTransport()).directory().orElseThrow()
+                .announce(impostor, Duration.ofSeconds(5));
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> security.stats().rejected("announce", "ACCESS_DENIED") >= 1);
+        assertThat(o.agent(d.id()).orElseThrow().descriptor().endpoint().toString()).isEqualTo("inproc:owned-" + run);
+        assertThat(audit).anySatisfy(e -> assertThat(e.detail()).isEqualTo("Access denied: agent id '" + d.id()
+                + "' is registered by principal 'team-a', not 'team-b'"));
+    }
 }
