@@ -2,22 +2,12 @@ package io.agentorchestrator.core;
 
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.kit.SecurityCompatibilityKit;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 
 /** The security layer over the HTTP transport, agents served by the JDK's HttpServer. */
 class HttpSecurityTest extends SecurityCompatibilityKit {
 
-    private static final int PORT = freePort();
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final int PORT = HttpTransportTest.freePort();
 
     @Override
     protected Transport newTransport() {

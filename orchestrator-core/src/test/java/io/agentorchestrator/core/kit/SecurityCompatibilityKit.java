@@ -400,6 +400,64 @@ public abstract class SecurityCompatibilityKit {
                 .hasMessage("Access denied: principal 'orchestrator' may not register capability 'sec-no-" + run + "'");
     }
 
+    // ------------------------------------------------------------------ what the broker holds
+
+    /** One task message as a broker stores it, taken off the broker so that no agent gets it. */
+    protected interface StoredTask {
+
+        /** Everything the broker holds of the message (body and headers) as text, for scanning. */
+        String raw();
+
+        /** The task envelope's JSON, as the transport wrote it. */
+        byte[] json();
+
+        /** Puts a message with this JSON where the original was, for the agent to receive. */
+        void putBack(byte[] json) throws Exception;
+    }
+
+    /** Takes the one task message addressed to an agent off the broker, waiting for it to arrive. */
+    @FunctionalInterface
+    protected interface TaskTaker {
+        StoredTask take(AgentDescriptor agent) throws Exception;
+    }
+
+    /**
+     * Sends a task with encryption on to an agent not yet listening, checks what the broker holds
+     * (no plaintext, neither raw nor base64; a payload as long as the text plus the GCM tag), puts
+     * it back with one bit of the payload flipped, and checks the agent refuses it unhandled.
+     * Broker ITs call it with a {@link TaskTaker} that reads the broker directly.
+     */
+    protected void assertBrokerHoldsOnlyCiphertextAndAFlippedBitIsNeverHandled(TaskTaker taker) throws Exception {
+        Orchestrator orchestrator = orchestrator(orchestratorSecurity);
+        String capability = "sec-raw-" + UUID.randomUUID().toString().substring(0, 8);
+        AgentDescriptor d = agent("raw", capability);
+        orchestrator.register(d);
+        String secret = "route via the secret depot " + UUID.randomUUID();
+        CompletableFuture<TaskResult> result = orchestrator.dispatch(Task.of(capability, secret));
+
+        StoredTask stored = taker.take(d);
+        byte[] secretBytes = secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(stored.raw()).doesNotContain(secret).doesNotContain(java.util.Base64.getEncoder().encodeToString(secretBytes));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode task = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(stored.json());
+        byte[] payload = java.util.Base64.getDecoder().decode(task.get("payload").asText());
+        // AES-GCM: as long as the text plus a 16-byte tag.
+        assertThat(payload).hasSize(secretBytes.length + 16);
+        payload[payload.length / 2] ^= 1;
+        task.put("payload", java.util.Base64.getEncoder().encodeToString(payload));
+        stored.putBack(json.writeValueAsBytes(task));
+
+        AtomicInteger handled = new AtomicInteger();
+        SecurityConfig agentSide = honestAgent();
+        startAgent(d, agentSide, t -> {
+            handled.incrementAndGet();
+            return Payload.ofUtf8("handled");
+        }, false);
+        assertThatThrownBy(() -> await(result)).isInstanceOf(TaskFailedException.class).hasMessageContaining("refused task");
+        assertThat(handled.get()).isZero();
+        assertThat(agentSide.stats().rejectedTotal()).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ test doubles of our own SPIs
 
     /** Answers every task with the first reply it ever sent: a replay of a signed reply. */

@@ -14,11 +14,9 @@ import io.agentorchestrator.api.security.Principal;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.internal.InProcessTransport;
-import java.time.Clock;
+import io.agentorchestrator.core.kit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,27 +35,7 @@ class SecurityPolicyAndLimitsTest {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final List<AuditEvent> audit = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private final ManualClock clock = new ManualClock();
-
-    /** A clock the test moves. */
-    private static final class ManualClock extends Clock {
-        volatile Instant now = Instant.now();
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
+    private final ManualClock clock = new ManualClock(Instant.now());
 
     @AfterEach
     void close() throws Exception {
@@ -143,7 +121,7 @@ class SecurityPolicyAndLimitsTest {
         // Re-registering a known agent is not a new registration.
         o.register(agent("r1", "c-" + run));
 
-        clock.now = clock.now.plusSeconds(61);
+        clock.advance(Duration.ofSeconds(61));
         o.register(agent("r3", "c-" + run));
 
         AgentDescriptor fat = AgentDescriptor.builder("fat-" + run).capability("c-" + run).endpoint("inproc:fat-" + run)
