@@ -14,10 +14,35 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SecurityStats {
 
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
+    private final java.util.List<java.util.function.BiConsumer<String, String>> newKeyListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Counts one refusal of {@code kind} (announce, task, reply, register, dispatch) for {@code reason}. */
     public void reject(String kind, String reason) {
-        rejected.computeIfAbsent(kind + "/" + reason, k -> new LongAdder()).increment();
+        LongAdder counter = rejected.get(kind + "/" + reason);
+        if (counter == null) {
+            LongAdder fresh = new LongAdder();
+            counter = rejected.putIfAbsent(kind + "/" + reason, fresh);
+            if (counter == null) {
+                counter = fresh;
+                for (var listener : newKeyListeners) {
+                    listener.accept(kind, reason);
+                }
+            }
+        }
+        counter.increment();
+    }
+
+    /**
+     * Calls {@code listener} with every {@code kind}/{@code reason} pair counted so far and with
+     * each new one when it is first counted, so a meter binder can register one counter per pair.
+     */
+    public void forEachKey(java.util.function.BiConsumer<String, String> listener) {
+        newKeyListeners.add(listener);
+        for (String key : rejected.keySet()) {
+            int slash = key.indexOf('/');
+            listener.accept(key.substring(0, slash), key.substring(slash + 1));
+        }
     }
 
     /** Refusals of {@code kind} for {@code reason} so far. */

@@ -107,6 +107,16 @@ class SecurityPolicyAndLimitsTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> security.stats().rejected("announce", "maxAgentsPerCapability") >= 1);
         assertThat(o.agents(cap)).hasSize(2);
         assertThat(audit).anyMatch(e -> e.type() == AuditEvent.Type.LIMIT_EXCEEDED && e.agentId().equals("a4-" + run));
+
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new SecurityMetrics(security).bindTo(registry);
+        assertThat(registry.get(SecurityMetrics.REJECTED).tag("kind", "register").tag("reason", "maxAgentsPerCapability")
+                .functionCounter().count()).isEqualTo(1.0);
+        assertThat(registry.get(SecurityMetrics.REJECTED).tag("kind", "announce").tag("reason", "maxAgentsPerCapability")
+                .functionCounter().count()).isGreaterThanOrEqualTo(1.0);
+        security.stats().reject("dispatch", "ACCESS_DENIED");
+        assertThat(registry.get(SecurityMetrics.REJECTED).tag("kind", "dispatch").functionCounter().count())
+                .as("a series registered when first counted").isEqualTo(1.0);
     }
 
     @Test
