@@ -67,21 +67,35 @@ public final class SecurityLayer {
         return new SecurityLayer(config);
     }
 
+    /** Environment variable that makes security mandatory for every transport but {@code inproc:} ({@code true}). */
+    public static final String ENV_REQUIRED = "AO_SECURITY_REQUIRED";
+
     /**
      * The layer to install for a builder: {@code explicit} when given, else the configuration in
      * the environment ({@link SecurityConfig#fromEnvironment()}), else none, with a WARN when a
-     * transport other than {@code inproc:} carries unauthenticated agents.
+     * transport other than {@code inproc:} carries unauthenticated agents, or an error when
+     * {@value #ENV_REQUIRED} is {@code true}.
      *
      * @return the layer, or null when security is off
+     * @throws io.agentorchestrator.api.ValidationException when security is required but not configured
      */
     public static SecurityLayer install(SecurityConfig explicit, java.util.Collection<String> schemes, String side) {
-        SecurityConfig config = explicit != null ? explicit : SecurityConfig.fromEnvironment().orElse(null);
+        return install(explicit, schemes, side, System.getenv());
+    }
+
+    /** Like {@link #install(SecurityConfig, java.util.Collection, String)}, reading {@code environment}. */
+    public static SecurityLayer install(SecurityConfig explicit, java.util.Collection<String> schemes, String side,
+                                        Map<String, String> environment) {
+        SecurityConfig config = explicit != null ? explicit : SecurityConfig.fromVariables(environment).orElse(null);
         if (config != null) {
             log.info("Security on for {}: {}", side, config);
             return of(config);
         }
         List<String> exposed = schemes.stream().filter(s -> !s.equals("inproc") && !UNSECURED_SCHEMES.contains(s)).sorted().toList();
         if (!exposed.isEmpty()) {
+            io.agentorchestrator.api.ValidationException.require(!"true".equalsIgnoreCase(environment.get(ENV_REQUIRED)), "security",
+                    "must be configured for " + side + " on " + exposed + " (" + ENV_REQUIRED + "=true): call security(SecurityConfig) or set "
+                            + SecurityConfig.ENV_SIGNING_KEY + "_CURRENT", null);
             log.warn("Security is off for {} on {}: anyone who can reach the broker can pose as an agent or read payloads. "
                     + "Configure security(SecurityConfig) or set {}_CURRENT", side, exposed, SecurityConfig.ENV_SIGNING_KEY);
         }
