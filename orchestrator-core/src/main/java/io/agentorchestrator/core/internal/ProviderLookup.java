@@ -99,7 +99,15 @@ public final class ProviderLookup {
                             : "Known schemes: " + String.join(", ", byScheme.keySet()) + "; a custom transport is found through META-INF/services/"
                                     + TransportProvider.class.getName() + "."));
         }
-        return provider.create(parsed);
+        try {
+            return provider.create(parsed);
+        } catch (RuntimeException e) {
+            if (io.agentorchestrator.core.security.SecretReferences.reveals(e.getMessage(), uri)) {
+                throw new ValidationException("transport", "was refused by the " + scheme + " transport (details withheld: they "
+                        + "would show a resolved ${...} secret)", uri);
+            }
+            throw e;
+        }
     }
 
     /**

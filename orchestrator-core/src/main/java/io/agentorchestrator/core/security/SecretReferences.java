@@ -59,6 +59,28 @@ public final class SecretReferences {
         return out.toString();
     }
 
+    /**
+     * Whether {@code message} shows a value that {@code text}'s references resolve to (as is or
+     * percent-encoded), so it must not be passed on.
+     */
+    public static boolean reveals(String message, String text) {
+        if (message == null || !hasReferences(text)) {
+            return false;
+        }
+        Matcher m = REFERENCE.matcher(text);
+        while (m.find()) {
+            String one = resolve(m.group(), System::getenv);
+            if (!one.isEmpty() && (message.contains(one) || message.contains(decodePercent(one)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String decodePercent(String s) {
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
     /** Whether {@code text} holds a reference; such strings must not be shown resolved. */
     public static boolean hasReferences(String text) {
         return text != null && REFERENCE.matcher(text).find();

@@ -87,6 +87,12 @@ class SecretsDoNotLeakTest {
             }
             assertThatThrownBy(() -> Orchestrator.builder().transport("nosuch://user:${env:AO_TEST_BROKER_PASSWORD}@host")
                     .build()).satisfies(e -> seen.add(e.getMessage()));
+            Path secretFile = dir.resolve("secret");
+            Files.writeString(secretFile, PASSWORD);
+            // A transport whose own message would echo the resolved value: the message is withheld.
+            assertThatThrownBy(() -> Orchestrator.builder().transport("http:/?maxBodyBytes=${file:" + secretFile + "}"))
+                    .isInstanceOf(ValidationException.class).hasMessageContaining("details withheld")
+                    .satisfies(e -> seen.add(e.getMessage()));
             assertThatThrownBy(() -> SecretReferences.resolve("redis://:${env:MISSING_PASSWORD}@h", Map.of()))
                     .isInstanceOf(ValidationException.class).satisfies(e -> seen.add(e.getMessage()));
             seen.add(SecretReferences.resolve("rediss://:${env:PW}@h", Map.of("PW", PASSWORD)).equals("rediss://:" + PASSWORD + "@h")
