@@ -157,9 +157,17 @@ public final class HmacJwtAuthenticator implements AgentAuthenticator {
         }
     }
 
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available in this JDK", e);
+        }
+    });
+
     private static byte[] mac(SecretKey key, String signingInput) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = HMAC.get();
             mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
             return mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
         } catch (GeneralSecurityException e) {

@@ -27,17 +27,29 @@ final class Sealing {
     static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
+    /** Cipher.getInstance looks the provider up each time; one per thread, re-initialised per message. */
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/GCM is not available in this JDK", e);
+        }
+    });
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
     private Sealing() {
     }
 
     /** SHA-256 over each part, length-prefixed so parts cannot shift into each other; base64url. */
     static String digest(byte[] body, String... parts) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        MessageDigest sha = SHA256.get();
+        sha.reset();
         for (String p : parts) {
             byte[] b = p == null ? new byte[0] : p.getBytes(StandardCharsets.UTF_8);
             sha.update(ByteBuffer.allocate(5).put((byte) (p == null ? 0 : 1)).putInt(b.length).array());
@@ -58,7 +70,7 @@ final class Sealing {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = GCM.get();
             c.init(Cipher.ENCRYPT_MODE, aes(key), new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(aad);
             return new Encrypted(kid, nonce, c.doFinal(plaintext));
@@ -74,7 +86,7 @@ final class Sealing {
             throw new AuthenticationException(Reason.MALFORMED, "Payload nonce must be " + NONCE_BYTES + " bytes");
         }
         try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher c = GCM.get();
             c.init(Cipher.DECRYPT_MODE, aes(key), new GCMParameterSpec(TAG_BITS, nonce));
             c.updateAAD(aad);
             return c.doFinal(ciphertext);
