@@ -2,6 +2,7 @@ package io.agentorchestrator.core.security;
 
 /**
  * Where the security layer puts what it adds to messages, for agents written in other languages.
+ * The names follow the library's {@code x-orchestrator-} prefix for headers it sets itself.
  *
  * <p>Task envelopes carry {@link #CREDENTIAL} and, when payloads are encrypted,
  * {@link #KEY_ID} and {@link #NONCE} as headers; the payload is then the AES-GCM ciphertext with
@@ -15,20 +16,20 @@ package io.agentorchestrator.core.security;
 public final class SecurityHeaders {
 
     /** Task header with the sender's credential (a JWT for the built-in scheme). */
-    public static final String CREDENTIAL = "ao-credential";
+    public static final String CREDENTIAL = "x-orchestrator-credential";
     /** Task header naming the payload encryption key id. */
-    public static final String KEY_ID = "ao-enc-kid";
+    public static final String KEY_ID = "x-orchestrator-enc-kid";
     /** Task header with the AES-GCM nonce, base64url without padding. */
-    public static final String NONCE = "ao-enc-nonce";
+    public static final String NONCE = "x-orchestrator-enc-nonce";
     /**
      * Task header a host application sets to name the caller a task is dispatched for; the access
      * policy checks that caller. Absent: the orchestrator's own principal.
      */
-    public static final String CALLER = "ao-caller";
+    public static final String CALLER = "x-orchestrator-caller";
     /** Agent metadata key with the announcement's credential. */
-    public static final String CREDENTIAL_METADATA = "ao.credential";
+    public static final String CREDENTIAL_METADATA = "x-orchestrator-credential";
     /** Agent metadata key marking a signed withdrawal ({@code "true"}). */
-    public static final String WITHDRAW_METADATA = "ao.withdraw";
+    public static final String WITHDRAW_METADATA = "x-orchestrator-withdraw";
     /** The first bytes of a secured result payload. */
     public static final String RESULT_FRAME_MAGIC = "AOS1";
 

@@ -115,6 +115,11 @@ final class SecuredOrchestrator implements Orchestrator {
     }
 
     @Override
+    public io.agentorchestrator.core.stats.StatsSnapshot stats() {
+        return delegate.stats();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

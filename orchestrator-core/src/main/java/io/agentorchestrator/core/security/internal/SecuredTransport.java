@@ -65,6 +65,11 @@ final class SecuredTransport implements Transport {
     }
 
     @Override
+    public Optional<io.agentorchestrator.api.TransportCounters> counters() {
+        return delegate.counters();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -202,7 +202,7 @@ public final class SecurityLayer {
             byte[] plain = open(f.keyId(), f.nonce(), f.body(), aad("reply", r.taskId(), r.agentId()));
             checkSize(plain.length, "reply", r.agentId());
             return new ResultEnvelope(r.version(), r.taskId(), r.agentId(), r.success(), Payload.wrap(plain), r.errorCode(),
-                    r.errorMessage(), r.retryable());
+                    r.errorMessage(), r.retryable(), r.attempt());
         } catch (AuthenticationException e) {
             authFailed("reply", scheme, agent.id(), null, e);
             throw new io.agentorchestrator.api.TransportException(scheme, agent.endpoint().toString(),
@@ -260,7 +260,7 @@ public final class SecurityLayer {
     private void refuse(AgentDescriptor self, TaskEnvelope env, Transport.ReplySink sealed, OrchestratorException why) {
         try {
             sealed.reply(ResultEnvelope.failure(env.taskId(), self.id(), TASK_REJECTED,
-                    "Agent '" + self.id() + "' refused task " + env.taskId() + ": " + why.getMessage(), false));
+                    "Agent '" + self.id() + "' refused task " + env.taskId() + ": " + why.getMessage(), false).withAttempt(env.attempt()));
         } catch (RuntimeException e) {
             log.debug("Could not send the refusal of task {} by agent {}", env.taskId(), self.id(), e);
         }
@@ -277,7 +277,7 @@ public final class SecurityLayer {
         String credential = config.authenticator().issue(new CredentialRequest(CredentialRequest.REPLY, binding,
                 config.clock().instant().plus(config.credentialTtl())));
         return new ResultEnvelope(r.version(), r.taskId(), r.agentId(), r.success(), Payload.wrap(Sealing.writeFrame(credential, enc, plain)),
-                r.errorCode(), r.errorMessage(), r.retryable());
+                r.errorCode(), r.errorMessage(), r.retryable(), r.attempt());
     }
 
     // ---------------------------------------------------------------- announcements
