@@ -314,6 +314,7 @@ public final class AgentRuntime implements AutoCloseable {
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private boolean announce = true;
+        private io.agentorchestrator.core.security.SecurityConfig security;
         private io.agentorchestrator.core.internal.AgentTracer tracer;
 
         private Builder(AgentDescriptor agent) {
@@ -379,6 +380,16 @@ public final class AgentRuntime implements AutoCloseable {
         }
 
         /**
+         * Turns on the security layer: signed announcements and replies, checked (and decrypted)
+         * tasks. Use the orchestrators' signing keys (and payload keys) with this agent's own
+         * principal. Default: the configuration in the environment, else off.
+         */
+        public Builder security(io.agentorchestrator.core.security.SecurityConfig config) {
+            this.security = ValidationException.requireNonNull(config, "security");
+            return this;
+        }
+
+        /**
          * Whether to announce the agent and heartbeat through the transport's shared directory
          * (when it has one), so orchestrators register it by themselves; default {@code true}.
          */
@@ -416,6 +427,11 @@ public final class AgentRuntime implements AutoCloseable {
             if (!transport.scheme().equalsIgnoreCase(agent.scheme())) {
                 throw new ValidationException("transport", "must serve the agent endpoint's scheme '" + agent.scheme() + "'",
                         transport.scheme());
+            }
+            var layer = io.agentorchestrator.core.security.internal.SecurityLayer.install(security,
+                    java.util.List.of(transport.scheme()), "agent " + agent.id());
+            if (layer != null) {
+                transport = layer.wrap(transport);
             }
             return new AgentRuntime(this).start();
         }

@@ -269,6 +269,7 @@ public interface Orchestrator extends AutoCloseable {
         private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
         private ScheduledExecutorService healthScheduler;
         private Duration hedgeDelay;
+        private io.agentorchestrator.core.security.SecurityConfig security;
         private io.agentorchestrator.core.admin.AdminServerConfig adminServer;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private boolean perAgentMetrics;
@@ -548,6 +549,16 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Turns on the security layer: credentials on announcements, tasks and replies, the access
+         * policy, limits, payload encryption and the audit trail (README, "Security"). Default: the
+         * configuration in the environment ({@code SecurityConfig.fromEnvironment()}), else off.
+         */
+        public Builder security(io.agentorchestrator.core.security.SecurityConfig config) {
+            this.security = ValidationException.requireNonNull(config, "security");
+            return this;
+        }
+
+        /**
          * Serves the admin API and live dashboard with this configuration on the JDK's built-in
          * HTTP server, from build until close; see {@link io.agentorchestrator.core.admin.AdminServer}.
          * Default: no admin server.
@@ -641,17 +652,26 @@ public interface Orchestrator extends AutoCloseable {
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
             ValidationException.require(scalingHook == null || scalingPolicy != null, "scalingHook", "needs autoScaling(policy) to be set",
                     scalingHook);
+            var layer = io.agentorchestrator.core.security.internal.SecurityLayer.install(security, transports.keySet(), "the orchestrator");
+            if (layer != null) {
+                transports.putAll(layer.wrap(transports));
+                listeners.add(layer.listener());
+            }
             DefaultOrchestrator orchestrator = new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
                     retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, tracer, resultCache, scalingPolicy,
-                    scalingHook)).start();
+                    scalingHook));
+            // The security layer's registration gate must see the registry before directories are watched.
+            Orchestrator guarded = layer == null ? null : layer.guard(orchestrator);
+            orchestrator.start();
             if (meterRegistry != null) {
                 new io.agentorchestrator.core.metrics.OrchestratorMetrics(orchestrator, perAgentMetrics, transports.values())
                         .bindTo(meterRegistry);
             }
-            return withAdminServer(orchestrator);
+            DefaultOrchestrator served = withAdminServer(orchestrator);
+            return guarded == null ? served : guarded;
         }
 
         private DefaultOrchestrator withAdminServer(DefaultOrchestrator orchestrator) {

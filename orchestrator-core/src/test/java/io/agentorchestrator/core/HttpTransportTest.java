@@ -32,7 +32,7 @@ class HttpTransportTest extends TransportCompatibilityKit {
 
     private static final int PORT = freePort();
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

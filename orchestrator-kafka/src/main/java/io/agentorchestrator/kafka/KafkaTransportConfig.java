@@ -284,6 +284,8 @@ public final class KafkaTransportConfig {
         private int replyPartitions = DEFAULT_REPLY_PARTITIONS;
         private short replicationFactor = DEFAULT_REPLICATION_FACTOR;
         private boolean createTopics = true;
+        private boolean tls;
+        private boolean saslProtocolDefaulted;
         private int lingerMs = DEFAULT_LINGER_MS;
         private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
@@ -436,8 +438,41 @@ public final class KafkaTransportConfig {
             clientProperties.put("sasl.mechanism", mechanism);
             clientProperties.put("sasl.jaas.config", module + " required username=\"" + jaasEscape(user) + "\" password=\""
                     + jaasEscape(password) + "\";");
-            clientProperties.putIfAbsent("security.protocol", "SASL_PLAINTEXT");
+            if (!clientProperties.containsKey("security.protocol")) {
+                clientProperties.put("security.protocol", "SASL_PLAINTEXT");
+                saslProtocolDefaulted = true;
+            }
             return this;
+        }
+
+        /**
+         * TLS to the brokers with PKCS12 stores: {@code truststore} (the brokers' CA; null for the
+         * JVM's default) and, for client certificates, {@code keystore}. Sets {@code security.protocol}
+         * to SSL, or SASL_SSL with {@link #credentials}, unless one is set explicitly. Passwords may be null.
+         */
+        public Builder tls(String truststore, String truststorePassword, String keystore, String keystorePassword) {
+            if (truststore != null) {
+                clientProperty("ssl.truststore.location", storeFile(truststore, "truststore"));
+                clientProperty("ssl.truststore.type", "PKCS12");
+            }
+            if (truststorePassword != null) {
+                clientProperty("ssl.truststore.password", truststorePassword);
+            }
+            if (keystore != null) {
+                clientProperty("ssl.keystore.location", storeFile(keystore, "keystore"));
+                clientProperty("ssl.keystore.type", "PKCS12");
+            }
+            if (keystorePassword != null) {
+                clientProperty("ssl.keystore.password", keystorePassword);
+                clientProperty("ssl.key.password", keystorePassword);
+            }
+            tls = true;
+            return this;
+        }
+
+        private static String storeFile(String file, String option) {
+            ValidationException.require(new java.io.File(file).isFile(), option, "must be a readable PKCS12 file", file);
+            return file;
         }
 
         private static String jaasEscape(String s) {
@@ -478,9 +513,14 @@ public final class KafkaTransportConfig {
                 case "replyRetentionMs" -> replyRetention(Duration.ofMillis(parseInt(name, value)));
                 case "saslMechanism" -> clientProperty("sasl.mechanism", value);
                 case "securityProtocol" -> clientProperty("security.protocol", value);
+                case "truststore" -> tls(value, null, null, null);
+                case "truststorePassword" -> tls(null, value, null, null);
+                case "keystore" -> tls(null, null, value, null);
+                case "keystorePassword" -> tls(null, null, null, value);
                 default -> throw new ValidationException("uri option", "must be one of topicPrefix, instance, capabilityPartitions, "
                         + "replyPartitions, replicationFactor, createTopics, lingerMs, deliveryTimeoutMs, sessionTimeoutMs, "
-                        + "revokeGraceMs, dedupeCapacity, keyOrdering, joinCapabilityTopics, replyRetentionMs, saslMechanism, securityProtocol or kafka.<client property>",
+                        + "revokeGraceMs, dedupeCapacity, keyOrdering, joinCapabilityTopics, replyRetentionMs, saslMechanism, securityProtocol, "
+                        + "truststore, truststorePassword, keystore, keystorePassword or kafka.<client property>",
                         name);
             };
         }
@@ -508,6 +548,14 @@ public final class KafkaTransportConfig {
 
         /** Builds the configuration. */
         public KafkaTransportConfig build() {
+            if (tls) {
+                Object protocol = clientProperties.get("security.protocol");
+                if (protocol == null) {
+                    clientProperties.put("security.protocol", "SSL");
+                } else if (saslProtocolDefaulted && "SASL_PLAINTEXT".equals(protocol)) {
+                    clientProperties.put("security.protocol", "SASL_SSL");
+                }
+            }
             return new KafkaTransportConfig(this);
         }
     }

@@ -125,4 +125,34 @@ class KafkaTransportConfigTest {
         assertThat(Topics.escape("a:b")).isEqualTo("a_3ab");
         assertThat(Topics.escape("plain-name.v2")).isEqualTo("plain-name.v2");
     }
+
+    @Test
+    void tlsOptionsSetPkcs12StoresAndSslOrSaslSslWithoutShowingPasswords() throws Exception {
+        java.nio.file.Path trust = java.nio.file.Files.createTempFile("trust", ".p12");
+        java.nio.file.Path keys = java.nio.file.Files.createTempFile("client", ".p12");
+        try {
+            KafkaTransportConfig ssl = KafkaTransportConfig.fromUri(URI.create("kafka://b1:9093?truststore=" + trust
+                    + "&truststorePassword=tr%40st&keystore=" + keys + "&keystorePassword=k3y"));
+            assertThat(ssl.clientProperties()).containsEntry("security.protocol", "SSL")
+                    .containsEntry("ssl.truststore.location", trust.toString()).containsEntry("ssl.truststore.type", "PKCS12")
+                    .containsEntry("ssl.truststore.password", "tr@st").containsEntry("ssl.keystore.location", keys.toString())
+                    .containsEntry("ssl.keystore.password", "k3y").containsEntry("ssl.key.password", "k3y");
+            assertThat(ssl.toString()).doesNotContain("tr@st").doesNotContain("k3y");
+
+            KafkaTransportConfig saslSsl = KafkaTransportConfig.fromUri(URI.create("kafka://app:s3cret@b1:9093?truststore=" + trust
+                    + "&saslMechanism=SCRAM-SHA-512"));
+            assertThat(saslSsl.clientProperties()).containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+            assertThat(saslSsl.toString()).doesNotContain("s3cret");
+
+            KafkaTransportConfig explicit = KafkaTransportConfig.fromUri(URI.create("kafka://b1:9093?truststore=" + trust
+                    + "&securityProtocol=SASL_SSL"));
+            assertThat(explicit.clientProperties()).containsEntry("security.protocol", "SASL_SSL");
+            assertThatThrownBy(() -> KafkaTransportConfig.fromUri(URI.create("kafka://b1:9093?truststore=/no/such.p12")))
+                    .isInstanceOf(ValidationException.class).hasMessage("truststore must be a readable PKCS12 file, but was '/no/such.p12'");
+        } finally {
+            java.nio.file.Files.delete(trust);
+            java.nio.file.Files.delete(keys);
+        }
+    }
 }

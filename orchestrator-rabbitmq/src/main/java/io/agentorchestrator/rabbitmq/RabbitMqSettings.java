@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
  * @param truststore          for TLS: a PKCS12 trust store file holding the broker's CA, or {@code null} for the JVM's
  *                            default trust store
  * @param truststorePassword  that trust store's password, or {@code null} (never logged)
+ * @param keystore            for TLS with client certificates: a PKCS12 key store holding this client's key and
+ *                            certificate, or {@code null}
+ * @param keystorePassword    that key store's password, or {@code null} (never logged)
  */
 record RabbitMqSettings(
         boolean tls,
@@ -57,7 +60,9 @@ record RabbitMqSettings(
         Duration replyQueueExpires,
         String connectionName,
         String truststore,
-        String truststorePassword) {
+        String truststorePassword,
+        String keystore,
+        String keystorePassword) {
 
     static final String DEFAULT_PREFIX = "orchestrator";
     static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(5);
@@ -72,7 +77,7 @@ record RabbitMqSettings(
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> OPTIONS = new TreeSet<>(Set.of("prefix", "confirmTimeout", "publishRetries", "deliveryLimit",
             "heartbeat", "connectionTimeout", "recoveryInterval", "recoveryTimeout", "queueExpires", "replyQueueExpires",
-            "connectionName", "truststore", "truststorePassword"));
+            "connectionName", "truststore", "truststorePassword", "keystore", "keystorePassword"));
 
     /**
      * Parses and validates a transport URI.
@@ -137,9 +142,16 @@ record RabbitMqSettings(
         String truststorePassword = q.get("truststorePassword");
         ValidationException.require(truststorePassword == null || truststore != null, "truststorePassword",
                 "needs the truststore option", "(hidden)");
+        String keystore = q.get("keystore");
+        ValidationException.require(keystore == null || tls, "keystore", "needs amqps:// (TLS)", keystore);
+        ValidationException.require(keystore == null || new java.io.File(keystore).isFile(), "keystore",
+                "must be a readable key store file", keystore);
+        String keystorePassword = q.get("keystorePassword");
+        ValidationException.require(keystorePassword == null || keystore != null, "keystorePassword",
+                "needs the keystore option", "(hidden)");
         return new RabbitMqSettings(tls, host, port, virtualHost, username, password, prefix, confirmTimeout, publishRetries,
                 deliveryLimit, heartbeat, connectionTimeout, recoveryInterval, recoveryTimeout, queueExpires, replyQueueExpires,
-                connectionName, truststore, truststorePassword);
+                connectionName, truststore, truststorePassword, keystore, keystorePassword);
     }
 
     /** The broker address without credentials, for messages and logs. */

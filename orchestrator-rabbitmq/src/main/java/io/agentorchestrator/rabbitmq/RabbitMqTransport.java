@@ -594,7 +594,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
 
     /** The TLS context: one trusting the configured PKCS12 trust store, or the JVM's default. */
     private SSLContext sslContext() {
-        if (settings.truststore() == null) {
+        if (settings.truststore() == null && settings.keystore() == null) {
             try {
                 return SSLContext.getDefault();
             } catch (NoSuchAlgorithmException e) {
@@ -602,18 +602,33 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
             }
         }
         char[] password = settings.truststorePassword() == null ? null : settings.truststorePassword().toCharArray();
-        try (InputStream in = Files.newInputStream(Path.of(settings.truststore()))) {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(in, password);
+        try {
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
+            // A null store means the JVM's default trust anchors.
+            trust.init(settings.truststore() == null ? null : pkcs12(settings.truststore(), password));
+            javax.net.ssl.KeyManager[] keys = null;
+            if (settings.keystore() != null) {
+                char[] keyPassword = settings.keystorePassword() == null ? new char[0] : settings.keystorePassword().toCharArray();
+                javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(pkcs12(settings.keystore(), keyPassword), keyPassword);
+                keys = kmf.getKeyManagers();
+            }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
+            context.init(keys, trust.getTrustManagers(), null);
             return context;
         } catch (IOException | GeneralSecurityException e) {
             // Not retryable: a bad file or password stays bad.
             throw new TransportException(SCHEME, settings.address(), "Cannot load the PKCS12 trust store '" + settings.truststore()
-                    + "' (truststore option): " + rootMessage(e), false, e);
+                    + "' (truststore option) or key store '" + settings.keystore() + "' (keystore option): " + rootMessage(e), false, e);
+        }
+    }
+
+    private static KeyStore pkcs12(String file, char[] password) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(Path.of(file))) {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, password);
+            return store;
         }
     }
 

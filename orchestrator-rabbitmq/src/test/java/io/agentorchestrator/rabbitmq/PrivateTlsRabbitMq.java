@@ -71,7 +71,9 @@ final class PrivateTlsRabbitMq implements AutoCloseable {
                 "ssl_options.cacertfile = " + dir.resolve("ca.pem"),
                 "ssl_options.certfile = " + dir.resolve("server.pem"),
                 "ssl_options.keyfile = " + dir.resolve("server.key"),
-                "ssl_options.verify = verify_none",
+                // Asks for a client certificate and checks it against the CA when one is sent, without
+                // requiring one: the tests without a key store connect as before.
+                "ssl_options.verify = verify_peer",
                 "ssl_options.fail_if_no_peer_cert = false",
                 ""));
         Map<String, String> env = Map.of(
@@ -145,13 +147,34 @@ final class PrivateTlsRabbitMq implements AutoCloseable {
                 "-CAcreateserial", "-extfile", d + "ext.cnf", "-out", d + "server.pem"), 60);
         run(dir, null, List.of("keytool", "-importcert", "-noprompt", "-alias", "test-ca", "-file", d + "ca.pem",
                 "-keystore", d + "trust.p12", "-storetype", "PKCS12", "-storepass", TRUSTSTORE_PASSWORD), 60);
+        // A client certificate signed by the same CA, for the key store option.
+        run(dir, null, List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + CLIENT_CN,
+                "-keyout", d + "client.key", "-out", d + "client.csr"), 60);
+        run(dir, null, List.of("openssl", "x509", "-req", "-days", "1", "-in", d + "client.csr", "-CA", d + "ca.pem", "-CAkey", d + "ca.key",
+                "-CAcreateserial", "-out", d + "client.pem"), 60);
+        run(dir, null, List.of("openssl", "pkcs12", "-export", "-in", d + "client.pem", "-inkey", d + "client.key", "-name", "client",
+                "-out", d + "client.p12", "-passout", "pass:" + TRUSTSTORE_PASSWORD), 60);
+    }
+
+    /** Common name of the client certificate in {@link #keystore()}. */
+    static final String CLIENT_CN = "orchestrator-test-client";
+
+    /** A PKCS12 key store with a client key and a certificate signed by the node's CA. */
+    Path keystore() {
+        return dir.resolve("client.p12");
+    }
+
+    /** The certificate subjects the node's open connections presented, one per line ("" for none). */
+    String connectionPeerSubjects() {
+        return run(dir, env, List.of(BIN.resolve("rabbitmqctl").toString(), "-n", node, "-q", "list_connections", "--no-table-headers",
+                "peer_cert_subject"), 30);
     }
 
     private void run(List<String> command, int timeoutSeconds) {
         run(dir, env, command, timeoutSeconds);
     }
 
-    private static void run(Path dir, Map<String, String> env, List<String> command, int timeoutSeconds) {
+    private static String run(Path dir, Map<String, String> env, List<String> command, int timeoutSeconds) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
             Path out = Files.createTempFile(dir, "cmd-", ".out");
@@ -169,6 +192,7 @@ final class PrivateTlsRabbitMq implements AutoCloseable {
             if (p.exitValue() != 0) {
                 throw new IllegalStateException(command + " exited with " + p.exitValue() + ": " + Files.readString(out));
             }
+            return Files.readString(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -82,6 +82,23 @@ class RabbitMqSettingsTest {
     }
 
     @Test
+    void readsAClientKeystoreForMutualTlsAndHidesItsPassword() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("client", ".p12");
+        try {
+            RabbitMqSettings s = parse("amqps://u:p@secure.example/?keystore=" + file + "&keystorePassword=k3y%40pw");
+            assertThat(s.keystore()).isEqualTo(file.toString());
+            assertThat(s.keystorePassword()).isEqualTo("k3y@pw");
+            assertThat(s.toString()).doesNotContain("k3y");
+            assertThatThrownBy(() -> parse("amqp://localhost/?keystore=" + file)).isInstanceOf(ValidationException.class)
+                    .hasMessageStartingWith("keystore needs amqps:// (TLS)");
+            assertThatThrownBy(() -> parse("amqps://localhost/?keystorePassword=secret")).isInstanceOf(ValidationException.class)
+                    .hasMessageStartingWith("keystorePassword needs the keystore option").hasMessageNotContaining("secret");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
     void readsOptionsWithUnits() {
         RabbitMqSettings s = parse("amqp://h/?prefix=orders&confirmTimeout=250ms&publishRetries=0&deliveryLimit=3&heartbeat=30s"
                 + "&recoveryInterval=2s&recoveryTimeout=1m&queueExpires=1500&connectionName=orders-api");

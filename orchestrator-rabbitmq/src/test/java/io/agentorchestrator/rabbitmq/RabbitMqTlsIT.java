@@ -66,6 +66,34 @@ class RabbitMqTlsIT {
     }
 
     @Test
+    void aClientCertificateFromTheKeystoreIsPresentedAndSecuredAgentsWorkOverIt() throws Exception {
+        String prefix = "tls-" + UUID.randomUUID().toString().substring(0, 8);
+        String uri = uri(prefix, "&truststore=" + broker.truststore() + "&truststorePassword=" + PrivateTlsRabbitMq.TRUSTSTORE_PASSWORD
+                + "&keystore=" + broker.keystore() + "&keystorePassword=" + PrivateTlsRabbitMq.TRUSTSTORE_PASSWORD
+                + "&connectionName=" + prefix);
+        byte[] signing = new byte[32];
+        new java.security.SecureRandom().nextBytes(signing);
+        java.util.Map<String, byte[]> keys = java.util.Map.of("k1", signing);
+        var orchestratorSide = io.agentorchestrator.core.security.SecurityConfig.builder(
+                io.agentorchestrator.api.security.Principal.of("orchestrator"))
+                .signingKeys(io.agentorchestrator.core.security.KeyProviders.of("k1", keys)).build();
+        var agentSide = io.agentorchestrator.core.security.SecurityConfig.builder(io.agentorchestrator.api.security.Principal.of("agents"))
+                .signingKeys(io.agentorchestrator.core.security.KeyProviders.of("k1", keys)).build();
+        AgentDescriptor agent = AgentDescriptor.builder("mtls-1").capability("mtls-echo").endpoint("amqp:mtls-1").build();
+        AgentRuntime runtime = AgentRuntime.builder(agent).transport(uri).security(agentSide)
+                .handler(task -> Payload.ofUtf8("mtls:" + task.payload().asUtf8())).drainTimeout(Duration.ofSeconds(5)).start();
+        try (Orchestrator orchestrator = Orchestrator.builder().transport(uri).security(orchestratorSide).defaultTimeout(PATIENCE).build()) {
+            orchestrator.register(agent);
+            assertThat(orchestrator.dispatch(Task.of("mtls-echo", "hello")).get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)
+                    .payload().asUtf8()).isEqualTo("mtls:hello");
+            assertThat(broker.connectionPeerSubjects()).contains("CN=" + PrivateTlsRabbitMq.CLIENT_CN);
+            assertThat(orchestratorSide.stats().rejectedTotal()).isZero();
+        } finally {
+            runtime.close(Duration.ZERO);
+        }
+    }
+
+    @Test
     void theJvmDefaultTrustStoreRejectsTheTestCaWithATypedError() {
         String prefix = "tls-" + UUID.randomUUID().toString().substring(0, 8);
         RabbitMqTransport transport = (RabbitMqTransport) new RabbitMqTransportProvider().create(URI.create(uri(prefix, "")));

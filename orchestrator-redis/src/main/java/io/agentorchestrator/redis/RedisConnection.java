@@ -57,6 +57,12 @@ final class RedisConnection implements AutoCloseable {
                                 settings.truststorePassword() == null ? null : settings.truststorePassword().toCharArray())
                                 .trustStoreType("PKCS12");
                     }
+                    if (settings.keystore() != null) {
+                        // Client certificate, for servers started with tls-auth-clients yes.
+                        tls.keystore(new File(settings.keystore()),
+                                settings.keystorePassword() == null ? null : settings.keystorePassword().toCharArray())
+                                .keyStoreType("PKCS12");
+                    }
                     config.sslOptions(tls.build());
                 }
                 if (settings.user() != null) {

@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
  * @param truststore     for TLS: a PKCS12 trust store file holding the server's CA, or {@code null}
  *                       for the JVM's default trust store
  * @param truststorePassword its password, or {@code null}
+ * @param keystore       for TLS with client certificates: a PKCS12 key store holding this client's
+ *                       key and certificate, or {@code null}
+ * @param keystorePassword its password, or {@code null}
  */
 record RedisSettings(
         String uri,
@@ -58,7 +61,9 @@ record RedisSettings(
         long deadLetterMaxLen,
         String clientName,
         String truststore,
-        String truststorePassword) {
+        String truststorePassword,
+        String keystore,
+        String keystorePassword) {
 
     static final String DEFAULT_PREFIX = "ao";
     static final int DEFAULT_PORT = 6379;
@@ -74,7 +79,8 @@ record RedisSettings(
     static final String DEFAULT_CLIENT_NAME = "agent-orchestrator";
 
     private static final Set<String> OPTIONS = Set.of("prefix", "maxLen", "claimIdle", "block", "timeout", "poolSize",
-            "replyTtl", "dedupeTtl", "leaseCheck", "deadLetterMaxLen", "clientName", "db", "truststore", "truststorePassword");
+            "replyTtl", "dedupeTtl", "leaseCheck", "deadLetterMaxLen", "clientName", "db", "truststore", "truststorePassword",
+            "keystore", "keystorePassword");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
 
@@ -142,10 +148,15 @@ record RedisSettings(
         ValidationException.require(truststore == null || new java.io.File(truststore).isFile(), "truststore",
                 "must be a readable trust store file", truststore);
         String truststorePassword = options.get("truststorePassword");
+        String keystore = options.get("keystore");
+        ValidationException.require(keystore == null || "rediss".equals(scheme), "keystore", "needs rediss:// (TLS)", keystore);
+        ValidationException.require(keystore == null || new java.io.File(keystore).isFile(), "keystore",
+                "must be a readable key store file", keystore);
+        String keystorePassword = options.get("keystorePassword");
 
         return new RedisSettings(uri.toString(), "rediss".equals(scheme), host, port, user, password, database, prefix, maxLen,
                 claimIdle, block, timeout, poolSize, replyTtl, dedupeTtl, leaseCheck, deadLetterMaxLen, clientName, truststore,
-                truststorePassword);
+                truststorePassword, keystore, keystorePassword);
     }
 
     /** The broker address for messages and exceptions, without credentials. */

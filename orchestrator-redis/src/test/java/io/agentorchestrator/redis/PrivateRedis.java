@@ -54,6 +54,14 @@ final class PrivateRedis implements AutoCloseable {
      * openssl; {@link #certificate()} is what a client must trust.
      */
     static PrivateRedis startTls() {
+        return startTls(false);
+    }
+
+    /**
+     * Like {@link #startTls()}; with {@code clientCertificates} the server also demands a client
+     * certificate signed by its own (self-signed) one, and {@link #keystore()} holds such a client key.
+     */
+    static PrivateRedis startTls(boolean clientCertificates) {
         if (!installed() || !TestRedis.onPath("openssl") || !TestRedis.onPath("keytool")) {
             throw new AssertionError("redis-server and openssl are needed for the TLS test; install them "
                     + "(Debian/Ubuntu: sudo apt-get install -y redis-server openssl)");
@@ -65,9 +73,14 @@ final class PrivateRedis implements AutoCloseable {
                     dir.resolve("cert.pem").toString()));
             run(List.of("keytool", "-importcert", "-noprompt", "-alias", "redis", "-file", dir.resolve("cert.pem").toString(),
                     "-keystore", dir.resolve("trust.p12").toString(), "-storetype", "PKCS12", "-storepass", TRUSTSTORE_PASSWORD));
+            if (clientCertificates) {
+                run(List.of("openssl", "pkcs12", "-export", "-in", dir.resolve("cert.pem").toString(), "-inkey",
+                        dir.resolve("key.pem").toString(), "-name", "client", "-out", dir.resolve("client.p12").toString(), "-passout",
+                        "pass:" + TRUSTSTORE_PASSWORD));
+            }
             PrivateRedis r = new PrivateRedis(freePort(), dir, List.of("--tls-cert-file", dir.resolve("cert.pem").toString(),
                     "--tls-key-file", dir.resolve("key.pem").toString(), "--tls-ca-cert-file", dir.resolve("cert.pem").toString(),
-                    "--tls-auth-clients", "no"));
+                    "--tls-auth-clients", clientCertificates ? "yes" : "no"));
             r.startServer();
             return r;
         } catch (IOException e) {
@@ -76,6 +89,11 @@ final class PrivateRedis implements AutoCloseable {
     }
 
     static final String TRUSTSTORE_PASSWORD = "changeit";
+
+    /** A PKCS12 key store with a client key and certificate the server accepts (see {@link #startTls(boolean)}). */
+    Path keystore() {
+        return dir.resolve("client.p12");
+    }
 
     /** A PKCS12 trust store holding the TLS server's self-signed certificate. */
     Path truststore() {

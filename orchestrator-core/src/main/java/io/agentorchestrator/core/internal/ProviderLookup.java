@@ -76,7 +76,17 @@ public final class ProviderLookup {
      * @throws ProviderNotFoundException when no transport serves the scheme
      */
     public static Transport transport(String uri) {
-        URI parsed = parseTransportUri(uri);
+        URI parsed;
+        if (io.agentorchestrator.core.security.SecretReferences.hasReferences(uri)) {
+            try {
+                parsed = parseTransportUri(io.agentorchestrator.core.security.SecretReferences.resolve(uri));
+            } catch (ValidationException e) {
+                // The message would show the resolved secret: name the URI as written instead.
+                throw new ValidationException("transport", "must be a URI with a scheme once its ${...} references are resolved", uri);
+            }
+        } else {
+            parsed = parseTransportUri(uri);
+        }
         String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
         Map<String, TransportProvider> byScheme = byName(TransportProvider.class, p -> new ArrayList<>(p.schemes()),
                 TransportProvider::priority);
@@ -89,7 +99,15 @@ public final class ProviderLookup {
                             : "Known schemes: " + String.join(", ", byScheme.keySet()) + "; a custom transport is found through META-INF/services/"
                                     + TransportProvider.class.getName() + "."));
         }
-        return provider.create(parsed);
+        try {
+            return provider.create(parsed);
+        } catch (RuntimeException e) {
+            if (io.agentorchestrator.core.security.SecretReferences.reveals(e.getMessage(), uri)) {
+                throw new ValidationException("transport", "was refused by the " + scheme + " transport (details withheld: they "
+                        + "would show a resolved ${...} secret)", uri);
+            }
+            throw e;
+        }
     }
 
     /**
