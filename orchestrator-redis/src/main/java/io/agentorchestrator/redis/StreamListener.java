@@ -146,8 +146,9 @@ final class StreamListener implements Transport.Listener {
                 failures = 0;
                 if (want > 0 && got == 0 && buffer.isEmpty()) {
                     // Nothing waiting: block until something arrives on any level (or maintenance is due).
+                    // What it brings is handed over at once, not after another scripted read: that read
+                    // would put a round trip between the task's arrival and its handler.
                     blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
-                    continue;
                 }
                 while (free > 0 && !buffer.isEmpty() && open) {
                     Held h = buffer.poll();
