@@ -92,6 +92,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder retries = new LongAdder();
     private final LongAdder hedges = new LongAdder();
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
+    private final TimeoutScheduler timeouts = new TimeoutScheduler(this::timer, ex -> {
+        ex.timedOut = true;
+        fail(ex, timeout(ex));
+    });
 
     /** Window over which the retry budget counts requests and retries. */
     static final Duration RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
@@ -423,10 +427,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
             return ex.future;
         }
-        ex.timeoutHandle = timer().schedule(() -> {
-            ex.timedOut = true;
-            fail(ex, timeout(ex));
-        }, timeoutNanos, TimeUnit.NANOSECONDS);
+        timeouts.arm(ex, timeoutNanos);
         if (place(ex) == Placement.QUEUED) {
             enqueue(ex);
         } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isDone()) {

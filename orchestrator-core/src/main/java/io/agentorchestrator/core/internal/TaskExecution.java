@@ -74,6 +74,21 @@ final class TaskExecution {
         return n + 1;
     }
 
+    /**
+     * From the dispatch sequence, unique per orchestrator: the engine keeps every task in a
+     * concurrent set while it runs, and an identity hash costs more to compute the first time.
+     */
+    @Override
+    public int hashCode() {
+        return Long.hashCode(sequence * 0x9E3779B97F4A7C15L);
+    }
+
+    /** Identity, as for any object: one execution per dispatch. */
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
+    }
+
     /** Orders waiting tasks: higher priority first, then first come first served. */
     static int compareForQueue(TaskExecution a, TaskExecution b) {
         int byPriority = Integer.compare(b.task.priority(), a.task.priority());

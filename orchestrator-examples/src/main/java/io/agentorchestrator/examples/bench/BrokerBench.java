@@ -51,8 +51,8 @@ abstract class BrokerBench implements Scenario {
     @Override
     public Map<String, Number> run(BenchOptions options, PrintStream progress) throws Exception {
         long warmup = options.nanos(2_500, 10_000);
-        long round = options.nanos(1_500, 5_000);
-        int rounds = options.quick() ? 3 : 5;
+        long round = options.nanos(500, 1_000);
+        int rounds = options.quick() ? 8 : 30;
         byte[] bytes = new byte[PAYLOAD_BYTES];
         ThreadLocalRandom.current().nextBytes(bytes);
         Payload payload = Payload.wrap(bytes);
@@ -80,7 +80,7 @@ abstract class BrokerBench implements Scenario {
                     LoadDriver.Tally r = vs[1];
                     metrics.put("throughput_per_s.orchestrator" + suffix, Math.round(o.perSecond()));
                     metrics.put("throughput_per_s.raw" + suffix, Math.round(r.perSecond()));
-                    metrics.put("ratio.vs_raw" + suffix, LoadDriver.round(o.perSecond() / r.perSecond(), 3));
+                    metrics.put("ratio.vs_raw" + suffix, LoadDriver.round(LoadDriver.ratio(r, o), 3));
                     metrics.put("p50_ms.orchestrator" + suffix, LoadDriver.round(o.quantileMs(0.50), 3));
                     metrics.put("p99_ms.orchestrator" + suffix, LoadDriver.round(o.quantileMs(0.99), 3));
                     metrics.put("p50_ms.raw" + suffix, LoadDriver.round(r.quantileMs(0.50), 3));

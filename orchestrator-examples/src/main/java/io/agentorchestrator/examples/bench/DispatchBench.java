@@ -45,9 +45,9 @@ final class DispatchBench implements Scenario {
 
     @Override
     public Map<String, Number> run(BenchOptions options, PrintStream progress) throws Exception {
-        long warmup = options.nanos(3_000, 10_000);
-        long round = options.nanos(1_500, 5_000);
-        int rounds = options.quick() ? 3 : 5;
+        long warmup = options.nanos(2_000, 10_000);
+        long round = options.nanos(400, 1_000);
+        int rounds = options.quick() ? 12 : 30;
         Payload payload = Payload.wrap(new byte[128]);
         AgentHandler handler = TaskEnvelope::payload;
         Map<String, Number> metrics = new LinkedHashMap<>();
@@ -73,7 +73,7 @@ final class DispatchBench implements Scenario {
                             progress);
                     metrics.put("throughput_per_s.observability_off", Math.round(obs[0].perSecond()));
                     metrics.put("throughput_per_s.observability_on", Math.round(obs[1].perSecond()));
-                    metrics.put("ratio.observability_on_vs_off", LoadDriver.round(obs[1].perSecond() / obs[0].perSecond(), 3));
+                    metrics.put("ratio.observability_on_vs_off", LoadDriver.round(LoadDriver.ratio(obs[0], obs[1]), 3));
                     metrics.put("p99_us.observability_on", LoadDriver.round(obs[1].quantileUs(0.99), 1));
                     metrics.put("events_seen.observability_on", observed.events.sum());
                 }
@@ -87,7 +87,7 @@ final class DispatchBench implements Scenario {
     private static void put(Map<String, Number> metrics, String suffix, LoadDriver.Tally orchestrator, LoadDriver.Tally baseline) {
         metrics.put("throughput_per_s.orchestrator" + suffix, Math.round(orchestrator.perSecond()));
         metrics.put("throughput_per_s.baseline" + suffix, Math.round(baseline.perSecond()));
-        metrics.put("ratio.vs_baseline" + suffix, LoadDriver.round(orchestrator.perSecond() / baseline.perSecond(), 3));
+        metrics.put("ratio.vs_baseline" + suffix, LoadDriver.round(LoadDriver.ratio(baseline, orchestrator), 3));
         metrics.put("p50_us.orchestrator" + suffix, LoadDriver.round(orchestrator.quantileUs(0.50), 1));
         metrics.put("p99_us.orchestrator" + suffix, LoadDriver.round(orchestrator.quantileUs(0.99), 1));
         metrics.put("p50_us.baseline" + suffix, LoadDriver.round(baseline.quantileUs(0.50), 1));

@@ -26,6 +26,8 @@ final class LoadDriver {
     /** Calls made in the measured rounds, with their latencies in nanoseconds. */
     static final class Tally {
         final Histogram latencies = new Histogram(TimeUnit.MINUTES.toNanos(2), 3);
+        /** Calls per second of each measured round, in order. */
+        final java.util.List<Double> rounds = new java.util.ArrayList<>();
         long calls;
         long nanos;
 
@@ -91,13 +93,16 @@ final class LoadDriver {
         if (into != null) {
             into.calls += completed.get();
             into.nanos += elapsed;
+            into.rounds.add(completed.get() * 1e9 / elapsed);
             into.latencies.add(histogram);
         }
     }
 
     /**
-     * Warms both contenders up, then measures them in {@code rounds} alternating rounds of
-     * {@code roundNanos} each (A, B, A, B, ...), and returns their tallies.
+     * Warms both contenders up, then measures them in {@code rounds} pairs of rounds of
+     * {@code roundNanos} each, alternating which goes first (A B, B A, A B, ...), and returns their
+     * tallies. Pairs are short and adjacent so that a burst of load from elsewhere on the machine
+     * falls on both; {@link #ratio} compares them pair by pair.
      */
     static Tally[] compare(String label, String nameA, Call a, String nameB, Call b, int inFlight, long warmupNanos, long roundNanos,
             int rounds, PrintStream progress) throws Exception {
@@ -107,11 +112,31 @@ final class LoadDriver {
         Tally ta = new Tally();
         Tally tb = new Tally();
         for (int r = 1; r <= rounds; r++) {
-            run(a, inFlight, roundNanos, ta);
-            run(b, inFlight, roundNanos, tb);
-            progress.printf("  %s: round %d/%d  %s %,.0f/s  %s %,.0f/s%n", label, r, rounds, nameA, ta.perSecond(), nameB, tb.perSecond());
+            if (r % 2 == 1) {
+                run(a, inFlight, roundNanos, ta);
+                run(b, inFlight, roundNanos, tb);
+            } else {
+                run(b, inFlight, roundNanos, tb);
+                run(a, inFlight, roundNanos, ta);
+            }
+            progress.printf("  %s: round %d/%d  %s %,.0f/s  %s %,.0f/s%n", label, r, rounds, nameA, ta.rounds.get(r - 1), nameB,
+                    tb.rounds.get(r - 1));
         }
         return new Tally[] {ta, tb};
+    }
+
+    /**
+     * B's throughput relative to A's: the median of the ratios of the rounds measured side by side,
+     * which a burst of load from elsewhere moves far less than a ratio of totals.
+     */
+    static double ratio(Tally a, Tally b) {
+        int n = Math.min(a.rounds.size(), b.rounds.size());
+        double[] ratios = new double[n];
+        for (int i = 0; i < n; i++) {
+            ratios[i] = b.rounds.get(i) / a.rounds.get(i);
+        }
+        java.util.Arrays.sort(ratios);
+        return n == 0 ? Double.NaN : n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
     }
 
     static double round(double v, int digits) {

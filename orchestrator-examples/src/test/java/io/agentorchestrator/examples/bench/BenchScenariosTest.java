@@ -27,7 +27,7 @@ class BenchScenariosTest {
                 "ratio.vs_baseline", "p99_us.orchestrator", "ratio.observability_on_vs_off", "throughput_per_s.orchestrator.1",
                 "ratio.vs_baseline.1", "events_seen.observability_on");
         assertThat(run.out).contains("ratio.vs_baseline").contains("bench dispatch (quick)");
-        assertThat(run.err).as("progress").contains("round 1/3");
+        assertThat(run.err).as("progress").contains("round 1/12");
     }
 
     @Test
