@@ -85,6 +85,11 @@ abstract class BrokerBench implements Scenario {
                     metrics.put("p99_ms.orchestrator" + suffix, LoadDriver.round(o.quantileMs(0.99), 3));
                     metrics.put("p50_ms.raw" + suffix, LoadDriver.round(r.quantileMs(0.50), 3));
                     metrics.put("p99_ms.raw" + suffix, LoadDriver.round(r.quantileMs(0.99), 3));
+                    // Little's law: how many calls each side really kept in flight. A raw caller that
+                    // blocks on its send may keep fewer than offered, and then its latency is that of a
+                    // lighter load.
+                    metrics.put("mean_in_flight.orchestrator" + suffix, LoadDriver.round(o.meanInFlight(), 1));
+                    metrics.put("mean_in_flight.raw" + suffix, LoadDriver.round(r.meanInFlight(), 1));
                 }
             }
         }

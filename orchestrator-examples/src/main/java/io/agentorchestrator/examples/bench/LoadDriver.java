@@ -39,6 +39,11 @@ final class LoadDriver {
             return latencies.getValueAtPercentile(q * 100) / 1e6;
         }
 
+        /** Calls in flight on average (Little's law: throughput times mean latency). */
+        double meanInFlight() {
+            return perSecond() * latencies.getMean() / 1e9;
+        }
+
         double quantileUs(double q) {
             return latencies.getValueAtPercentile(q * 100) / 1e3;
         }
