@@ -65,10 +65,11 @@ public sealed interface OrchestratorEvent {
 
     /**
      * A task ended without a result. {@code agentId} is the last agent tried, or {@code null};
-     * {@code error} is the exception the task's future completed with.
+     * {@code error} is the exception the task's future completed with; {@code latency} the time
+     * from dispatch to the failure.
      */
-    record TaskFailed(Instant at, String taskId, String capability, String agentId, int attempts, OrchestratorException error)
-            implements OrchestratorEvent {
+    record TaskFailed(Instant at, String taskId, String capability, String agentId, int attempts, OrchestratorException error,
+            Duration latency) implements OrchestratorEvent {
     }
 
     /**

@@ -11,6 +11,8 @@ package io.agentorchestrator.api;
  * @param errorCode    machine-readable failure code, {@code null} on success
  * @param errorMessage human-readable failure message, {@code null} on success
  * @param retryable    on failure, whether another agent may be tried
+ * @param attempt      the {@link TaskEnvelope#attempt()} this answers, or 0 when not stated; a
+ *                     transport drops a reply whose attempt is not the one it waits for
  */
 public record ResultEnvelope(
         int version,
@@ -20,7 +22,8 @@ public record ResultEnvelope(
         Payload payload,
         String errorCode,
         String errorMessage,
-        boolean retryable) {
+        boolean retryable,
+        int attempt) {
 
     /** Error code an agent sends when it is at its max concurrency. */
     public static final String AGENT_BUSY = "agent-busy";
@@ -34,11 +37,24 @@ public record ResultEnvelope(
         ValidationException.require(version >= 1, "version", "must be >= 1", version);
         ValidationException.requireNonNull(taskId, "taskId");
         ValidationException.requireNonNull(agentId, "agentId");
+        ValidationException.require(attempt >= 0, "attempt", "must be >= 0 (0: not stated)", attempt);
         payload = payload == null ? Payload.empty() : payload;
         if (!success) {
             ValidationException.requireNonNull(errorCode, "errorCode");
             errorMessage = errorMessage == null ? errorCode : errorMessage;
         }
+    }
+
+    /** A reply that does not say which attempt it answers ({@code attempt} 0). */
+    public ResultEnvelope(int version, String taskId, String agentId, boolean success, Payload payload, String errorCode,
+            String errorMessage, boolean retryable) {
+        this(version, taskId, agentId, success, payload, errorCode, errorMessage, retryable, 0);
+    }
+
+    /** This reply, saying that it answers {@code attempt} of its task. */
+    public ResultEnvelope withAttempt(int attempt) {
+        return attempt == this.attempt ? this
+                : new ResultEnvelope(version, taskId, agentId, success, payload, errorCode, errorMessage, retryable, attempt);
     }
 
     /** A successful reply. */

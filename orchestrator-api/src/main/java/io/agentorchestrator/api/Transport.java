@@ -49,6 +49,15 @@ public interface Transport extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * What this transport counted so far (send errors, redeliveries, dead letters, late
+     * replies), read when metrics are scraped; must be cheap and thread-safe. Default: none, and
+     * no transport meters are registered for it.
+     */
+    default Optional<TransportCounters> counters() {
+        return Optional.empty();
+    }
+
     /** Releases connections and threads. Sends still open complete exceptionally. */
     @Override
     void close();

@@ -74,6 +74,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final Object drained = new Object();
     private final Duration heartbeatInterval;
     private final boolean announce;
+    /** Traces the handling of tasks; null when tracing is off. */
+    private final io.agentorchestrator.core.internal.AgentTracer tracer;
     private volatile boolean stopping;
     private volatile Transport.Listener listener;
     private volatile ScheduledExecutorService heartbeats;
@@ -88,6 +90,7 @@ public final class AgentRuntime implements AutoCloseable {
         this.drainTimeout = b.drainTimeout;
         this.heartbeatInterval = b.heartbeatInterval;
         this.announce = b.announce;
+        this.tracer = b.tracer;
         this.permits = new Semaphore(agent.maxConcurrency());
         if (b.executor != null) {
             this.executor = b.executor;
@@ -197,6 +200,21 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     private void run(TaskEnvelope task, Transport.ReplySink reply) {
+        ResultEnvelope result = tracer == null ? execute(task) : tracer.handle(agent, task, () -> execute(task));
+        // The slot is free before the reply leaves: the orchestrator counts it free on receipt and
+        // may send the next task at once. Only the running count waits for the reply to be out.
+        permits.release();
+        try {
+            reply.reply(result);
+        } catch (RuntimeException e) {
+            log.warn("Agent {} could not send its reply to task {}", agent.id(), task.taskId(), e);
+        } finally {
+            replied();
+        }
+    }
+
+    /** Runs the handler; whatever it throws becomes a failure reply. */
+    private ResultEnvelope execute(TaskEnvelope task) {
         ResultEnvelope result;
         try {
             Payload out = handler.handle(task);
@@ -213,16 +231,7 @@ public final class AgentRuntime implements AutoCloseable {
             result = ResultEnvelope.failure(task.taskId(), agent.id(), TaskFailedException.HANDLER_ERROR,
                     e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), false);
         }
-        // The slot is free before the reply leaves: the orchestrator counts it free on receipt and
-        // may send the next task at once. Only the running count waits for the reply to be out.
-        permits.release();
-        try {
-            reply.reply(result);
-        } catch (RuntimeException e) {
-            log.warn("Agent {} could not send its reply to task {}", agent.id(), task.taskId(), e);
-        } finally {
-            replied();
-        }
+        return result;
     }
 
     private void finished() {
@@ -305,6 +314,7 @@ public final class AgentRuntime implements AutoCloseable {
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private boolean announce = true;
+        private io.agentorchestrator.core.internal.AgentTracer tracer;
 
         private Builder(AgentDescriptor agent) {
             this.agent = ValidationException.requireNonNull(agent, "agent");
@@ -374,6 +384,21 @@ public final class AgentRuntime implements AutoCloseable {
          */
         public Builder announce(boolean announce) {
             this.announce = announce;
+            return this;
+        }
+
+        /**
+         * Wraps the handling of each task in a Micrometer {@code Observation} named
+         * {@value io.agentorchestrator.core.tracing.OrchestratorObservationNames#AGENT_TASK}, a
+         * receiver whose carrier is the envelope's headers: with a tracing bridge's propagating
+         * handlers registered, it continues the orchestrator's trace, and the handler runs in its
+         * scope. Needs {@code io.micrometer:micrometer-observation}. Default:
+         * {@code ObservationRegistry.NOOP}, no tracing and no cost.
+         */
+        public Builder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+            ValidationException.requireNonNull(registry, "observationRegistry");
+            this.tracer = registry == io.micrometer.observation.ObservationRegistry.NOOP ? null
+                    : new io.agentorchestrator.core.internal.observation.ObservationAgentTracer(registry);
             return this;
         }
 

@@ -148,6 +148,23 @@ public interface Orchestrator extends AutoCloseable {
     EventStream events();
 
     /**
+     * Traffic analytics as of now: throughput, error rate, p50/p95/p99 latency and trends per
+     * capability and per agent over rolling 1, 5 and 15 minute windows, plus a 15 minute
+     * timeline; see {@link io.agentorchestrator.core.stats.StatsCollector} for how they are
+     * kept (bounded memory, the orchestrator's ticker). Thread-safe; meant for dashboards and
+     * periodic reports, not the hot path.
+     */
+    io.agentorchestrator.core.stats.StatsSnapshot stats();
+
+    /**
+     * The admin server started by {@link Builder#adminServer}, if one was asked for; it closes
+     * with the orchestrator.
+     */
+    default Optional<io.agentorchestrator.core.admin.AdminServer> adminServer() {
+        return Optional.empty();
+    }
+
+    /**
      * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
      * with {@link OrchestratorClosedException}, and releases what the orchestrator created
      * (transports it looked up by URI, its own scheduler). Idempotent.
@@ -217,6 +234,10 @@ public interface Orchestrator extends AutoCloseable {
         private int leaseGraceTtls = DEFAULT_LEASE_GRACE_TTLS;
         private ScheduledExecutorService healthScheduler;
         private Duration hedgeDelay;
+        private io.agentorchestrator.core.admin.AdminServerConfig adminServer;
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+        private boolean perAgentMetrics;
+        private io.agentorchestrator.core.internal.TaskTracer tracer;
         private boolean built;
 
         Builder() {
@@ -489,6 +510,50 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Serves the admin API and live dashboard with this configuration on the JDK's built-in
+         * HTTP server, from build until close; see {@link io.agentorchestrator.core.admin.AdminServer}.
+         * Default: no admin server.
+         */
+        public Builder adminServer(io.agentorchestrator.core.admin.AdminServerConfig config) {
+            this.adminServer = ValidationException.requireNonNull(config, "adminServer");
+            return this;
+        }
+
+        /**
+         * Registers the orchestrator's meters ({@link io.agentorchestrator.core.metrics.OrchestratorMetrics},
+         * names in {@link io.agentorchestrator.core.metrics.OrchestratorMetricNames}), its
+         * transports' counters included, in {@code registry} when it is built. Needs
+         * {@code io.micrometer:micrometer-core} on the classpath. Default: no meters.
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = ValidationException.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Whether task, attempt, breaker and ejection meters carry an {@code agent} tag, one series
+         * per agent; keep it off with many or short-lived agents. Default {@code false}.
+         */
+        public Builder perAgentMetrics(boolean perAgent) {
+            this.perAgentMetrics = perAgent;
+            return this;
+        }
+
+        /**
+         * Wraps each task and each attempt in a Micrometer {@code Observation} (names in
+         * {@link io.agentorchestrator.core.tracing.OrchestratorObservationNames}); with a tracing
+         * bridge's propagating handlers registered, W3C {@code traceparent}/{@code tracestate} go
+         * into every envelope's headers. Needs {@code io.micrometer:micrometer-observation}.
+         * Default: {@code ObservationRegistry.NOOP}, no tracing and no cost.
+         */
+        public Builder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+            ValidationException.requireNonNull(registry, "observationRegistry");
+            this.tracer = registry == io.micrometer.observation.ObservationRegistry.NOOP ? null
+                    : new io.agentorchestrator.core.internal.observation.ObservationTaskTracer(registry);
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories. A
          * directory whose broker cannot be reached yet does not fail the build: it is watched
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
@@ -504,11 +569,20 @@ public interface Orchestrator extends AutoCloseable {
                 transport(DEFAULT_TRANSPORT);
             }
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
-            return new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
+            DefaultOrchestrator orchestrator = new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, tracer)).start();
+            if (meterRegistry != null) {
+                new io.agentorchestrator.core.metrics.OrchestratorMetrics(orchestrator, perAgentMetrics, transports.values())
+                        .bindTo(meterRegistry);
+            }
+            return withAdminServer(orchestrator);
+        }
+
+        private DefaultOrchestrator withAdminServer(DefaultOrchestrator orchestrator) {
+            return adminServer == null ? orchestrator : orchestrator.startAdminServer(adminServer);
         }
 
         private static Duration positive(Duration d, String field) {

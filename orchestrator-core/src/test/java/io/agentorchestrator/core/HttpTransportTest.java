@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.Payload;
+import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.TaskFailedException;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.kit.TransportCompatibilityKit;
+import io.agentorchestrator.core.wire.EnvelopeCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -114,6 +118,26 @@ class HttpTransportTest extends TransportCompatibilityKit {
         limited.register(plain("big", big));
         assertThat(failure(limited.dispatch(Task.of("plain", "x")))).isInstanceOf(TransportException.class)
                 .hasMessageContaining("exceeds 10 bytes");
+    }
+
+    @Test
+    void aReplyToAnotherAttemptIsRefused() throws Exception {
+        HttpServer confused = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        confused.createContext("/", exchange -> {
+            TaskEnvelope task = EnvelopeCodec.decodeTask(exchange.getRequestBody().readAllBytes());
+            byte[] bytes = EnvelopeCodec.encodeResult(ResultEnvelope.success(task.taskId(), "confused",
+                    Payload.ofUtf8("stale")).withAttempt(task.attempt() + 1));
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        confused.start();
+        track(() -> confused.stop(0));
+        Orchestrator orchestrator = track(orchestratorBuilder().build());
+        orchestrator.register(plain("confused", confused));
+        assertThat(failure(orchestrator.dispatch(Task.of("plain", "x")))).isInstanceOf(TransportException.class)
+                .hasMessageContaining("Malformed reply").hasMessageContaining("attempt must be the attempt sent (1), but was 2");
     }
 
     @Test

@@ -86,6 +86,8 @@ class OrchestratorMetricsTest {
         assertThat(counter(OrchestratorMetricNames.TIMEOUTS, cap)).isZero();
         Timer latency = registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "success").timer();
         assertThat(latency.count()).isEqualTo(2);
+        assertThat(registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "TaskFailedException").timer()
+                .count()).as("failed tasks are timed end to end too").isEqualTo(1);
         assertThat(histograms).as("percentile histograms published")
                 .contains(OrchestratorMetricNames.TASK_LATENCY, OrchestratorMetricNames.ATTEMPT_LATENCY);
         assertThat(registry.get(OrchestratorMetricNames.ATTEMPT_LATENCY).tags("capability", "cap", "outcome", "success").timer().count())
@@ -166,6 +168,51 @@ class OrchestratorMetricsTest {
         assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
         await().atMost(Duration.ofSeconds(10)).until(() -> counter(OrchestratorMetricNames.EJECTIONS, "agent", "a") == 1);
         assertThat(counter(OrchestratorMetricNames.BREAKER_STATE_CHANGES, "from", "closed", "to", "open", "agent", "a")).isEqualTo(1);
+    }
+
+    @Test
+    void theBuilderBindsTheMetersAndTheTransportsCounters() throws Exception {
+        orchestrator.close();
+        orchestrator = Orchestrator.builder().transport("inproc:").meterRegistry(registry).perAgentMetrics(true).maxAttempts(1)
+                .shutdownTimeout(Duration.ZERO).build();
+        String id = "metrics-" + java.util.UUID.randomUUID();
+        var descriptor = io.agentorchestrator.api.AgentDescriptor.builder(id).capability("cap").endpoint("inproc:" + id).build();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        String[] inproc = {OrchestratorMetricNames.TAG_TRANSPORT, "inproc"};
+
+        // Nobody listens yet: the send fails.
+        orchestrator.register(descriptor);
+        assertThatThrownBy(() -> orchestrator.dispatch(Task.of("cap", "x")).get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(io.agentorchestrator.api.TransportException.class);
+        assertThat(registry.get(OrchestratorMetricNames.TRANSPORT_SEND_ERRORS).tags(inproc).functionCounter().count()).isEqualTo(1);
+
+        // The agent answers after the task timed out: a late reply.
+        // A clock stuck at the epoch: the agent never refuses the task as past its deadline, however late it arrives.
+        try (AgentRuntime runtime = AgentRuntime.builder(descriptor).transport("inproc:").announce(false)
+                .clock(java.time.Clock.fixed(java.time.Instant.EPOCH, java.time.ZoneOffset.UTC)).handler(task -> {
+            release.await();
+            return Payload.ofUtf8("late");
+        }).start()) {
+            CompletableFuture<TaskResult> slow = orchestrator.dispatch(Task.builder("cap").payload(Payload.ofUtf8("y"))
+                    .timeout(Duration.ofMillis(50)).build());
+            assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(io.agentorchestrator.api.TaskTimeoutException.class);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(
+                    () -> registry.get(OrchestratorMetricNames.TRANSPORT_LATE_REPLIES).tags(inproc).functionCounter().count() == 1);
+        }
+        assertThat(registry.get(OrchestratorMetricNames.TRANSPORT_REDELIVERIES).tags(inproc).functionCounter().count()).isZero();
+        assertThat(registry.get(OrchestratorMetricNames.TRANSPORT_DEAD_LETTERS).tags(inproc).functionCounter().count()).isZero();
+        assertThat(counter(OrchestratorMetricNames.TASKS_DISPATCHED, "capability", "cap", "agent", id)).isEqualTo(2);
+        for (String name : new String[] {OrchestratorMetricNames.TASKS_DISPATCHED, OrchestratorMetricNames.TASKS_FAILED,
+            OrchestratorMetricNames.ATTEMPT_LATENCY}) {
+            assertThat(registry.find(name).meters()).as("every %s series has the agent tag", name).isNotEmpty()
+                    .allSatisfy(m -> assertThat(m.getId().getTag(OrchestratorMetricNames.TAG_AGENT)).isEqualTo(id));
+        }
+        assertThat(registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "TaskTimeoutException")
+                .timer().totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50);
+        assertThat(registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "TransportException")
+                .timer().count()).isEqualTo(1);
     }
 
     @Test

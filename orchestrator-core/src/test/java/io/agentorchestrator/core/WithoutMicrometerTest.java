@@ -41,6 +41,18 @@ class WithoutMicrometerTest {
                 if (seen.stream().noneMatch(e -> e instanceof OrchestratorEvent.AttemptCompleted)) {
                     throw new AssertionError("no AttemptCompleted event in " + seen);
                 }
+                // The agent side too: AgentRuntime's optional tracing must not need Micrometer either.
+                String id = "no-micrometer-" + java.util.UUID.randomUUID();
+                io.agentorchestrator.api.AgentDescriptor hosted = io.agentorchestrator.api.AgentDescriptor.builder(id).capability("cap")
+                        .endpoint("inproc:" + id).build();
+                try (AgentRuntime runtime = AgentRuntime.builder(hosted).transport("inproc:").announce(false)
+                        .handler(task -> io.agentorchestrator.api.Payload.ofUtf8("hosted")).start();
+                        Orchestrator second = Orchestrator.builder().transport("inproc:").watchAgentDirectory(false).build()) {
+                    second.register(hosted);
+                    if (!"hosted".equals(second.dispatch(Task.of("cap", "y")).get(10, TimeUnit.SECONDS).payload().asUtf8())) {
+                        throw new AssertionError("wrong result from the hosted agent");
+                    }
+                }
                 if (orchestrator.tasksInFlight() != 0 || orchestrator.queuedTasks("cap") != 0 || orchestrator.events().dropped() != 0) {
                     throw new AssertionError("unexpected readings");
                 }

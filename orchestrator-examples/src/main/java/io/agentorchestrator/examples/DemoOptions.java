@@ -10,8 +10,24 @@ import io.agentorchestrator.core.Balancers;
  * @param balancer name of the orchestrator's balancer, for {@link Balancers#byName}; see {@link #requireKnownBalancer()}
  * @param verbose  whether to log at INFO instead of WARN
  * @param help     whether to print the usage and exit
+ * @param adminPort with {@code --admin-port}, the port of the admin server and dashboard of a demo that
+ *                  runs until interrupted; {@value #NO_ADMIN_PORT} without it
+ * @param prometheusPort port to serve the meters on in Prometheus format ({@code --prometheus-port}), 0 for none
  */
-record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
+record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, int adminPort, int prometheusPort) {
+
+    /** {@link #adminPort()} when {@code --admin-port} is absent: the demo runs its tasks and ends. */
+    static final int NO_ADMIN_PORT = -1;
+
+    /** Options of a demo that runs its tasks and ends, without a Prometheus endpoint. */
+    DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
+        this(tasks, balancer, verbose, help, NO_ADMIN_PORT, 0);
+    }
+
+    /** Whether the demo runs live with the admin server until interrupted. */
+    boolean live() {
+        return adminPort != NO_ADMIN_PORT;
+    }
 
     /** Tasks dispatched when {@code --tasks} is absent. */
     static final int DEFAULT_TASKS = 300;
@@ -47,6 +63,8 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
         String balancer = DEFAULT_BALANCER;
         boolean verbose = false;
         boolean help = false;
+        int adminPort = NO_ADMIN_PORT;
+        int prometheusPort = 0;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -69,16 +87,37 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
                     tasks = parseTasks(value);
                 }
+                case "--admin-port" -> {
+                    String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
+                    adminPort = parseAdminPort(value);
+                }
                 case "--balancer" -> {
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
                     balancer = value;
+                }
+                case "--prometheus-port" -> {
+                    String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
+                    prometheusPort = parsePort(value);
                 }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + arg + "'"
                         : "unexpected argument '" + arg + "' (the runner takes options only)");
             }
         }
-        return new DemoOptions(tasks, balancer, verbose, help);
+        return new DemoOptions(tasks, balancer, verbose, help, adminPort, prometheusPort);
+    }
+
+    private static int parseAdminPort(String value) throws UsageException {
+        String rule = "--admin-port must be a port number between 0 and 65535, but was '" + value + "'";
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 0 || port > 65_535) {
+                throw new UsageException(rule);
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new UsageException(rule);
+        }
     }
 
     /** The help text: synopsis, options with their defaults and rules, exit codes. */
@@ -97,6 +136,15 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
                   --balancer NAME  a balancer of the core or the classpath, such as round-robin,
                                    least-connections, weighted-round-robin, random, p2c, peak-ewma;
                                    an unknown name prints the full list (default %s)
+                  --admin-port N   instead, run the scene until interrupted (Ctrl-C) with the admin API
+                                   and live dashboard on 127.0.0.1:N (0: any free port): tasks
+                                   trickle in and agents fail and recover in turn; the dashboard
+                                   address with its token is printed (token: a fresh one, plus
+                                   ORCHESTRATOR_ADMIN_TOKENS / ORCHESTRATOR_READ_TOKENS if set)
+                  --prometheus-port N
+                                   serve the orchestrator's meters at http://127.0.0.1:N/metrics
+                                   in Prometheus format during the run, and after it until the
+                                   runner is stopped (Ctrl-C); 1 to 65535 (default: off)
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
 
@@ -131,6 +179,19 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
             throw new UsageException(tasksRule(value));
         }
         return tasks;
+    }
+
+    private static int parsePort(String value) throws UsageException {
+        String rule = "--prometheus-port must be a port number between 1 and 65535, but was '" + value + "'";
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port < 1 || port > 65_535) {
+                throw new UsageException(rule);
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new UsageException(rule);
+        }
     }
 
     private static String tasksRule(String value) {

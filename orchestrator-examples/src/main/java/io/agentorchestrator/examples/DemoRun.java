@@ -8,6 +8,7 @@ import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,14 +51,22 @@ final class DemoRun {
     private final DemoOptions options;
     private final Consumer<String> progress;
     private final Ticker ticker = Ticker.system();
+    /** Where the orchestrator's meters go, or null for none. */
+    private final MeterRegistry meters;
 
     /**
      * @param options  how many tasks, which balancer
      * @param progress receives progress lines while the run goes on; called from several threads
      */
     DemoRun(DemoOptions options, Consumer<String> progress) {
+        this(options, progress, null);
+    }
+
+    /** A run whose orchestrator registers its meters in {@code meters} (null for none). */
+    DemoRun(DemoOptions options, Consumer<String> progress, MeterRegistry meters) {
         this.options = options;
         this.progress = progress;
+        this.meters = meters;
     }
 
     /** Runs the demo to the end and returns what happened. */
@@ -66,7 +75,11 @@ final class DemoRun {
         LogisticsScene scene = new LogisticsScene(SEED);
         AgentLedger ledger = new AgentLedger(ticker, n);
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
-        Orchestrator orchestrator = Orchestrator.builder()
+        Orchestrator.Builder builder = Orchestrator.builder();
+        if (meters != null) {
+            builder.meterRegistry(meters);
+        }
+        Orchestrator orchestrator = builder
                 .transport("inproc:")
                 .balancer(options.balancer())
                 .defaultTimeout(TASK_TIMEOUT)

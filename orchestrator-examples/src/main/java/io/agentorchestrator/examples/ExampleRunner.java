@@ -63,9 +63,20 @@ public final class ExampleRunner {
             return EXIT_USAGE;
         }
 
+        if (options.live()) {
+            return LiveDemo.runUntilInterrupted(options, out, err);
+        }
         DemoResult result;
+        PrometheusEndpoint endpoint = null;
         try {
-            result = new DemoRun(options, out::println).run();
+            if (options.prometheusPort() != 0) {
+                endpoint = PrometheusEndpoint.start(options.prometheusPort());
+                out.println("metrics: serving " + endpoint.url());
+            }
+            result = new DemoRun(options, out::println, endpoint == null ? null : endpoint.registry()).run();
+        } catch (java.io.IOException e) {
+            err.println("error: --prometheus-port " + options.prometheusPort() + " cannot be served: " + e.getMessage());
+            return EXIT_USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("error: interrupted");
@@ -78,6 +89,16 @@ public final class ExampleRunner {
             return EXIT_INCOMPLETE;
         }
         print(result, out);
+        if (endpoint != null) {
+            out.println("metrics: still serving " + endpoint.url() + "; stop the runner (Ctrl-C) when done");
+            try {
+                Thread.currentThread().join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                endpoint.close();
+            }
+        }
         return result.allCompleted() ? EXIT_OK : EXIT_INCOMPLETE;
     }
 

@@ -28,7 +28,7 @@ class AgentLedgerTest {
         ledger.onEvent(new OrchestratorEvent.TaskCompleted(AT, "t1", "route-planning", "b", 2, Duration.ofMillis(190)));
         ledger.onEvent(new OrchestratorEvent.TaskDispatched(AT, "t2", "route-planning", "b", 1));
         ledger.onEvent(new OrchestratorEvent.TaskFailed(AT, "t2", "route-planning", "b", 1,
-                new TaskTimeoutException("t2", "route-planning", "b", Duration.ofSeconds(1), 1)));
+                new TaskTimeoutException("t2", "route-planning", "b", Duration.ofSeconds(1), 1), Duration.ofSeconds(1)));
 
         assertThat(ledger.book("a").completed()).isZero();
         assertThat(ledger.book("a").failures()).isEqualTo(1);

@@ -31,6 +31,33 @@ class DemoOptionsTest {
     }
 
     @Test
+    void adminPortAsksForTheLiveDemo() throws Exception {
+        assertThat(DemoOptions.parse().live()).isFalse();
+        assertThat(DemoOptions.parse().adminPort()).isEqualTo(DemoOptions.NO_ADMIN_PORT);
+        DemoOptions live = DemoOptions.parse("--admin-port", "8091");
+        assertThat(live.live()).isTrue();
+        assertThat(live.adminPort()).isEqualTo(8091);
+        assertThat(DemoOptions.parse("--admin-port=0").adminPort()).isZero();
+        assertThatThrownBy(() -> DemoOptions.parse("--admin-port", "70000")).isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessage("--admin-port must be a port number between 0 and 65535, but was '70000'");
+        assertThatThrownBy(() -> DemoOptions.parse("--admin-port=x")).isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessage("--admin-port must be a port number between 0 and 65535, but was 'x'");
+        assertThat(run("--help")).isZero();
+        assertThat(stdout()).contains("--admin-port N");
+    }
+
+    @Test
+    void prometheusPortIsOffUnlessGivenAndMustBeAPort() throws Exception {
+        assertThat(DemoOptions.parse().prometheusPort()).isZero();
+        assertThat(DemoOptions.parse("--prometheus-port", "9464")).isEqualTo(new DemoOptions(300, "least-connections", false, false, DemoOptions.NO_ADMIN_PORT, 9464));
+        assertThat(DemoOptions.parse("--prometheus-port=1").prometheusPort()).isEqualTo(1);
+        for (String bad : new String[] {"0", "65536", "x"}) {
+            assertThatThrownBy(() -> DemoOptions.parse("--prometheus-port", bad)).isInstanceOf(DemoOptions.UsageException.class)
+                    .hasMessage("--prometheus-port must be a port number between 1 and 65535, but was '" + bad + "'");
+        }
+    }
+
+    @Test
     void helpListsTheOptionsAndExitsZero() {
         int status = run("--help");
 

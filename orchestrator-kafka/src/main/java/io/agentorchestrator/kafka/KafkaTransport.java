@@ -5,8 +5,10 @@ import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.wire.WireHeaders;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -67,16 +69,16 @@ public final class KafkaTransport implements Transport {
     public static final String CAPABILITY_PREFIX = "capability/";
 
     /** Header naming the orchestrator instance a task came from; replies carry it back. */
-    static final String HEADER_INSTANCE = "ao-instance";
+    static final String HEADER_INSTANCE = WireHeaders.INSTANCE;
     /** Header with the reply topic partition the orchestrator instance reads. */
-    static final String HEADER_REPLY_PARTITION = "ao-reply-partition";
+    static final String HEADER_REPLY_PARTITION = WireHeaders.REPLY_PARTITION;
     /** Header with the task id, for tooling. */
-    static final String HEADER_TASK_ID = "ao-task-id";
+    static final String HEADER_TASK_ID = WireHeaders.TASK_ID;
     /** Dead-letter headers: why, and where the record came from. */
-    static final String HEADER_DLT_REASON = "ao-dlt-reason";
-    static final String HEADER_DLT_TOPIC = "ao-dlt-topic";
-    static final String HEADER_DLT_PARTITION = "ao-dlt-partition";
-    static final String HEADER_DLT_OFFSET = "ao-dlt-offset";
+    static final String HEADER_DLT_REASON = WireHeaders.DEAD_LETTER_REASON;
+    static final String HEADER_DLT_TOPIC = WireHeaders.DEAD_LETTER_TOPIC;
+    static final String HEADER_DLT_PARTITION = WireHeaders.DEAD_LETTER_PARTITION;
+    static final String HEADER_DLT_OFFSET = WireHeaders.DEAD_LETTER_OFFSET;
 
     private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
     private static final long ADMIN_WAIT_MILLIS = 30_000;
@@ -89,6 +91,7 @@ public final class KafkaTransport implements Transport {
     private final LongAdder lateReplies = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    private final LongAdder sendErrors = new LongAdder();
     private final AtomicBoolean deadLetterLogged = new AtomicBoolean();
     private final AtomicBoolean replyTrouble = new AtomicBoolean();
     private final KafkaAgentDirectory directory;
@@ -134,6 +137,12 @@ public final class KafkaTransport implements Transport {
         return deadLettered.sum();
     }
 
+    /** Redeliveries are the redelivered tasks its agents recognised by task id and attempt; Kafka does not flag others. */
+    @Override
+    public Optional<TransportCounters> counters() {
+        return Optional.of(new TransportCounters(sendErrors.sum(), duplicates.sum(), deadLettered.sum(), lateReplies.sum()));
+    }
+
     /** Redelivered tasks its agents recognised by task id and attempt and did not run again. */
     public long duplicatesSkipped() {
         return duplicates.sum();
@@ -157,7 +166,12 @@ public final class KafkaTransport implements Transport {
         CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
         Pending p = new Pending(envelope.taskId(), envelope.attempt(), future, agent.endpoint().toString());
         pending.put(envelope.taskId(), p);
-        future.whenComplete((r, e) -> pending.remove(p.taskId, p));
+        future.whenComplete((r, e) -> {
+            pending.remove(p.taskId, p);
+            if (e instanceof TransportException) {
+                sendErrors.increment();
+            }
+        });
         CompletableFuture<Integer> replyPartition;
         try {
             replyPartition = replyReader();

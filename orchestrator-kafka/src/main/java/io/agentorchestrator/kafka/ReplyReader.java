@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The orchestrator side's reply reader: one thread that reads this instance's partition of the
  * shared reply topic (assigned, no consumer group, so there is no join to wait for) and completes
  * the waiting sends. Replies for other instances that share the partition are skipped by their
- * {@code ao-instance} header.
+ * {@code x-orchestrator-instance} header.
  */
 final class ReplyReader {
 

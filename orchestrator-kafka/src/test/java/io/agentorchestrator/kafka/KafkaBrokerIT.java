@@ -251,12 +251,13 @@ class KafkaBrokerIT {
         orchestrator.register(echo);
         assertThat(await(orchestrator.dispatch(Task.of("dlt", "after the garbage"))).payload().asUtf8()).isEqualTo("ok:after the garbage");
         Awaitility.await().atMost(PATIENCE).until(() -> agentSide.deadLettered() == 3);
+        assertThat(agentSide.counters().orElseThrow().deadLetters()).as("dead letters for metrics").isEqualTo(3);
 
         List<ConsumerRecord<byte[], byte[]>> dead = readAll(agentSide.config().deadLetterTopic(), 3);
         assertThat(dead).extracting(r -> header(r, KafkaTransport.HEADER_DLT_REASON)).satisfiesExactly(
-                reason -> assertThat(reason).startsWith("not JSON"),
+                reason -> assertThat(reason).startsWith("invalid task: task must be valid JSON"),
                 reason -> assertThat(reason).contains("taskId"),
-                reason -> assertThat(reason).contains("unsupported version 99"));
+                reason -> assertThat(reason).contains("version must be at most 1").contains("but was 99"));
         assertThat(dead).allSatisfy(r -> assertThat(header(r, KafkaTransport.HEADER_DLT_TOPIC)).isEqualTo(inbox));
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("not json at all");
         // The garbage is committed past: a restart would not read it again.
@@ -298,6 +299,7 @@ class KafkaBrokerIT {
             sinks.get(0).reply(ResultEnvelope.success("task-42", id, Payload.ofUtf8("again"))); // ignored
             producer.send(record).get(); // redelivered after it was answered
             Awaitility.await().atMost(PATIENCE).until(() -> agentSide.duplicatesSkipped() == 2);
+            assertThat(agentSide.counters().orElseThrow().redeliveries()).as("redeliveries for metrics").isEqualTo(2);
         }
         assertThat(calls.get()).isEqualTo(1);
         List<ConsumerRecord<byte[], byte[]>> answers = readAll(replies, 1);

@@ -27,10 +27,10 @@ class WireFormatTest {
     void resultsCarryTheAttemptTheyAnswer() throws Exception {
         ResultEnvelope ok = ResultEnvelope.success("t-1", "a-1", Payload.ofUtf8("done"));
         WireFormat.Reply reply = WireFormat.decodeResult(WireFormat.encodeResult(ok, 3));
-        assertThat(reply.result()).isEqualTo(ok);
+        assertThat(reply.result()).isEqualTo(ok.withAttempt(3));
         assertThat(reply.attempt()).isEqualTo(3);
         ResultEnvelope failed = ResultEnvelope.failure("t-2", "a-1", "model-overloaded", "try later", true);
-        assertThat(WireFormat.decodeResult(WireFormat.encodeResult(failed, 1)).result()).isEqualTo(failed);
+        assertThat(WireFormat.decodeResult(WireFormat.encodeResult(failed, 1)).result()).isEqualTo(failed.withAttempt(1));
         // A worker in another language may leave the attempt out.
         WireFormat.Reply bare = WireFormat.decodeResult("{\"version\":1,\"taskId\":\"t\",\"agentId\":\"py-1\",\"success\":true,\"payload\":\"aGk=\"}"
                 .getBytes(StandardCharsets.UTF_8));
@@ -49,19 +49,23 @@ class WireFormatTest {
 
     @Test
     void malformedRecordsAreRejectedNamingTheProblem() {
-        assertThatThrownBy(() -> WireFormat.decodeTask(null)).hasMessage("empty record value");
-        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("[1,2]"))).hasMessage("not a JSON object");
-        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{oops"))).hasMessageStartingWith("not JSON");
-        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"taskId\":\"x\"}"))).hasMessage("field 'version' must be an integer");
+        assertThatThrownBy(() -> WireFormat.decodeTask(null)).hasMessage("invalid task: task must be a JSON object, but was 'empty'");
+        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("[1,2]"))).hasMessage("invalid task: task must be a JSON object, but was 'array'");
+        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{oops"))).hasMessageStartingWith("invalid task: task must be valid JSON");
+        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"taskId\":\"x\"}"))).hasMessage("invalid task: version must be present, but was null");
         assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"version\":2,\"taskId\":\"x\"}")))
-                .hasMessageStartingWith("unsupported version 2");
-        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"version\":1,\"capability\":\"c\"}"))).hasMessage("field 'taskId' is missing");
+                .hasMessageStartingWith("invalid task: version must be at most 1");
+        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"version\":1,\"capability\":\"c\"}")))
+                .hasMessage("invalid task: taskId must be present, but was null");
         assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"version\":1,\"taskId\":\"x\",\"capability\":\"c\",\"payload\":\"***\"}")))
-                .hasMessageStartingWith("field 'payload' must be base64");
-        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"version\":1,\"taskId\":\"x\",\"capability\":\"c\",\"priority\":12}")))
+                .hasMessageStartingWith("invalid task: payload must be standard base64");
+        assertThatThrownBy(() -> WireFormat.decodeTask(bytes("{\"version\":1,\"taskId\":\"x\",\"capability\":\"c\",\"payload\":\"\","
+                + "\"priority\":12,\"deadlineEpochMillis\":0,\"attempt\":1}")))
                 .hasMessage("invalid task: priority must be between 0 and 9, but was 12");
         assertThatThrownBy(() -> WireFormat.decodeResult(bytes("{\"version\":1,\"taskId\":\"x\",\"agentId\":\"a\"}")))
-                .hasMessage("field 'success' must be true or false");
+                .hasMessage("invalid result: success must be true or false, but was null");
+        assertThatThrownBy(() -> WireFormat.decodeAnnouncement(bytes("{\"version\":1,\"type\":\"withdraw\",\"agentId\":\"a\"}")))
+                .hasMessage("invalid announcement: type must be announce (a withdrawal is a tombstone), but was 'withdraw'");
     }
 
     private static byte[] bytes(String s) {

@@ -85,6 +85,9 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             return; // the channel is closing: the broker requeues it
         }
         long tag = envelope.getDeliveryTag();
+        if (envelope.isRedeliver()) {
+            transport.redeliveries.increment();
+        }
         TaskEnvelope task;
         try {
             task = WireFormat.decodeTask(body);
@@ -120,11 +123,11 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             forgetOldAnswers();
         }
         try {
-            receiver.onTask(task, result -> replied(key, fresh, result));
+            receiver.onTask(task, result -> replied(key, fresh, result.withAttempt(task.attempt())));
         } catch (RuntimeException e) {
             log.warn("Receiver of agent {} threw on task {}", agent.id(), task.taskId(), e);
             replied(key, fresh, ResultEnvelope.failure(task.taskId(), agent.id(), "receiver-error",
-                    "The agent's receiver threw " + e.getClass().getSimpleName(), true));
+                    "The agent's receiver threw " + e.getClass().getSimpleName(), true).withAttempt(task.attempt()));
         }
     }
 

@@ -17,8 +17,10 @@ import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.wire.WireHeaders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -68,13 +70,13 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     /** Endpoint path that names a capability's shared queue: {@code amqp:capability/<capability>}. */
     static final String CAPABILITY_PREFIX = "capability/";
     /** Header counting deliveries of a task message across agent crashes. */
-    static final String DELIVERY_COUNT_HEADER = "x-orchestrator-delivery-count";
+    static final String DELIVERY_COUNT_HEADER = WireHeaders.DELIVERY_COUNT;
     /** Header on dead-lettered messages: why ({@code malformed} or {@code delivery-limit}). */
-    static final String DEAD_LETTER_REASON_HEADER = "x-orchestrator-dead-letter-reason";
+    static final String DEAD_LETTER_REASON_HEADER = WireHeaders.DEAD_LETTER_REASON;
     /** Header on dead-lettered messages: the details, naming the bad field or the count. */
-    static final String DEAD_LETTER_DETAIL_HEADER = "x-orchestrator-dead-letter-detail";
+    static final String DEAD_LETTER_DETAIL_HEADER = WireHeaders.DEAD_LETTER_DETAIL;
     /** Header on dead-lettered messages: the queue the message came from. */
-    static final String DEAD_LETTER_QUEUE_HEADER = "x-orchestrator-dead-letter-queue";
+    static final String DEAD_LETTER_QUEUE_HEADER = WireHeaders.DEAD_LETTER_QUEUE;
     static final String CONTENT_TYPE = "application/json";
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -93,6 +95,8 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     final LongAdder malformedMessages = new LongAdder();
     final LongAdder deliveryLimitExceeded = new LongAdder();
     final LongAdder duplicatesSuppressed = new LongAdder();
+    final LongAdder redeliveries = new LongAdder();
+    private final LongAdder sendErrors = new LongAdder();
     private final AtomicBoolean warnedMalformed = new AtomicBoolean();
     private final AtomicBoolean warnedDeliveryLimit = new AtomicBoolean();
     private final AtomicBoolean warnedQueueArguments = new AtomicBoolean();
@@ -162,6 +166,13 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         return duplicatesSuppressed.sum();
     }
 
+    /** Redeliveries are the deliveries the broker flagged as redelivered; dead letters both malformed and over-limit messages. */
+    @Override
+    public Optional<TransportCounters> counters() {
+        return Optional.of(new TransportCounters(sendErrors.sum(), redeliveries.sum(),
+                malformedMessages.sum() + deliveryLimitExceeded.sum(), lateReplies.sum()));
+    }
+
     /** The name the broker shows for this transport's connection. */
     String connectionName() {
         return settings.connectionName() != null ? settings.connectionName() : "agent-orchestrator-" + instanceId;
@@ -190,13 +201,18 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         } catch (TransportException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
+        CompletableFuture<ResultEnvelope> reply = new AwaitedReply(envelope.attempt());
         CompletableFuture<ResultEnvelope> previous = pending.put(envelope.taskId(), reply);
         if (previous != null) {
             previous.completeExceptionally(new TransportException(SCHEME, route.endpoint, "Task " + envelope.taskId()
                     + " was sent again before its reply arrived", true, null));
         }
-        reply.whenComplete((r, e) -> pending.remove(envelope.taskId(), reply));
+        reply.whenComplete((r, e) -> {
+            pending.remove(envelope.taskId(), reply);
+            if (e instanceof TransportException) {
+                sendErrors.increment();
+            }
+        });
         TaskEnvelope wire = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                 envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyTo);
         AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
@@ -256,6 +272,15 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         }
     }
 
+    /** A send waiting for its reply, and the attempt it sent. */
+    private static final class AwaitedReply extends CompletableFuture<ResultEnvelope> {
+        final int attempt;
+
+        AwaitedReply(int attempt) {
+            this.attempt = attempt;
+        }
+    }
+
     /** Takes replies off this instance's reply queue and completes the matching sends. */
     private final class ReplyConsumer extends DefaultConsumer {
 
@@ -274,8 +299,10 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
                 deadLetter(p, replyQueue, properties, body, "malformed", e.getMessage()).whenComplete((ok, error) -> ack(tag));
                 return;
             }
-            CompletableFuture<ResultEnvelope> waiting = pending.remove(result.taskId());
-            if (waiting == null || !waiting.complete(result)) {
+            CompletableFuture<ResultEnvelope> waiting = pending.get(result.taskId());
+            // A reply that names another attempt answers a try the engine has given up on.
+            boolean sameAttempt = result.attempt() == 0 || !(waiting instanceof AwaitedReply a) || a.attempt == result.attempt();
+            if (waiting == null || !sameAttempt || !pending.remove(result.taskId(), waiting) || !waiting.complete(result)) {
                 lateReplies.increment();
                 log.debug("Dropped a late reply to task {} from agent {}", result.taskId(), result.agentId());
             }

@@ -186,12 +186,13 @@ class RabbitMqBrokerIT {
 
         GetResponse first = awaitDeadLetter(notJson);
         assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_REASON_HEADER)).hasToString("malformed");
-        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString()).contains("not JSON");
+        assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString()).contains("must be valid JSON");
         assertThat(first.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_QUEUE_HEADER)).hasToString(PREFIX + ".agent." + echo.id());
         GetResponse second = awaitDeadLetter("no-id-" + run);
         assertThat(second.getProps().getHeaders().get(RabbitMqTransport.DEAD_LETTER_DETAIL_HEADER).toString())
-                .isEqualTo("field 'taskId' is missing");
+                .isEqualTo("taskId must be present, but was null");
         assertThat(agentSide.malformedMessages()).isEqualTo(2);
+        assertThat(agentSide.counters().orElseThrow().deadLetters()).as("dead letters for metrics").isEqualTo(2);
 
         Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
         orchestrator.register(echo);
@@ -230,6 +231,30 @@ class RabbitMqBrokerIT {
                 .contains("delivered 3 times, more than deliveryLimit 2");
         assertThat(second.deliveryLimitExceeded()).isEqualTo(1);
         assertThat(ran.get()).isZero();
+    }
+
+    // ------------------------------------------------------------------ replies and attempts
+
+    @Test
+    void aReplyToAnotherAttemptOfTheTaskIsDroppedAsLate() throws Exception {
+        RabbitMqTransport orchestratorSide = transport("");
+        AgentDescriptor agent = agent("attempts", "attempts", 1);
+        String taskId = "retried-" + run;
+        TaskEnvelope second = new TaskEnvelope(TaskEnvelope.WIRE_VERSION, taskId, "attempts", Payload.ofUtf8("x"), 4,
+                System.currentTimeMillis() + PATIENCE.toMillis(), null, Map.of(), 2, null);
+        CompletableFuture<ResultEnvelope> reply = orchestratorSide.send(agent, second);
+
+        // Play the agent by hand: answer attempt 1 (late: the engine gave up on it), then attempt 2.
+        GetResponse task = await().atMost(PATIENCE).until(() -> admin().basicGet(PREFIX + ".agent." + agent.id(), true), r -> r != null);
+        String replyTo = task.getProps().getReplyTo();
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().correlationId(taskId).contentType("application/json").build();
+        admin().basicPublish("", replyTo, props, WireFormat.encodeResult(
+                ResultEnvelope.success(taskId, agent.id(), Payload.ofUtf8("from attempt 1")).withAttempt(1)));
+        admin().basicPublish("", replyTo, props, WireFormat.encodeResult(
+                ResultEnvelope.success(taskId, agent.id(), Payload.ofUtf8("from attempt 2")).withAttempt(2)));
+
+        assertThat(get(reply).payload().asUtf8()).isEqualTo("from attempt 2");
+        assertThat(orchestratorSide.lateReplies()).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------ redelivery to another agent
@@ -376,6 +401,7 @@ class RabbitMqBrokerIT {
         await().atMost(PATIENCE).ignoreExceptions().untilAsserted(() -> assertThat(get(orchestrator.dispatch(Task.of("partitioned", "after"))).payload().asUtf8())
                 .isEqualTo("late"));
         await().atMost(PATIENCE).until(() -> orchestratorSide.lateReplies() == 6);
+        assertThat(orchestratorSide.counters().orElseThrow().lateReplies()).as("late replies for metrics").isEqualTo(6);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import java.time.Clock;
@@ -73,6 +74,7 @@ final class RedisTransport implements Transport {
     final LongAdder duplicatesSkipped = new LongAdder();
     final LongAdder reclaimed = new LongAdder();
     final LongAdder lostInFlight = new LongAdder();
+    final LongAdder sendErrors = new LongAdder();
 
     private final BlockingConnection replyConnection;
     private volatile boolean closed;
@@ -152,7 +154,12 @@ final class RedisTransport implements Transport {
                     + " of task " + envelope.taskId() + " is already in flight on this transport", false, null));
         }
         // A cancelled or timed-out attempt stops waiting here; its reply, if it comes, is counted as late.
-        future.whenComplete((r, e) -> pending.remove(correlation, ps));
+        future.whenComplete((r, e) -> {
+            pending.remove(correlation, ps);
+            if (e instanceof TransportException) {
+                sendErrors.increment();
+            }
+        });
         TaskEnvelope addressed = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                 envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyStream);
         outbox.add(new Outbound(target.stream(envelope.priority()), WireCodec.encodeTask(addressed), ps, envelope.taskId()));
@@ -160,6 +167,12 @@ final class RedisTransport implements Transport {
             failAllPending("the transport closed");
         }
         return future;
+    }
+
+    /** Redeliveries are the pending entries an agent side reclaimed from a consumer that stopped answering. */
+    @Override
+    public Optional<TransportCounters> counters() {
+        return Optional.of(new TransportCounters(sendErrors.sum(), reclaimed.sum(), deadLettered.sum(), lateReplies.sum()));
     }
 
     static String correlation(String taskId, int attempt) {

@@ -98,7 +98,7 @@ final class Scripts {
             for _, id in ipairs(ids) do
               redis.call('ZREM', KEYS[2], id)
               redis.call('HDEL', KEYS[1], id)
-              redis.call('PUBLISH', ARGV[1], cjson.encode({type = 'withdraw', agentId = id, reason = 'expired'}))
+              redis.call('PUBLISH', ARGV[1], cjson.encode({version = 1, type = 'withdraw', agentId = id, reason = 'expired'}))
             end
             return ids
             """;

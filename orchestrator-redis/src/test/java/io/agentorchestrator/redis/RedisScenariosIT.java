@@ -191,6 +191,8 @@ class RedisScenariosIT {
         assertThat(results).isEqualTo(n);
         assertThat(doneBySurvivor).containsAll(taken);
         assertThat(survivorTransport.reclaimed.sum()).isGreaterThanOrEqualTo(4);
+        assertThat(survivorTransport.counters().orElseThrow().redeliveries()).as("redeliveries for metrics")
+                .isEqualTo(survivorTransport.reclaimed.sum());
     }
 
     @Test
@@ -402,6 +404,8 @@ class RedisScenariosIT {
 
         await().atMost(PATIENCE).until(() -> agentSide.deadLettered.sum() == 3 && orchestratorSide.deadLettered.sum() == 1);
         await().atMost(PATIENCE).until(() -> orchestratorSide.lateReplies.sum() == 1); // the failure reply to "bad-…"
+        assertThat(agentSide.counters().orElseThrow().deadLetters()).as("dead letters for metrics").isEqualTo(3);
+        assertThat(orchestratorSide.counters().orElseThrow().lateReplies()).as("late replies for metrics").isEqualTo(1);
         assertThat(handled.get()).isEqualTo(2);
         try (RedisClient redis = TestRedis.client()) {
             List<StreamEntry> dead = redis.xrange(PREFIX + ":dead-letter", "-", "+");

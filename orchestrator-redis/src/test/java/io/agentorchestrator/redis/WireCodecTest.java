@@ -38,10 +38,10 @@ class WireCodecTest {
         ResultEnvelope ok = ResultEnvelope.success("t-1", "a-1", Payload.of(BINARY));
         WireCodec.Reply back = WireCodec.decodeReply(Map.of("reply", WireCodec.encodeReply(ok, 3)));
         assertThat(back.attempt()).isEqualTo(3);
-        assertThat(back.result()).isEqualTo(ok);
+        assertThat(back.result()).isEqualTo(ok.withAttempt(3));
 
         ResultEnvelope failed = ResultEnvelope.failure("t-1", "a-1", "model-overloaded", "try elsewhere", true);
-        assertThat(WireCodec.decodeReply(Map.of("reply", WireCodec.encodeReply(failed, 1))).result()).isEqualTo(failed);
+        assertThat(WireCodec.decodeReply(Map.of("reply", WireCodec.encodeReply(failed, 1))).result()).isEqualTo(failed.withAttempt(1));
     }
 
     @Test
@@ -49,19 +49,24 @@ class WireCodecTest {
         assertThatThrownBy(() -> WireCodec.decodeTask(Map.of("body", "x"))).isInstanceOf(ValidationException.class)
                 .hasMessage("entry must have a field 'task', but was '[body]'");
         assertThatThrownBy(() -> WireCodec.decodeTask(Map.of("task", "not json at all"))).isInstanceOf(ValidationException.class)
-                .hasMessageStartingWith("task must be a JSON object").hasMessageNotContaining("not json");
+                .hasMessageStartingWith("task must be valid JSON").hasMessageNotContaining("not json");
         assertThatThrownBy(() -> WireCodec.decodeTask(Map.of("task", "{\"version\":2}"))).isInstanceOf(ValidationException.class)
-                .hasMessageStartingWith("version must be 1");
+                .hasMessageStartingWith("version must be at most 1");
+        assertThatThrownBy(() -> WireCodec.decodeTask(Map.of("task", "{\"version\":1,\"taskId\":\"t\",\"capability\":\"c\","
+                + "\"payload\":\"\",\"priority\":1,\"deadlineEpochMillis\":0,\"attempt\":1}")))
+                .isInstanceOf(ValidationException.class).hasMessage("replyTo must be present (the reply stream), but was null");
         assertThatThrownBy(() -> WireCodec.decodeTask(Map.of("task", "{\"version\":1,\"taskId\":\"t\",\"capability\":\"c\","
                 + "\"payload\":\"\",\"priority\":\"high\",\"deadlineEpochMillis\":0,\"attempt\":1,\"replyTo\":\"r\"}")))
-                .isInstanceOf(ValidationException.class).hasMessage("priority must be a JSON integer, but was '\"high\"'");
+                .isInstanceOf(ValidationException.class).hasMessage("priority must be an integer, but was '\"high\"'");
         assertThatThrownBy(() -> WireCodec.decodeTask(Map.of("task", "{\"version\":1,\"taskId\":\"t\",\"capability\":\"c\","
                 + "\"payload\":\"%%%\",\"priority\":1,\"deadlineEpochMillis\":0,\"attempt\":1,\"replyTo\":\"r\"}")))
                 .isInstanceOf(ValidationException.class).hasMessageStartingWith("payload must be standard base64");
         assertThatThrownBy(() -> WireCodec.decodeReply(Map.of("reply", "{\"version\":1,\"taskId\":\"t\",\"agentId\":\"a\",\"attempt\":1}")))
                 .isInstanceOf(ValidationException.class).hasMessage("success must be true or false, but was null");
         assertThatThrownBy(() -> WireCodec.decodeReply(Map.of("reply", "{\"version\":1,\"taskId\":\"t\",\"agentId\":\"a\","
-                + "\"success\":false,\"attempt\":1}"))).isInstanceOf(ValidationException.class).hasMessage("errorCode must not be null, but was null");
+                + "\"success\":false,\"attempt\":1}"))).isInstanceOf(ValidationException.class).hasMessage("errorCode must be present when success is false, but was null");
+        assertThatThrownBy(() -> WireCodec.decodeReply(Map.of("reply", "{\"version\":1,\"taskId\":\"t\",\"agentId\":\"a\","
+                + "\"success\":true}"))).isInstanceOf(ValidationException.class).hasMessage("attempt must be present (the attempt answered), but was null");
     }
 
     @Test
@@ -76,7 +81,8 @@ class WireCodecTest {
         assertThat(w.agentId()).isEqualTo("planner-1");
         assertThat(w.expired()).isTrue();
         // What the server-side expiry script publishes (cjson, any key order).
-        assertThat(WireCodec.decodeDirectoryEvent("{\"reason\":\"expired\",\"agentId\":\"a\",\"type\":\"withdraw\"}").expired()).isTrue();
+        assertThat(WireCodec.decodeDirectoryEvent("{\"reason\":\"expired\",\"agentId\":\"a\",\"type\":\"withdraw\",\"version\":1}").expired())
+                .isTrue();
         assertThat(WireCodec.decodeDirectoryEvent(WireCodec.encodeWithdraw("a", "withdrawn")).expired()).isFalse();
     }
 }

@@ -91,6 +91,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder hedges = new LongAdder();
+    private final io.agentorchestrator.core.stats.StatsCollector stats;
+    private volatile io.agentorchestrator.core.admin.AdminServer adminServer;
+    /** Traces tasks and attempts; null when tracing is off. */
+    private final TaskTracer tracer;
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
     private final TimeoutScheduler timeouts = new TimeoutScheduler(this::timer, ex -> {
         ex.timedOut = true;
@@ -116,6 +120,9 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.balancer = settings.balancer();
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
+        this.listeners.add(stats);
+        this.tracer = settings.tracer();
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
         this.healthChecker = settings.healthCheck() == null ? null
@@ -422,6 +429,11 @@ public final class DefaultOrchestrator implements Orchestrator {
         retryBudget.onRequest(start);
         active.add(ex);
         ex.future.whenComplete((r, e) -> cleanUp(ex));
+        if (tracer != null) {
+            Object trace = tracer.started(task);
+            ex.trace = trace;
+            ex.future.whenComplete((r, e) -> tracer.ended(trace, r, e));
+        }
         // close() may have begun between the check above and the add: it must not miss this task.
         if (state != RUNNING) {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
@@ -710,6 +722,10 @@ public final class DefaultOrchestrator implements Orchestrator {
         AgentDescriptor descriptor = agent.descriptor();
         Transport transport = settings.transports().get(descriptor.scheme());
         TaskEnvelope envelope = TaskEnvelope.of(ex.task, ex.deadlineEpochMillis, attempt, null);
+        TaskTracer.Attempt traced = tracer == null ? null : tracer.attempt(ex.trace, descriptor, envelope);
+        if (traced != null) {
+            envelope = traced.envelope();
+        }
         if (observed()) {
             emit(new OrchestratorEvent.TaskDispatched(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt));
         }
@@ -729,7 +745,13 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
-        reply.whenComplete((result, error) -> onReply(ex, agent, descriptor, attempt, sentAt, permit, result, error));
+        reply.whenComplete((result, error) -> {
+            if (traced != null) {
+                // First, so the attempt's span ends before the task's, which onReply may end.
+                traced.accept(result, error);
+            }
+            onReply(ex, agent, descriptor, attempt, sentAt, permit, result, error);
+        });
     }
 
     private void onReply(TaskExecution ex, AgentState agent, AgentDescriptor descriptor, int attempt, long sentAt, long permit,
@@ -1098,7 +1120,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (ex.future.completeExceptionally(error) && observed()) {
             AgentState last = ex.current;
             emit(new OrchestratorEvent.TaskFailed(now(), ex.task.id(), ex.task.capability(), last == null ? null : last.id(),
-                    ex.attempts, error));
+                    ex.attempts, error, Duration.ofNanos(Math.max(0, settings.ticker().read() - ex.startNanos))));
         }
     }
 
@@ -1196,6 +1218,27 @@ public final class DefaultOrchestrator implements Orchestrator {
         return events;
     }
 
+    @Override
+    public io.agentorchestrator.core.stats.StatsSnapshot stats() {
+        return stats.snapshot();
+    }
+
+    /** Starts the admin server, closed with this orchestrator; on failure closes the orchestrator and rethrows. */
+    public DefaultOrchestrator startAdminServer(io.agentorchestrator.core.admin.AdminServerConfig config) {
+        try {
+            adminServer = io.agentorchestrator.core.admin.AdminServer.start(this, config);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    @Override
+    public Optional<io.agentorchestrator.core.admin.AdminServer> adminServer() {
+        return Optional.ofNullable(adminServer);
+    }
+
     // ---------------------------------------------------------------- events
 
     @Override
@@ -1235,6 +1278,9 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return;
             }
             state = CLOSING;
+        }
+        if (adminServer != null) {
+            adminServer.close();
         }
         for (Transport.Listener watch : watches) {
             try {

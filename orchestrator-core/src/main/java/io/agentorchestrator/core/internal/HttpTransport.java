@@ -9,6 +9,7 @@ import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.TransportProvider;
 import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.wire.EnvelopeCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,7 +100,7 @@ public final class HttpTransport implements Transport {
                 .timeout(Duration.ofMillis(Math.max(1, remaining) + DEADLINE_MARGIN_MILLIS))
                 .header("Content-Type", "application/json")
                 .header("X-Task-Id", envelope.taskId())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(EnvelopeJson.encode(envelope)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(EnvelopeCodec.encodeTask(envelope)))
                 .build();
         return client.sendAsync(request, info -> new LimitedBody(maxBodyBytes))
                 .handle((response, error) -> {
@@ -117,9 +118,12 @@ public final class HttpTransport implements Transport {
         String endpoint = agent.endpoint().toString();
         if (status / 100 == 2) {
             try {
-                ResultEnvelope result = EnvelopeJson.decodeResult(response.body());
+                ResultEnvelope result = EnvelopeCodec.decodeResult(response.body());
                 if (!result.taskId().equals(envelope.taskId())) {
                     throw new ValidationException("taskId", "must be the id of the task sent (" + envelope.taskId() + ")", result.taskId());
+                }
+                if (result.attempt() != 0 && result.attempt() != envelope.attempt()) {
+                    throw new ValidationException("attempt", "must be the attempt sent (" + envelope.attempt() + ")", result.attempt());
                 }
                 return result;
             } catch (ValidationException e) {
@@ -305,7 +309,7 @@ public final class HttpTransport implements Transport {
             }
             TaskEnvelope task;
             try {
-                task = EnvelopeJson.decodeTask(body);
+                task = EnvelopeCodec.decodeTask(body);
             } catch (ValidationException e) {
                 respond(exchange, 400, ("{\"error\":" + quote(e.getMessage()) + "}").getBytes(StandardCharsets.UTF_8));
                 return;
@@ -315,7 +319,7 @@ public final class HttpTransport implements Transport {
             receiver.onTask(task, result -> {
                 if (answered.compareAndSet(false, true) && open.remove(exchange)) {
                     try {
-                        respond(exchange, 200, EnvelopeJson.encode(result));
+                        respond(exchange, 200, EnvelopeCodec.encodeResult(result.withAttempt(task.attempt())));
                     } catch (IOException e) {
                         log.debug("Agent {} could not send its reply to task {}: {}", agentId, task.taskId(), e.toString());
                     }

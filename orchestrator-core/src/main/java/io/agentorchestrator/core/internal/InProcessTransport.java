@@ -5,6 +5,7 @@ import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.TransportProvider;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@code inproc:} transport: orchestrator and agents in one JVM, tasks handed over by
@@ -31,6 +33,8 @@ public final class InProcessTransport implements Transport {
     private static final ConcurrentHashMap<String, Endpoint> ENDPOINTS = new ConcurrentHashMap<>();
 
     private final Set<Endpoint> opened = ConcurrentHashMap.newKeySet();
+    private final LongAdder sendErrors = new LongAdder();
+    private final LongAdder lateReplies = new LongAdder();
 
     @Override
     public String scheme() {
@@ -42,10 +46,11 @@ public final class InProcessTransport implements Transport {
         String name = endpointName(agent.endpoint());
         Endpoint endpoint = ENDPOINTS.get(name);
         if (endpoint == null) {
+            sendErrors.increment();
             return CompletableFuture.failedFuture(new TransportException(SCHEME, agent.endpoint().toString(),
                     "No agent is listening at " + agent.endpoint()));
         }
-        return endpoint.deliver(envelope);
+        return endpoint.deliver(envelope, this);
     }
 
     @Override
@@ -66,6 +71,12 @@ public final class InProcessTransport implements Transport {
     @Override
     public Optional<AgentDirectory> directory() {
         return Optional.of(InProcessDirectory.SHARED);
+    }
+
+    /** Nothing is ever redelivered or dead-lettered in one JVM: those stay 0. */
+    @Override
+    public Optional<TransportCounters> counters() {
+        return Optional.of(new TransportCounters(sendErrors.sum(), 0, 0, lateReplies.sum()));
     }
 
     @Override
@@ -89,7 +100,8 @@ public final class InProcessTransport implements Transport {
         private final String name;
         private final String uri;
         private final TaskReceiver receiver;
-        private final Set<CompletableFuture<ResultEnvelope>> pending = ConcurrentHashMap.newKeySet();
+        /** Replies not given yet, each with the transport that sent the task, which counts what happens to it. */
+        private final ConcurrentHashMap<CompletableFuture<ResultEnvelope>, InProcessTransport> pending = new ConcurrentHashMap<>();
         private volatile boolean closed;
 
         Endpoint(String name, String uri, TaskReceiver receiver) {
@@ -98,9 +110,9 @@ public final class InProcessTransport implements Transport {
             this.receiver = receiver;
         }
 
-        CompletableFuture<ResultEnvelope> deliver(TaskEnvelope envelope) {
+        CompletableFuture<ResultEnvelope> deliver(TaskEnvelope envelope, InProcessTransport sender) {
             CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
-            pending.add(reply);
+            pending.put(reply, sender);
             // close() may have swept pending before the add: check again so the reply cannot hang.
             if (closed) {
                 fail(reply);
@@ -108,12 +120,14 @@ public final class InProcessTransport implements Transport {
             }
             try {
                 receiver.onTask(envelope, result -> {
-                    if (pending.remove(reply)) {
-                        reply.complete(result);
+                    // Not pending, or not completed: the sender cancelled it (timeout, a hedge won) before the answer.
+                    if (pending.remove(reply) == null || !reply.complete(result)) {
+                        sender.lateReplies.increment();
                     }
                 });
             } catch (RuntimeException e) {
-                if (pending.remove(reply)) {
+                if (pending.remove(reply) != null) {
+                    sender.sendErrors.increment();
                     reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " threw while receiving a task", true, e));
                 }
             }
@@ -123,13 +137,15 @@ public final class InProcessTransport implements Transport {
         void close() {
             closed = true;
             ENDPOINTS.remove(name, this);
-            for (CompletableFuture<ResultEnvelope> reply : pending) {
+            for (CompletableFuture<ResultEnvelope> reply : pending.keySet()) {
                 fail(reply);
             }
         }
 
         private void fail(CompletableFuture<ResultEnvelope> reply) {
-            if (pending.remove(reply)) {
+            InProcessTransport sender = pending.remove(reply);
+            if (sender != null) {
+                sender.sendErrors.increment();
                 reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " stopped before replying"));
             }
         }

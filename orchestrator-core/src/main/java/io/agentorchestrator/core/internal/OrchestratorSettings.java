@@ -33,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param leaseGraceTtls         TTLs after a lapsed lease before the agent is removed
  * @param healthScheduler        runs health checks and sweeps; null when the orchestrator should own one
  * @param hedgeDelay             delay before a hedged second attempt of an idempotent task, or null when off
+ * @param tracer                 traces tasks and attempts, or null when tracing is off
  */
 public record OrchestratorSettings(
         Map<String, Transport> transports,
@@ -61,5 +62,6 @@ public record OrchestratorSettings(
         int retryBudgetMinPerSecond,
         int leaseGraceTtls,
         ScheduledExecutorService healthScheduler,
-        Duration hedgeDelay) {
+        Duration hedgeDelay,
+        TaskTracer tracer) {
 }

@@ -37,6 +37,8 @@ final class TaskExecution {
     final java.util.concurrent.atomic.AtomicInteger attemptsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     volatile ScheduledFuture<?> timeoutHandle;
     volatile OrchestratorException lastError;
+    /** The task's trace when tracing is on, else null; set before the first attempt. */
+    volatile Object trace;
     /** Set by the timer just before the task fails with a timeout, so the cut-short attempt counts against its agent. */
     volatile boolean timedOut;
 

@@ -13,7 +13,10 @@ public final class OrchestratorMetricNames {
     public static final String TASKS_COMPLETED = "orchestrator.tasks.completed";
     /** Tasks that ended without a result (counter; tags capability, outcome=exception simple name[, agent]). */
     public static final String TASKS_FAILED = "orchestrator.tasks.failed";
-    /** Time from dispatch to result of successful tasks (timer with percentile histogram; tags capability, outcome). */
+    /**
+     * Time from dispatch to the end of a task, successful or not (timer with percentile histogram;
+     * tags capability, outcome={@value #OUTCOME_SUCCESS} or the exception's simple name).
+     */
     public static final String TASK_LATENCY = "orchestrator.task.latency";
     /** Time from sending one attempt to its answer (timer with percentile histogram; tags capability, outcome[, agent]). */
     public static final String ATTEMPT_LATENCY = "orchestrator.attempt.latency";
@@ -33,6 +36,14 @@ public final class OrchestratorMetricNames {
     public static final String BREAKER_STATE_CHANGES = "orchestrator.breaker.state.changes";
     /** Agents ejected by outlier detection (counter; [tag agent]). */
     public static final String EJECTIONS = "orchestrator.ejections";
+    /** Attempts that failed in the transport: not delivered, or the agent went away before answering (function counter; tag transport). */
+    public static final String TRANSPORT_SEND_ERRORS = "orchestrator.transport.send.errors";
+    /** Tasks a broker delivered again to an agent side (function counter; tag transport). */
+    public static final String TRANSPORT_REDELIVERIES = "orchestrator.transport.redeliveries";
+    /** Messages a transport set aside as undeliverable (function counter; tag transport). */
+    public static final String TRANSPORT_DEAD_LETTERS = "orchestrator.transport.dead.letters";
+    /** Replies that arrived after their task stopped waiting; dropped (function counter; tag transport). */
+    public static final String TRANSPORT_LATE_REPLIES = "orchestrator.transport.late.replies";
     /** Events a live-event subscriber lost because its buffer was full (function counter). */
     public static final String EVENTS_DROPPED = "orchestrator.events.dropped";
 
@@ -44,6 +55,8 @@ public final class OrchestratorMetricNames {
     public static final String TAG_STATUS = "status";
     /** Tag: agent id; only when per-agent tags are on. */
     public static final String TAG_AGENT = "agent";
+    /** Tag: a transport's URI scheme ({@code redis}, {@code amqp}, ...). */
+    public static final String TAG_TRANSPORT = "transport";
     /** Tag: the breaker state left, lower case. */
     public static final String TAG_FROM = "from";
     /** Tag: the breaker state entered, lower case. */

@@ -8,6 +8,8 @@ import io.agentorchestrator.api.AgentStatus;
 import io.agentorchestrator.api.OrchestratorEvent;
 import io.agentorchestrator.api.OrchestratorListener;
 import io.agentorchestrator.api.TaskTimeoutException;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.api.TransportCounters;
 import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.Orchestrator;
 import io.micrometer.core.instrument.Counter;
@@ -18,20 +20,24 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToLongFunction;
 
 /**
  * Micrometer meters for an {@link Orchestrator}: task counts and latencies, retries, hedges,
- * timeouts, queue depths, agents by status, breaker transitions, ejections and dropped live
- * events. Names are in {@link OrchestratorMetricNames}.
+ * timeouts, queue depths, agents by status, breaker transitions, ejections, dropped live events,
+ * and its transports' counters (send errors, redeliveries, dead letters, late replies). Names are
+ * in {@link OrchestratorMetricNames}.
  *
  * <pre>{@code
- * new OrchestratorMetrics(orchestrator).bindTo(registry);
+ * Orchestrator.builder().meterRegistry(registry)...build();        // bound at build, transports included
+ * new OrchestratorMetrics(orchestrator).bindTo(registry);          // or by hand, without transport meters
  * }</pre>
  *
  * <p>Counters and timers are driven by the orchestrator's event stream (this binder adds itself
@@ -47,6 +53,7 @@ public final class OrchestratorMetrics implements MeterBinder {
 
     private final Orchestrator orchestrator;
     private final boolean agentTags;
+    private final List<Transport> transports;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
     /** Counters and timers already registered, so an event costs a map lookup, not a registration with its filters. */
     private final Map<MeterKey, Object> meters = new ConcurrentHashMap<>();
@@ -69,8 +76,21 @@ public final class OrchestratorMetrics implements MeterBinder {
      * @throws ValidationException when {@code orchestrator} is null
      */
     public OrchestratorMetrics(Orchestrator orchestrator, boolean agentTags) {
+        this(orchestrator, agentTags, List.of());
+    }
+
+    /**
+     * Meters as {@link #OrchestratorMetrics(Orchestrator, boolean)}, plus the counters of each of
+     * {@code transports} that reports {@link Transport#counters()}, tagged with its scheme.
+     *
+     * @throws ValidationException when {@code orchestrator} or {@code transports} is null
+     */
+    public OrchestratorMetrics(Orchestrator orchestrator, boolean agentTags, Collection<Transport> transports) {
         this.orchestrator = ValidationException.requireNonNull(orchestrator, "orchestrator");
         this.agentTags = agentTags;
+        Set<Transport> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        distinct.addAll(ValidationException.requireNonNull(transports, "transports"));
+        this.transports = List.copyOf(distinct);
     }
 
     /** Registers the gauges and starts counting events into {@code registry}. */
@@ -86,6 +106,11 @@ public final class OrchestratorMetrics implements MeterBinder {
                 .description("Live events lost because a subscriber's buffer was full").register(registry);
         for (String capability : capabilities) {
             registerCapabilityGauges(registry, capability);
+        }
+        for (Transport transport : transports) {
+            if (transport.counters().isPresent()) {
+                registerTransportCounters(registry, transport);
+            }
         }
         boolean first = registries.isEmpty();
         registries.add(registry);
@@ -122,33 +147,69 @@ public final class OrchestratorMetrics implements MeterBinder {
         }
     }
 
+    private static void registerTransportCounters(MeterRegistry registry, Transport transport) {
+        Tags tags = Tags.of(TAG_TRANSPORT, transport.scheme());
+        transportCounter(registry, TRANSPORT_SEND_ERRORS, tags, transport, TransportCounters::sendErrors,
+                "Attempts that failed in the transport");
+        transportCounter(registry, TRANSPORT_REDELIVERIES, tags, transport, TransportCounters::redeliveries,
+                "Tasks the broker delivered again to an agent side");
+        transportCounter(registry, TRANSPORT_DEAD_LETTERS, tags, transport, TransportCounters::deadLetters,
+                "Messages set aside as undeliverable");
+        transportCounter(registry, TRANSPORT_LATE_REPLIES, tags, transport, TransportCounters::lateReplies,
+                "Replies that arrived after their task stopped waiting");
+    }
+
+    private static void transportCounter(MeterRegistry registry, String name, Tags tags, Transport transport,
+            ToLongFunction<TransportCounters> count, String description) {
+        FunctionCounter.builder(name, transport, t -> t.counters().map(count::applyAsLong).orElse(0L))
+                .tags(tags).description(description).register(registry);
+    }
+
     private void record(OrchestratorEvent event) {
         if (event instanceof OrchestratorEvent.TaskDispatched e) {
             see(e.capability());
             if (e.attempt() == 1) {
-                count(TASKS_DISPATCHED, agent(Tags.of(TAG_CAPABILITY, e.capability()), e.agentId()));
+                if (agentTags) {
+                    count(TASKS_DISPATCHED, e.capability(), null, agent(e.agentId()));
+                } else {
+                    for (MeterRegistry registry : registries) {
+                        common(registry, e.capability()).dispatched.increment();
+                    }
+                }
             }
         } else if (event instanceof OrchestratorEvent.TaskCompleted e) {
-            Tags tags = Tags.of(TAG_CAPABILITY, e.capability(), TAG_OUTCOME, OUTCOME_SUCCESS);
-            count(TASKS_COMPLETED, agent(tags, e.agentId()));
-            time(TASK_LATENCY, tags, e.latency());
+            if (agentTags) {
+                count(TASKS_COMPLETED, e.capability(), OUTCOME_SUCCESS, agent(e.agentId()));
+            }
+            for (MeterRegistry registry : registries) {
+                CommonMeters meters = common(registry, e.capability());
+                if (!agentTags) {
+                    meters.completed.increment();
+                }
+                meters.latency.record(e.latency());
+            }
+        } else if (event instanceof OrchestratorEvent.AttemptCompleted e && !agentTags && OUTCOME_SUCCESS.equals(e.outcome())) {
+            for (MeterRegistry registry : registries) {
+                common(registry, e.capability()).attemptLatency.record(e.latency());
+            }
         } else if (event instanceof OrchestratorEvent.TaskFailed e) {
             see(e.capability());
-            count(TASKS_FAILED, agent(Tags.of(TAG_CAPABILITY, e.capability(), TAG_OUTCOME, e.error().getClass().getSimpleName()),
-                    e.agentId()));
+            String outcome = e.error().getClass().getSimpleName();
+            count(TASKS_FAILED, e.capability(), outcome, agent(e.agentId()));
+            time(TASK_LATENCY, e.capability(), outcome, null, e.latency());
             if (e.error() instanceof TaskTimeoutException) {
-                count(TIMEOUTS, Tags.of(TAG_CAPABILITY, e.capability()));
+                count(TIMEOUTS, e.capability(), null, null);
             }
         } else if (event instanceof OrchestratorEvent.AttemptCompleted e) {
-            time(ATTEMPT_LATENCY, agent(Tags.of(TAG_CAPABILITY, e.capability(), TAG_OUTCOME, e.outcome()), e.agentId()), e.latency());
+            time(ATTEMPT_LATENCY, e.capability(), e.outcome(), agent(e.agentId()), e.latency());
         } else if (event instanceof OrchestratorEvent.TaskRetried e) {
-            count(RETRIES, Tags.of(TAG_CAPABILITY, e.capability()));
+            count(RETRIES, e.capability(), null, null);
         } else if (event instanceof OrchestratorEvent.TaskHedged e) {
-            count(HEDGES, Tags.of(TAG_CAPABILITY, e.capability()));
+            count(HEDGES, e.capability(), null, null);
         } else if (event instanceof OrchestratorEvent.CircuitStateChanged e) {
-            count(BREAKER_STATE_CHANGES, agent(Tags.of(TAG_FROM, lower(e.previous()), TAG_TO, lower(e.current())), e.agentId()));
+            count(BREAKER_STATE_CHANGES, agentTags(Tags.of(TAG_FROM, lower(e.previous()), TAG_TO, lower(e.current())), e.agentId()));
         } else if (event instanceof OrchestratorEvent.AgentEjected e) {
-            count(EJECTIONS, agent(Tags.empty(), e.agentId()));
+            count(EJECTIONS, agentTags(Tags.empty(), e.agentId()));
         } else if (event instanceof OrchestratorEvent.AgentRegistered e) {
             see(e.agent());
         } else if (event instanceof OrchestratorEvent.AgentUpdated e) {
@@ -156,24 +217,84 @@ public final class OrchestratorMetrics implements MeterBinder {
         }
     }
 
-    private Tags agent(Tags tags, String agentId) {
-        return agentTags ? tags.and(TAG_AGENT, agentId == null ? "none" : agentId) : tags;
-    }
+    /**
+     * The meters of one capability that every successful task touches, held so that recording
+     * them builds nothing; they are the very meters {@link #count} and {@link #time} would find.
+     * With per-agent tags only the end-to-end timer, which has no agent tag: a name must keep one
+     * set of tag keys (Prometheus refuses a second).
+     */
+    private static final class CommonMeters {
+        final Counter dispatched;
+        final Counter completed;
+        final Timer latency;
+        final Timer attemptLatency;
 
-    private record MeterKey(MeterRegistry registry, String name, Tags tags) {
-    }
-
-    private void count(String name, Tags tags) {
-        for (MeterRegistry registry : registries) {
-            ((Counter) meters.computeIfAbsent(new MeterKey(registry, name, tags),
-                    k -> Counter.builder(name).tags(tags).register(registry))).increment();
+        CommonMeters(MeterRegistry registry, String capability, boolean agentTags) {
+            Tags success = Tags.of(TAG_CAPABILITY, capability, TAG_OUTCOME, OUTCOME_SUCCESS);
+            latency = Timer.builder(TASK_LATENCY).tags(success).publishPercentileHistogram().register(registry);
+            if (agentTags) {
+                dispatched = null;
+                completed = null;
+                attemptLatency = null;
+            } else {
+                dispatched = Counter.builder(TASKS_DISPATCHED).tags(TAG_CAPABILITY, capability).register(registry);
+                completed = Counter.builder(TASKS_COMPLETED).tags(success).register(registry);
+                attemptLatency = Timer.builder(ATTEMPT_LATENCY).tags(success).publishPercentileHistogram().register(registry);
+            }
         }
     }
 
-    private void time(String name, Tags tags, Duration latency) {
+    /** Per registry, then per capability: two lookups by identity and by a string whose hash is cached. */
+    private final Map<MeterRegistry, Map<String, CommonMeters>> common = new ConcurrentHashMap<>();
+
+    private CommonMeters common(MeterRegistry registry, String capability) {
+        Map<String, CommonMeters> byCapability = common.computeIfAbsent(registry, r -> new ConcurrentHashMap<>());
+        CommonMeters meters = byCapability.get(capability);
+        return meters != null ? meters : byCapability.computeIfAbsent(capability, c -> new CommonMeters(registry, c, agentTags));
+    }
+
+    /** The agent tag's value when per-agent tags are on, else null (no tag). */
+    private String agent(String agentId) {
+        return !agentTags ? null : agentId == null ? "none" : agentId;
+    }
+
+    private Tags agentTags(Tags tags, String agentId) {
+        return agentTags ? tags.and(TAG_AGENT, agentId == null ? "none" : agentId) : tags;
+    }
+
+    /**
+     * Finds an already registered task meter by its plain tag values, so the common event costs a
+     * small record and a map lookup: no {@link Tags} built, no registration with its filters.
+     */
+    private record MeterKey(MeterRegistry registry, String name, String capability, String outcome, String agent) {
+
+        Tags tags() {
+            Tags tags = Tags.of(TAG_CAPABILITY, capability);
+            if (outcome != null) {
+                tags = tags.and(TAG_OUTCOME, outcome);
+            }
+            return agent == null ? tags : tags.and(TAG_AGENT, agent);
+        }
+    }
+
+    private void count(String name, String capability, String outcome, String agent) {
         for (MeterRegistry registry : registries) {
-            ((Timer) meters.computeIfAbsent(new MeterKey(registry, name, tags),
-                    k -> Timer.builder(name).tags(tags).publishPercentileHistogram().register(registry))).record(latency);
+            ((Counter) meters.computeIfAbsent(new MeterKey(registry, name, capability, outcome, agent),
+                    k -> Counter.builder(name).tags(k.tags()).register(registry))).increment();
+        }
+    }
+
+    /** For the rare meters not tagged by capability; registered through the registry's own cache. */
+    private void count(String name, Tags tags) {
+        for (MeterRegistry registry : registries) {
+            registry.counter(name, tags).increment();
+        }
+    }
+
+    private void time(String name, String capability, String outcome, String agent, Duration latency) {
+        for (MeterRegistry registry : registries) {
+            ((Timer) meters.computeIfAbsent(new MeterKey(registry, name, capability, outcome, agent),
+                    k -> Timer.builder(name).tags(k.tags()).publishPercentileHistogram().register(registry))).record(latency);
         }
     }
 

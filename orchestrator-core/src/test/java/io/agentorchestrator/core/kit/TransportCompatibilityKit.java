@@ -406,4 +406,33 @@ public abstract class TransportCompatibilityKit {
         assertThat(await(orchestrator.dispatch(Task.of("sized", new byte[1024]))).agentId()).isEqualTo(d.id());
         assertThat(calls.get()).isEqualTo(1);
     }
+    @Test
+    void carriesTheTraceContextSoTheAgentSpanIsAChildOfTheDispatch() throws Exception {
+        TracingFixture tracing = track(new TracingFixture());
+        AgentDescriptor d = agent("traced", "traced", 1);
+        java.util.concurrent.atomic.AtomicReference<Map<String, String>> received = new java.util.concurrent.atomic.AtomicReference<>();
+        Transport agentTransport = track(newAgentTransport());
+        AgentRuntime runtime = AgentRuntime.builder(d).transport(agentTransport).announce(false).observationRegistry(tracing.registry())
+                .handler(task -> {
+                    received.set(task.headers());
+                    return Payload.ofUtf8("traced");
+                }).start();
+        resources.push(() -> runtime.close(Duration.ZERO));
+        Orchestrator orchestrator = track(orchestratorBuilder().observationRegistry(tracing.registry()).build());
+        orchestrator.register(d);
+
+        await(orchestrator.dispatch(Task.builder("traced").payload(Payload.ofUtf8("x")).header("tenant", "t-1").build()));
+
+        var task = tracing.awaitSpan("task traced");
+        var dispatch = tracing.awaitSpan("dispatch traced");
+        var handled = tracing.awaitSpan("handle traced");
+        assertThat(received.get()).as("headers the agent received").containsEntry("tenant", "t-1");
+        assertThat(received.get().get("traceparent")).as("traceparent the agent received")
+                .startsWith(TracingFixture.traceparentPrefixOf(dispatch));
+        assertThat(dispatch.getParentSpanId()).isEqualTo(task.getSpanId());
+        assertThat(handled.getParentSpanId()).as("the agent's span is a child of the dispatch span").isEqualTo(dispatch.getSpanId());
+        assertThat(handled.getTraceId()).isEqualTo(task.getTraceId()).isEqualTo(dispatch.getTraceId());
+        assertThat(dispatch.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.CLIENT);
+        assertThat(handled.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.SERVER);
+    }
 }

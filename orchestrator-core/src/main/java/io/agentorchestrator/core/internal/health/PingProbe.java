@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PingProbe implements HealthProbe {
 
     /** Header marking a ping envelope, for agents written in other languages. */
-    public static final String PING_HEADER = "x-orchestrator-ping";
+    public static final String PING_HEADER = io.agentorchestrator.core.wire.WireHeaders.PING;
 
     private static final AtomicLong IDS = new AtomicLong();
 

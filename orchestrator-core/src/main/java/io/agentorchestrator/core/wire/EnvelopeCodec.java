@@ -1,0 +1,354 @@
+package io.agentorchestrator.core.wire;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.Payload;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.ValidationException;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The one wire format of every transport: tasks, results and directory messages as UTF-8 JSON
+ * objects, specified field by field in {@code docs/wire-format.md} and by the JSON Schema
+ * {@value #SCHEMA_RESOURCE} in {@code orchestrator-api}. Each broker module maps these bodies onto
+ * its messages (stream entry fields, AMQP properties, Kafka headers and keys) and nothing more.
+ *
+ * <p>Reading is strict about what matters and lenient about the rest: a missing required field, a
+ * wrong type or a {@code version} newer than {@link TaskEnvelope#WIRE_VERSION} is a
+ * {@link ValidationException} naming the field (never echoing a payload); fields it does not know
+ * are ignored, so a writer may add some without a new version. Stateless and thread-safe.
+ */
+public final class EnvelopeCodec {
+
+    /** The media type of every body. */
+    public static final String CONTENT_TYPE = "application/json";
+    /** Class-path resource of the JSON Schema of every body (in {@code orchestrator-api}). */
+    public static final String SCHEMA_RESOURCE = "/io/agentorchestrator/api/wire-format.schema.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64 = Base64.getEncoder();
+
+    private EnvelopeCodec() {
+    }
+
+    // ------------------------------------------------------------------ tasks
+
+    /** A task as JSON bytes; every field but {@code key} and {@code replyTo} is always written. */
+    public static byte[] encodeTask(TaskEnvelope t) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("version", t.version());
+        n.put("taskId", t.taskId());
+        n.put("capability", t.capability());
+        n.put("payload", B64.encodeToString(t.payload().toByteArray()));
+        n.put("priority", t.priority());
+        n.put("deadlineEpochMillis", t.deadlineEpochMillis());
+        if (t.key() != null) {
+            n.put("key", t.key());
+        }
+        ObjectNode headers = n.putObject("headers");
+        t.headers().forEach(headers::put);
+        n.put("attempt", t.attempt());
+        if (t.replyTo() != null) {
+            n.put("replyTo", t.replyTo());
+        }
+        return write(n);
+    }
+
+    /**
+     * Reads a task.
+     *
+     * @throws ValidationException naming the first missing or malformed field
+     */
+    public static TaskEnvelope decodeTask(byte[] json) {
+        JsonNode n = read(json, "task");
+        int version = version(n);
+        return new TaskEnvelope(version, requiredText(n, "taskId"), requiredText(n, "capability"), payload(n, true),
+                requiredInt(n, "priority"), requiredLong(n, "deadlineEpochMillis"), optionalText(n, "key"),
+                stringMap(n, "headers"), requiredInt(n, "attempt"), optionalText(n, "replyTo"));
+    }
+
+    // ------------------------------------------------------------------ results
+
+    /**
+     * A result as JSON bytes: {@code attempt} when stated (> 0), and the error fields only on
+     * failure.
+     */
+    public static byte[] encodeResult(ResultEnvelope r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("version", r.version());
+        n.put("taskId", r.taskId());
+        if (r.attempt() > 0) {
+            n.put("attempt", r.attempt());
+        }
+        n.put("agentId", r.agentId());
+        n.put("success", r.success());
+        n.put("payload", B64.encodeToString(r.payload().toByteArray()));
+        if (!r.success()) {
+            n.put("errorCode", r.errorCode());
+            n.put("errorMessage", r.errorMessage());
+            n.put("retryable", r.retryable());
+        }
+        return write(n);
+    }
+
+    /**
+     * Reads a result; {@code attempt} 0 when it does not say.
+     *
+     * @throws ValidationException naming the first missing or malformed field
+     */
+    public static ResultEnvelope decodeResult(byte[] json) {
+        JsonNode n = read(json, "result");
+        int version = version(n);
+        boolean success = requiredBoolean(n, "success");
+        JsonNode attempt = n.get("attempt");
+        int stated = attempt == null || attempt.isNull() ? 0 : requiredInt(n, "attempt");
+        ValidationException.require(attempt == null || attempt.isNull() || stated >= 1, "attempt", "must be >= 1 when present", stated);
+        String errorCode = optionalText(n, "errorCode");
+        ValidationException.require(success || errorCode != null, "errorCode", "must be present when success is false", null);
+        return new ResultEnvelope(version, requiredText(n, "taskId"), requiredText(n, "agentId"), success, payload(n, false),
+                errorCode, optionalText(n, "errorMessage"), optionalBoolean(n, "retryable"), stated);
+    }
+
+    // ------------------------------------------------------------------ directory
+
+    /** The JSON object of a descriptor, as announced and as kept in a broker's registry. */
+    public static byte[] encodeDescriptor(AgentDescriptor d) {
+        return write(descriptorNode(d));
+    }
+
+    /**
+     * Reads a descriptor.
+     *
+     * @throws ValidationException naming the first missing or malformed field
+     */
+    public static AgentDescriptor decodeDescriptor(byte[] json) {
+        return descriptor(read(json, "agent"), "");
+    }
+
+    /** An announcement (the heartbeat is the same message again) of {@code agent} with a lease of {@code ttlMillis}. */
+    public static byte[] encodeAnnouncement(AgentDescriptor agent, long ttlMillis) {
+        ValidationException.require(ttlMillis > 0, "ttlMillis", "must be > 0", ttlMillis);
+        ObjectNode n = directoryNode(DirectoryMessage.ANNOUNCE);
+        n.put("agentId", agent.id());
+        n.put("ttlMillis", ttlMillis);
+        n.set("agent", descriptorNode(agent));
+        return write(n);
+    }
+
+    /** A withdrawal of an agent; {@code reason} is {@value DirectoryMessage#WITHDRAWN} or {@value DirectoryMessage#EXPIRED}. */
+    public static byte[] encodeWithdrawal(String agentId, String reason) {
+        ObjectNode n = directoryNode(DirectoryMessage.WITHDRAW);
+        n.put("agentId", ValidationException.requireNonNull(agentId, "agentId"));
+        n.put("reason", ValidationException.requireNonNull(reason, "reason"));
+        return write(n);
+    }
+
+    /** A query asking every agent to announce itself again. */
+    public static byte[] encodeQuery() {
+        return write(directoryNode(DirectoryMessage.QUERY));
+    }
+
+    /**
+     * Reads a directory message.
+     *
+     * @throws ValidationException naming the first missing or malformed field
+     */
+    public static DirectoryMessage decodeDirectoryMessage(byte[] json) {
+        JsonNode n = read(json, "directory message");
+        version(n);
+        String type = requiredText(n, "type");
+        switch (type) {
+            case DirectoryMessage.ANNOUNCE -> {
+                long ttl = requiredLong(n, "ttlMillis");
+                ValidationException.require(ttl > 0, "ttlMillis", "must be > 0", ttl);
+                JsonNode agent = n.get("agent");
+                ValidationException.require(agent != null && agent.isObject(), "agent", "must be a JSON object", kind(agent));
+                AgentDescriptor d = descriptor(agent, "agent.");
+                String agentId = optionalText(n, "agentId");
+                ValidationException.require(agentId == null || agentId.equals(d.id()), "agentId", "must equal agent.id '" + d.id() + "'",
+                        agentId);
+                return new DirectoryMessage.Announcement(d, ttl);
+            }
+            case DirectoryMessage.WITHDRAW -> {
+                return new DirectoryMessage.Withdrawal(AgentDescriptor.requireId(requiredText(n, "agentId"), "agentId"),
+                        optionalText(n, "reason"));
+            }
+            case DirectoryMessage.QUERY -> {
+                return new DirectoryMessage.Query();
+            }
+            default -> throw new ValidationException("type", "must be announce, withdraw or query", type);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static ObjectNode directoryNode(String type) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("version", TaskEnvelope.WIRE_VERSION);
+        n.put("type", type);
+        return n;
+    }
+
+    private static ObjectNode descriptorNode(AgentDescriptor d) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", d.id());
+        o.put("name", d.name());
+        ArrayNode caps = o.putArray("capabilities");
+        d.capabilities().forEach(caps::add);
+        o.put("endpoint", d.endpoint().toString());
+        o.put("weight", d.weight());
+        o.put("maxConcurrency", d.maxConcurrency());
+        ObjectNode metadata = o.putObject("metadata");
+        d.metadata().forEach(metadata::put);
+        o.put("version", d.version());
+        return o;
+    }
+
+    private static AgentDescriptor descriptor(JsonNode o, String path) {
+        try {
+            AgentDescriptor.Builder b = AgentDescriptor.builder(requiredText(o, "id")).endpoint(requiredText(o, "endpoint"));
+            String name = optionalText(o, "name");
+            if (name != null) {
+                b.name(name);
+            }
+            JsonNode caps = o.get("capabilities");
+            ValidationException.require(caps != null && caps.isArray(), "capabilities", "must be a JSON array of strings", kind(caps));
+            for (JsonNode c : caps) {
+                ValidationException.require(c.isTextual(), "capabilities", "must hold strings only", kind(c));
+                b.capability(c.textValue());
+            }
+            if (o.hasNonNull("weight")) {
+                b.weight(requiredInt(o, "weight"));
+            }
+            if (o.hasNonNull("maxConcurrency")) {
+                b.maxConcurrency(requiredInt(o, "maxConcurrency"));
+            }
+            b.metadata(stringMap(o, "metadata"));
+            String version = optionalText(o, "version");
+            if (version != null) {
+                b.version(version);
+            }
+            return b.build();
+        } catch (ValidationException e) {
+            throw path.isEmpty() ? e : new ValidationException(path + e.field(), e.rule(), e.value());
+        }
+    }
+
+    private static byte[] write(ObjectNode n) {
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A tree of strings and numbers always serialises", e);
+        }
+    }
+
+    private static JsonNode read(byte[] json, String what) {
+        ValidationException.require(json != null && json.length > 0, what, "must be a JSON object", "empty");
+        JsonNode n;
+        try {
+            n = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            // Never echo the text: it may carry a payload.
+            long at = e.getLocation() == null ? -1
+                    : e.getLocation().getCharOffset() >= 0 ? e.getLocation().getCharOffset() : e.getLocation().getByteOffset();
+            throw new ValidationException(what, "must be valid JSON (broken at byte " + at + ")", json.length + " bytes");
+        } catch (IOException e) {
+            throw new ValidationException(what, "must be valid JSON (" + e.getMessage() + ")", json.length + " bytes");
+        }
+        ValidationException.require(n != null && n.isObject(), what, "must be a JSON object", kind(n));
+        return n;
+    }
+
+    private static int version(JsonNode n) {
+        int version = requiredInt(n, "version");
+        ValidationException.require(version >= 1, "version", "must be >= 1", version);
+        ValidationException.require(version <= TaskEnvelope.WIRE_VERSION, "version", "must be at most " + TaskEnvelope.WIRE_VERSION
+                + " (a newer wire format than this library reads: upgrade io.agentorchestrator)", version);
+        return version;
+    }
+
+    private static Payload payload(JsonNode n, boolean required) {
+        String base64 = required ? requiredText(n, "payload") : optionalText(n, "payload");
+        if (base64 == null || base64.isEmpty()) {
+            return Payload.empty();
+        }
+        try {
+            return Payload.wrap(Base64.getDecoder().decode(base64));
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("payload", "must be standard base64 (" + e.getMessage() + ")", base64.length() + " characters");
+        }
+    }
+
+    private static Map<String, String> stringMap(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return Map.of();
+        }
+        ValidationException.require(v.isObject(), field, "must be a JSON object of strings", kind(v));
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : v.properties()) {
+            ValidationException.require(e.getValue().isTextual(), field + "['" + e.getKey() + "']", "must be a string", kind(e.getValue()));
+            out.put(e.getKey(), e.getValue().textValue());
+        }
+        return out;
+    }
+
+    private static String requiredText(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        ValidationException.require(v != null && !v.isNull(), field, "must be present", null);
+        ValidationException.require(v.isTextual(), field, "must be a string", kind(v));
+        return v.textValue();
+    }
+
+    private static String optionalText(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        ValidationException.require(v.isTextual(), field, "must be a string", kind(v));
+        return v.textValue();
+    }
+
+    private static int requiredInt(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        ValidationException.require(v != null && !v.isNull(), field, "must be present", null);
+        ValidationException.require(v.isIntegralNumber() && v.canConvertToInt(), field, "must be an integer", v.toString());
+        return v.intValue();
+    }
+
+    private static long requiredLong(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        ValidationException.require(v != null && !v.isNull(), field, "must be present", null);
+        ValidationException.require(v.isIntegralNumber() && v.canConvertToLong(), field, "must be an integer", v.toString());
+        return v.longValue();
+    }
+
+    private static boolean requiredBoolean(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        ValidationException.require(v != null && v.isBoolean(), field, "must be true or false", v == null ? null : v.toString());
+        return v.booleanValue();
+    }
+
+    private static boolean optionalBoolean(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        ValidationException.require(v.isBoolean(), field, "must be true or false", v.toString());
+        return v.booleanValue();
+    }
+
+    /** What a value is, for messages, without echoing it (strings may be payloads). */
+    private static String kind(JsonNode v) {
+        return v == null ? null : v.isTextual() ? "a string" : v.getNodeType().toString().toLowerCase(Locale.ROOT);
+    }
+}
