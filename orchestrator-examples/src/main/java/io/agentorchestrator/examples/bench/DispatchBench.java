@@ -8,8 +8,10 @@ import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.core.AgentHandler;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
-import io.agentorchestrator.core.metrics.OrchestratorMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -29,8 +31,8 @@ import java.util.concurrent.atomic.LongAdder;
  * bulkhead, timeout, {@code inproc:} transport, {@link AgentRuntime}) against a baseline that
  * hands the same task to the same handler on the same executor with a bare
  * {@link CompletableFuture#supplyAsync}; then the orchestrator with observability off against on
- * ({@link OrchestratorMetrics} bound to a registry, an {@code events()} subscriber and a
- * listener). At 1 and at 64 tasks in flight; the plain metric names are for 64.
+ * (meters in a registry, Micrometer Observations with a handler, an {@code events()} subscriber
+ * and a listener). At 1 and at 64 tasks in flight; the plain metric names are for 64.
  */
 final class DispatchBench implements Scenario {
 
@@ -106,6 +108,33 @@ final class DispatchBench implements Scenario {
         }, executor);
     }
 
+    /**
+     * Stands in for a tracer: counts the observations started and stopped, so the cost measured
+     * is the orchestrator's observation plumbing rather than one tracing backend's.
+     */
+    private static final class CountingHandler implements ObservationHandler<Observation.Context> {
+        private final LongAdder count;
+
+        CountingHandler(LongAdder count) {
+            this.count = count;
+        }
+
+        @Override
+        public void onStart(Observation.Context context) {
+            count.increment();
+        }
+
+        @Override
+        public void onStop(Observation.Context context) {
+            count.increment();
+        }
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+            return true;
+        }
+    }
+
     /** One orchestrator with one in-process agent on the shared executor, observed or not. */
     private static final class Setup implements AutoCloseable {
         static final String CAPABILITY = "bench-dispatch";
@@ -120,11 +149,12 @@ final class DispatchBench implements Scenario {
                     .build();
             Orchestrator.Builder builder = Orchestrator.builder().watchAgentDirectory(false).defaultTimeout(Duration.ofSeconds(30));
             if (observe) {
-                builder.listener(event -> events.increment());
+                ObservationRegistry observations = ObservationRegistry.create();
+                observations.observationConfig().observationHandler(new CountingHandler(events));
+                builder.listener(event -> events.increment()).meterRegistry(new SimpleMeterRegistry()).observationRegistry(observations);
             }
             this.orchestrator = builder.build();
             if (observe) {
-                new OrchestratorMetrics(orchestrator).bindTo(new SimpleMeterRegistry());
                 orchestrator.events().subscribe(new Flow.Subscriber<OrchestratorEvent>() {
                     @Override
                     public void onSubscribe(Flow.Subscription subscription) {
