@@ -96,7 +96,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Traces tasks and attempts; null when tracing is off. */
     private final TaskTracer tracer;
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
-    private final TimeoutScheduler timeouts = new TimeoutScheduler(this::timer, ex -> {
+    private final TimeoutScheduler timeouts = new TimeoutScheduler(this::timer, () -> active, ex -> {
         ex.timedOut = true;
         fail(ex, timeout(ex));
     });

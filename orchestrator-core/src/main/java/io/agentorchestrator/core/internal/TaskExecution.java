@@ -36,6 +36,10 @@ final class TaskExecution {
     /** Attempts sent whose reply has not been handled yet. */
     final java.util.concurrent.atomic.AtomicInteger attemptsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     volatile ScheduledFuture<?> timeoutHandle;
+    /** When {@link TimeoutScheduler} stamped it ({@link System#nanoTime()}), until it gets a scheduler entry; 0 otherwise. */
+    volatile long armedAt;
+    /** The timeout it was armed with, for {@link TimeoutScheduler}. */
+    volatile long armedTimeoutNanos;
     volatile OrchestratorException lastError;
     /** The task's trace when tracing is on, else null; set before the first attempt. */
     volatile Object trace;

@@ -1,7 +1,6 @@
 package io.agentorchestrator.core.internal;
 
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Collection;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -12,45 +11,50 @@ import java.util.function.Supplier;
 
 /**
  * Arms the timeout of every dispatched task without a scheduler entry for the tasks that end
- * quickly. A task first waits {@link #HOLD_NANOS} in a queue in dispatch order; one timer tick
- * per hold period looks at the tasks that have waited that long and gives those still running a
- * scheduler entry for the rest of their timeout. Most tasks of a fast agent end before that, so
- * they cost a queue offer and poll instead of a scheduler insert and remove, each under the
- * scheduler's lock (measured: about a seventh of an in-process dispatch at 64 in flight).
+ * quickly. A task with a timeout longer than {@link #DIRECT_NANOS} is only stamped when armed;
+ * one timer tick every {@link #HOLD_NANOS}, while tasks are running, walks the engine's running
+ * tasks and gives those stamped at least one hold ago a scheduler entry for the rest of their
+ * timeout. Most tasks of a fast agent end before that, so they cost a time stamp instead of a
+ * scheduler insert and remove, each under the scheduler's lock (measured: about a seventh of an
+ * in-process dispatch at 64 in flight).
  *
- * <p>Timeouts fire exactly when they would have: a task shorter than the hold is scheduled at
- * once, and a longer one gets an entry for the time it has left. Ages are wall time
- * ({@link System#nanoTime()}), as the scheduler's are. Thread-safe.
+ * <p>Timeouts fire exactly when they would have: a stamped task is given its entry within two
+ * holds of being armed, before its deadline, for the time it has left; shorter timeouts are
+ * scheduled at once. Ages are wall time ({@link System#nanoTime()}), as the scheduler's are.
+ * Thread-safe.
  */
 final class TimeoutScheduler {
 
-    /** How long a task runs before it gets a scheduler entry. */
+    /** How often running tasks are looked at, and how long a task runs at least before it gets a scheduler entry. */
     static final long HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
-    private record Held(TaskExecution task, long since, long timeoutNanos) {
-    }
+    /** Timeouts up to this long are scheduled at once: a tick might otherwise come after them. */
+    static final long DIRECT_NANOS = 2 * HOLD_NANOS;
 
     private final Supplier<ScheduledExecutorService> timer;
+    private final Supplier<Collection<TaskExecution>> running;
     private final Consumer<TaskExecution> onTimeout;
-    private final Queue<Held> held = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean tickScheduled = new AtomicBoolean();
 
     /**
      * @param timer     the scheduler, created on first use by its supplier
+     * @param running   the engine's running tasks; a task is added before it is armed
      * @param onTimeout fails a task whose timeout passed
      */
-    TimeoutScheduler(Supplier<ScheduledExecutorService> timer, Consumer<TaskExecution> onTimeout) {
+    TimeoutScheduler(Supplier<ScheduledExecutorService> timer, Supplier<Collection<TaskExecution>> running,
+            Consumer<TaskExecution> onTimeout) {
         this.timer = timer;
+        this.running = running;
         this.onTimeout = onTimeout;
     }
 
     /** Arms the timeout of {@code task}, {@code timeoutNanos} from now. */
     void arm(TaskExecution task, long timeoutNanos) {
-        if (timeoutNanos <= HOLD_NANOS) {
+        if (timeoutNanos <= DIRECT_NANOS) {
             schedule(task, timeoutNanos);
             return;
         }
-        held.offer(new Held(task, System.nanoTime(), timeoutNanos));
+        task.armedTimeoutNanos = timeoutNanos;
+        task.armedAt = System.nanoTime();
         if (!tickScheduled.get() && tickScheduled.compareAndSet(false, true)) {
             tickIn(HOLD_NANOS);
         }
@@ -67,36 +71,33 @@ final class TimeoutScheduler {
 
     private void tickIn(long delayNanos) {
         try {
-            timer.get().schedule(this::tick, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
+            timer.get().schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closed) {
             // The orchestrator closed: it fails what is still running by itself.
             tickScheduled.set(false);
         }
     }
 
+    /** On the timer thread only. */
     private void tick() {
         long now = System.nanoTime();
-        Held h;
-        while ((h = held.peek()) != null && now - h.since() >= HOLD_NANOS) {
-            held.poll();
-            TaskExecution task = h.task();
-            if (task.future.isDone()) {
+        Collection<TaskExecution> tasks = running.get();
+        for (TaskExecution task : tasks) {
+            long armedAt = task.armedAt;
+            if (armedAt == 0 || now - armedAt < HOLD_NANOS || task.future.isDone()) {
                 continue;
             }
-            long left = h.timeoutNanos() - (now - h.since());
+            task.armedAt = 0;
+            long left = task.armedTimeoutNanos - (now - armedAt);
             if (left <= 0) {
                 onTimeout.accept(task);
             } else {
                 schedule(task, left);
             }
         }
-        if (h != null) {
-            tickIn(HOLD_NANOS - (now - h.since()));
-            return;
-        }
         tickScheduled.set(false);
-        // A task added between the last peek and the reset above must not wait for the next dispatch.
-        if (!held.isEmpty() && tickScheduled.compareAndSet(false, true)) {
+        // A task added before the reset above saw a tick scheduled and did not ask for one: keep ticking while any runs.
+        if (!tasks.isEmpty() && tickScheduled.compareAndSet(false, true)) {
             tickIn(HOLD_NANOS);
         }
     }
