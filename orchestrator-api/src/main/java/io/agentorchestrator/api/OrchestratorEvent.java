@@ -90,4 +90,28 @@ public sealed interface OrchestratorEvent {
     record CircuitStateChanged(Instant at, String agentId, CircuitState previous, CircuitState current, String reason)
             implements OrchestratorEvent {
     }
+
+    /**
+     * The orchestrator's settings were changed while it runs ({@code Orchestrator.reconfigure}):
+     * one event per change, after the new settings are in force. The record an audit trail keeps.
+     *
+     * @param changes what changed, one line per setting: {@code "balancer: round-robin -> least-connections"}
+     * @param reason  why, as the caller gave it; empty when none was given
+     */
+    record ConfigurationChanged(Instant at, java.util.List<String> changes, String reason) implements OrchestratorEvent {
+        /** Copies the list of changes. */
+        public ConfigurationChanged {
+            changes = java.util.List.copyOf(changes);
+        }
+    }
+
+    /**
+     * The auto-scaling signal of a capability changed: it wants {@code desiredAgents} agents where
+     * it has {@code currentAgents}, after the stabilization window.
+     *
+     * @param reason the reading that led to it: utilization, queue depth, latency against its target
+     */
+    record ScalingRecommended(Instant at, String capability, int currentAgents, int desiredAgents, String reason)
+            implements OrchestratorEvent {
+    }
 }

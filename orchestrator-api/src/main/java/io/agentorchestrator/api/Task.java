@@ -45,6 +45,8 @@ public final class Task {
     private final Map<String, String> headers;
     private final Map<String, String> requirements;
     private final String preferredZone;
+    private final boolean cacheable;
+    private final String cacheKey;
 
     private Task(Builder b) {
         this.id = b.id == null ? TaskIds.next() : b.id;
@@ -57,6 +59,8 @@ public final class Task {
         this.headers = b.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
         this.requirements = b.requirements.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.requirements));
         this.preferredZone = b.preferredZone;
+        this.cacheable = b.cacheable;
+        this.cacheKey = b.cacheKey;
     }
 
     /** A task for {@code capability} carrying {@code payload}, with default priority and timeout. */
@@ -87,6 +91,8 @@ public final class Task {
         b.headers.putAll(headers);
         b.requirements.putAll(requirements);
         b.preferredZone = preferredZone;
+        b.cacheable = cacheable;
+        b.cacheKey = cacheKey;
         return b;
     }
 
@@ -147,6 +153,21 @@ public final class Task {
         return Optional.ofNullable(preferredZone);
     }
 
+    /**
+     * Whether the result may be served from the orchestrator's result cache, and concurrent
+     * identical tasks may share one dispatch. Only for tasks whose result depends on nothing but
+     * their capability and payload (or {@link #cacheKey()}). Local to the orchestrator: it is not
+     * sent to the agent.
+     */
+    public boolean cacheable() {
+        return cacheable;
+    }
+
+    /** The key the result is cached under within its capability; empty means a hash of the payload. */
+    public Optional<String> cacheKey() {
+        return Optional.ofNullable(cacheKey);
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Task)) {
@@ -155,7 +176,8 @@ public final class Task {
         Task t = (Task) o;
         return id.equals(t.id) && capability.equals(t.capability) && payload.equals(t.payload) && priority == t.priority
                 && Objects.equals(timeout, t.timeout) && Objects.equals(deadline, t.deadline) && Objects.equals(key, t.key)
-                && headers.equals(t.headers) && requirements.equals(t.requirements) && Objects.equals(preferredZone, t.preferredZone);
+                && headers.equals(t.headers) && requirements.equals(t.requirements) && Objects.equals(preferredZone, t.preferredZone)
+                && cacheable == t.cacheable && Objects.equals(cacheKey, t.cacheKey);
     }
 
     @Override
@@ -180,6 +202,8 @@ public final class Task {
         private final Map<String, String> headers = new LinkedHashMap<>();
         private final Map<String, String> requirements = new LinkedHashMap<>();
         private String preferredZone;
+        private boolean cacheable;
+        private String cacheKey;
 
         private Builder(String capability) {
             this.capability = AgentDescriptor.requireCapability(capability, "capability");
@@ -265,6 +289,21 @@ public final class Task {
             ValidationException.requireNonNull(zone, "preferredZone");
             ValidationException.require(!zone.isBlank() && zone.length() <= 128, "preferredZone", "must be 1-128 characters and not blank", zone);
             this.preferredZone = zone;
+            return this;
+        }
+
+        /** Marks the task cacheable; see {@link Task#cacheable()}. */
+        public Builder cacheable() {
+            this.cacheable = true;
+            return this;
+        }
+
+        /** Marks the task cacheable under this key (1-256 characters) instead of a hash of its payload. */
+        public Builder cacheKey(String cacheKey) {
+            ValidationException.requireNonNull(cacheKey, "cacheKey");
+            ValidationException.require(!cacheKey.isEmpty() && cacheKey.length() <= 256, "cacheKey", "must be 1-256 characters", cacheKey);
+            this.cacheKey = cacheKey;
+            this.cacheable = true;
             return this;
         }
 

@@ -165,6 +165,41 @@ public interface Orchestrator extends AutoCloseable {
     }
 
     /**
+     * Counts of the result cache ({@link Builder#resultCache}); {@link ResultCacheStats#NONE} when
+     * it is off. Thread-safe and cheap.
+     */
+    default ResultCacheStats resultCacheStats() {
+        return ResultCacheStats.NONE;
+    }
+
+    /**
+     * The capability's desired agent count from the last auto-scaling evaluation; empty when
+     * auto-scaling signals are off ({@link Builder#autoScaling}) or the capability was not
+     * evaluated yet. Thread-safe and cheap.
+     */
+    default java.util.OptionalInt desiredAgents(String capability) {
+        return java.util.OptionalInt.empty();
+    }
+
+    /**
+     * Changes settings while tasks flow: the balancer, agents' weights, health check settings,
+     * circuit breaker and rate-limit settings (see {@link io.agentorchestrator.core.config.Reconfiguration}).
+     * The new settings replace the old ones as one snapshot, so a placement sees all old or all
+     * new values; tasks in flight are not interrupted and waiting tasks are placed again. Each
+     * effective change is logged and reported as one
+     * {@link io.agentorchestrator.api.OrchestratorEvent.ConfigurationChanged} event. Nothing
+     * changes when the change cannot be applied as a whole.
+     *
+     * @throws ValidationException        when it changes health checks that are off
+     * @throws AgentRegistrationException when it weighs an agent that is not registered
+     * @throws OrchestratorClosedException when closed
+     * @throws UnsupportedOperationException when this implementation cannot change settings live
+     */
+    default void reconfigure(io.agentorchestrator.core.config.Reconfiguration change) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot change its settings while it runs");
+    }
+
+    /**
      * Stops taking tasks, waits up to the shutdown timeout for tasks in flight, fails the rest
      * with {@link OrchestratorClosedException}, and releases what the orchestrator created
      * (transports it looked up by URI, its own scheduler). Idempotent.
@@ -238,6 +273,9 @@ public interface Orchestrator extends AutoCloseable {
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private boolean perAgentMetrics;
         private io.agentorchestrator.core.internal.TaskTracer tracer;
+        private ResultCacheConfig resultCache;
+        private io.agentorchestrator.core.scaling.ScalingPolicy scalingPolicy;
+        private io.agentorchestrator.core.scaling.ScalingHook scalingHook;
         private boolean built;
 
         Builder() {
@@ -520,6 +558,16 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Turns on the result cache for tasks marked {@link Task#cacheable() cacheable}: a result is
+         * served again for the same capability and cache key (or payload) until its TTL ends, and
+         * concurrent identical tasks share one dispatch; see {@link ResultCacheConfig}. Default: off.
+         */
+        public Builder resultCache(ResultCacheConfig config) {
+            this.resultCache = ValidationException.requireNonNull(config, "resultCache");
+            return this;
+        }
+
+        /**
          * Registers the orchestrator's meters ({@link io.agentorchestrator.core.metrics.OrchestratorMetrics},
          * names in {@link io.agentorchestrator.core.metrics.OrchestratorMetricNames}), its
          * transports' counters included, in {@code registry} when it is built. Needs
@@ -527,6 +575,18 @@ public interface Orchestrator extends AutoCloseable {
          */
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
             this.meterRegistry = ValidationException.requireNonNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /**
+         * Turns on auto-scaling signals: every evaluation interval each capability's desired agent
+         * count is computed by {@code policy}; each change is reported as a
+         * {@link io.agentorchestrator.api.OrchestratorEvent.ScalingRecommended} event, read by
+         * {@link Orchestrator#desiredAgents(String)} (and its gauge), and handed to the
+         * {@link #scalingHook scaling hook}. Default: off.
+         */
+        public Builder autoScaling(io.agentorchestrator.core.scaling.ScalingPolicy policy) {
+            this.scalingPolicy = ValidationException.requireNonNull(policy, "scalingPolicy");
             return this;
         }
 
@@ -554,6 +614,16 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Connects the auto-scaling signal to the host's own scaler: told of each change of a
+         * capability's desired agent count. Needs {@link #autoScaling}. Default: none (events and
+         * the gauge only).
+         */
+        public Builder scalingHook(io.agentorchestrator.core.scaling.ScalingHook hook) {
+            this.scalingHook = ValidationException.requireNonNull(hook, "scalingHook");
+            return this;
+        }
+
+        /**
          * Builds the orchestrator and starts watching the transports' agent directories. A
          * directory whose broker cannot be reached yet does not fail the build: it is watched
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
@@ -569,11 +639,14 @@ public interface Orchestrator extends AutoCloseable {
                 transport(DEFAULT_TRANSPORT);
             }
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
+            ValidationException.require(scalingHook == null || scalingPolicy != null, "scalingHook", "needs autoScaling(policy) to be set",
+                    scalingHook);
             DefaultOrchestrator orchestrator = new DefaultOrchestrator(new OrchestratorSettings(Map.copyOf(transports), List.copyOf(ownedTransports), b,
                     defaultTimeout, maxAttempts, maxQueuedTasks, maxPayloadBytes, shutdownTimeout, clock, ticker, scheduler,
                     List.copyOf(listeners), watchDirectories, localZone, latencyDecay, healthCheck, outlierDetection, circuitBreaker,
                     agentRateLimit, Map.copyOf(capabilityRateLimits), retryBackoffBase, retryBackoffMax, retryBudgetRatio,
-                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, tracer)).start();
+                    retryBudgetMinPerSecond, leaseGraceTtls, healthScheduler, hedgeDelay, tracer, resultCache, scalingPolicy,
+                    scalingHook)).start();
             if (meterRegistry != null) {
                 new io.agentorchestrator.core.metrics.OrchestratorMetrics(orchestrator, perAgentMetrics, transports.values())
                         .bindTo(meterRegistry);

@@ -83,7 +83,7 @@ public final class DashboardPlot {
         try (PrometheusEndpoint endpoint = PrometheusEndpoint.start(0)) {
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest scrape = HttpRequest.newBuilder(URI.create(endpoint.url())).build();
-            DemoOptions options = new DemoOptions(tasks, DemoOptions.DEFAULT_BALANCER, false, false);
+            DemoOptions options = new DemoOptions(tasks, DemoOptions.DEFAULT_BALANCER, false, false, false);
             CompletableFuture<DemoResult> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return new DemoRun(options, progress, endpoint.registry()).run();

@@ -7,21 +7,23 @@ import io.agentorchestrator.core.Balancers;
  * The runner's command-line options, parsed and checked.
  *
  * @param tasks    tasks to dispatch, {@value #MIN_TASKS} to {@value #MAX_TASKS}
- * @param balancer name of the orchestrator's balancer, for {@link Balancers#byName}; see {@link #requireKnownBalancer()}
- * @param verbose  whether to log at INFO instead of WARN
- * @param help     whether to print the usage and exit
+ * @param balancer  name of the orchestrator's balancer, for {@link Balancers#byName}; null when the command line names none,
+ *                  and then {@code ORCHESTRATOR_BALANCER} or {@value #DEFAULT_BALANCER} decides; see {@link #requireKnownBalancer()}
+ * @param verbose   whether to log at INFO instead of WARN
+ * @param help      whether to print the usage and exit
+ * @param autoscale whether a scaling hook starts and stops extra in-process agents as the load rises and falls
  * @param adminPort with {@code --admin-port}, the port of the admin server and dashboard of a demo that
  *                  runs until interrupted; {@value #NO_ADMIN_PORT} without it
  * @param prometheusPort port to serve the meters on in Prometheus format ({@code --prometheus-port}), 0 for none
  */
-record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, int adminPort, int prometheusPort) {
+record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, boolean autoscale, int adminPort, int prometheusPort) {
 
     /** {@link #adminPort()} when {@code --admin-port} is absent: the demo runs its tasks and ends. */
     static final int NO_ADMIN_PORT = -1;
 
     /** Options of a demo that runs its tasks and ends, without a Prometheus endpoint. */
-    DemoOptions(int tasks, String balancer, boolean verbose, boolean help) {
-        this(tasks, balancer, verbose, help, NO_ADMIN_PORT, 0);
+    DemoOptions(int tasks, String balancer, boolean verbose, boolean help, boolean autoscale) {
+        this(tasks, balancer, verbose, help, autoscale, NO_ADMIN_PORT, 0);
     }
 
     /** Whether the demo runs live with the admin server until interrupted. */
@@ -49,7 +51,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
 
     /** The options when none are given. */
     static DemoOptions defaults() {
-        return new DemoOptions(DEFAULT_TASKS, DEFAULT_BALANCER, false, false);
+        return new DemoOptions(DEFAULT_TASKS, null, false, false, false);
     }
 
     /**
@@ -60,8 +62,9 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
      */
     static DemoOptions parse(String... args) throws UsageException {
         int tasks = DEFAULT_TASKS;
-        String balancer = DEFAULT_BALANCER;
+        String balancer = null;
         boolean verbose = false;
+        boolean autoscale = false;
         boolean help = false;
         int adminPort = NO_ADMIN_PORT;
         int prometheusPort = 0;
@@ -82,6 +85,10 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
                 case "-v", "--verbose" -> {
                     noValue(name, inlineValue);
                     verbose = true;
+                }
+                case "--autoscale" -> {
+                    noValue(name, inlineValue);
+                    autoscale = true;
                 }
                 case "--tasks" -> {
                     String value = inlineValue != null ? inlineValue : valueAfter(args, i++, name);
@@ -104,7 +111,7 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
                         : "unexpected argument '" + arg + "' (the runner takes options only)");
             }
         }
-        return new DemoOptions(tasks, balancer, verbose, help, adminPort, prometheusPort);
+        return new DemoOptions(tasks, balancer, verbose, help, autoscale, adminPort, prometheusPort);
     }
 
     private static int parseAdminPort(String value) throws UsageException {
@@ -135,7 +142,10 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
                   --tasks N        tasks to dispatch, %d to %d (default %d)
                   --balancer NAME  a balancer of the core or the classpath, such as round-robin,
                                    least-connections, weighted-round-robin, random, p2c, peak-ewma;
-                                   an unknown name prints the full list (default %s)
+                                   an unknown name prints the full list (default: ORCHESTRATOR_BALANCER,
+                                   else %s)
+                  --autoscale      a scaling hook starts extra in-process agents while the demo's
+                                   load is high and stops them when it falls, printing each step
                   --admin-port N   instead, run the scene until interrupted (Ctrl-C) with the admin API
                                    and live dashboard on 127.0.0.1:N (0: any free port): tasks
                                    trickle in and agents fail and recover in turn; the dashboard
@@ -147,6 +157,10 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
                                    runner is stopped (Ctrl-C); 1 to 65535 (default: off)
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
+
+                The orchestrator also takes every setting from ORCHESTRATOR_* environment variables,
+                -Dorchestrator.* system properties and the file ORCHESTRATOR_CONFIG_FILE names
+                (README, Configuration); the options above win over them.
 
                 Exit status: 0 when every task completed, 1 when some did not, 2 for a bad command line.
 
@@ -206,6 +220,9 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, in
      * @throws UsageException naming the option and the known balancers
      */
     DemoOptions requireKnownBalancer() throws UsageException {
+        if (balancer == null) {
+            return this;
+        }
         try {
             Balancers.byName(balancer);
             return this;

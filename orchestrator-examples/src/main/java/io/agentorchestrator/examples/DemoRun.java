@@ -9,12 +9,14 @@ import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.agentorchestrator.core.config.OrchestratorConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -50,23 +52,45 @@ final class DemoRun {
 
     private final DemoOptions options;
     private final Consumer<String> progress;
+    private final OrchestratorConfig config;
     private final Ticker ticker = Ticker.system();
     /** Where the orchestrator's meters go, or null for none. */
     private final MeterRegistry meters;
 
-    /**
-     * @param options  how many tasks, which balancer
-     * @param progress receives progress lines while the run goes on; called from several threads
-     */
+    /** A run that ignores the environment: only the demo's defaults and {@code options}. */
     DemoRun(DemoOptions options, Consumer<String> progress) {
-        this(options, progress, null);
+        this(options, progress, OrchestratorConfig.load(Map.of(), new Properties(), null), null);
     }
 
-    /** A run whose orchestrator registers its meters in {@code meters} (null for none). */
+    /** A run that ignores the environment and registers the orchestrator's meters in {@code meters} (null for none). */
     DemoRun(DemoOptions options, Consumer<String> progress, MeterRegistry meters) {
+        this(options, progress, OrchestratorConfig.load(Map.of(), new Properties(), null), meters);
+    }
+
+    /** A run with orchestrator settings from {@code config} and no meters. */
+    DemoRun(DemoOptions options, Consumer<String> progress, OrchestratorConfig config) {
+        this(options, progress, config, null);
+    }
+
+    /**
+     * @param options  how many tasks, which balancer; wins over {@code config}
+     * @param progress receives progress lines while the run goes on; called from several threads
+     * @param config   orchestrator settings from the environment; win over the demo's defaults
+     * @param meters   where the orchestrator's meters go, or null for none
+     */
+    DemoRun(DemoOptions options, Consumer<String> progress, OrchestratorConfig config, MeterRegistry meters) {
         this.options = options;
         this.progress = progress;
+        this.config = config;
         this.meters = meters;
+    }
+
+    /** The balancer the run uses: the command line's, else the configured one, else the demo's default. */
+    String balancer() {
+        if (options.balancer() != null) {
+            return options.balancer();
+        }
+        return config.value("orchestrator.balancer").map(v -> v.text().trim()).orElse(DemoOptions.DEFAULT_BALANCER);
     }
 
     /** Runs the demo to the end and returns what happened. */
@@ -75,19 +99,26 @@ final class DemoRun {
         LogisticsScene scene = new LogisticsScene(SEED);
         AgentLedger ledger = new AgentLedger(ticker, n);
         Map<String, AgentRuntime> runtimes = new LinkedHashMap<>();
-        Orchestrator.Builder builder = Orchestrator.builder();
-        if (meters != null) {
-            builder.meterRegistry(meters);
-        }
-        Orchestrator orchestrator = builder
+        Orchestrator.Builder builder = Orchestrator.builder()
                 .transport("inproc:")
-                .balancer(options.balancer())
                 .defaultTimeout(TASK_TIMEOUT)
                 // An agent that fails three attempts in a row stops getting tasks at once, instead
                 // of costing every later task a failed attempt until its lease lapses.
                 .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(3).maxEjectionPercent(50).build())
-                .listener(ledger)
-                .build();
+                .listener(ledger);
+        if (meters != null) {
+            builder.meterRegistry(meters);
+        }
+        // The environment's settings override the demo's defaults above; the command line overrides both.
+        config.applyTo(builder).balancer(balancer());
+        AutoscaleHook autoscale = options.autoscale() ? new AutoscaleHook(scene, progress) : null;
+        if (autoscale != null) {
+            builder.autoScaling(AutoscaleHook.POLICY).scalingHook(autoscale);
+        }
+        Orchestrator orchestrator = builder.build();
+        if (autoscale != null) {
+            autoscale.attach(orchestrator);
+        }
         try {
             for (LogisticsScene.AgentSpec spec : scene.agents()) {
                 runtimes.put(spec.id(), AgentRuntime.builder(spec.descriptor())
@@ -102,10 +133,17 @@ final class DemoRun {
             }
             orchestrator.addListener(this::reportRegistryChange);
             progress.accept(String.format(Locale.ROOT, "scene: %d agents for %s; balancer %s; %s will crash halfway",
-                    runtimes.size(), String.join(", ", LogisticsScene.CAPABILITIES), options.balancer(), LogisticsScene.VICTIM));
-            return dispatchAndWatch(scene, orchestrator, runtimes.get(LogisticsScene.VICTIM), ledger, n);
+                    runtimes.size(), String.join(", ", LogisticsScene.CAPABILITIES), balancer(), LogisticsScene.VICTIM));
+            DemoResult result = dispatchAndWatch(scene, orchestrator, runtimes.get(LogisticsScene.VICTIM), ledger, n);
+            if (autoscale != null && !autoscale.awaitScaledDown(Duration.ofSeconds(5))) {
+                progress.accept("autoscale: " + autoscale.running() + " started agent(s) still running when the demo ends");
+            }
+            return result;
         } finally {
             orchestrator.close();
+            if (autoscale != null) {
+                autoscale.close();
+            }
             for (AgentRuntime runtime : runtimes.values()) {
                 runtime.close(AGENT_DRAIN);
             }
@@ -182,7 +220,7 @@ final class DemoRun {
 
     /** Tells the user when the orchestrator takes an agent out of rotation or drops it. */
     private void reportRegistryChange(OrchestratorEvent event) {
-        if (event instanceof OrchestratorEvent.AgentDeregistered e) {
+        if (event instanceof OrchestratorEvent.AgentDeregistered e && !AutoscaleHook.isStartedByHook(e.agent().id())) {
             progress.accept("registry: " + e.agent().id() + " deregistered; the others take its tasks");
         } else if (event instanceof OrchestratorEvent.AgentEjected e) {
             progress.accept("outlier: " + e.agentId() + " ejected for " + e.duration().toMillis() + " ms (" + e.reason() + ")");

@@ -1,5 +1,9 @@
 package io.agentorchestrator.examples;
 
+import io.agentorchestrator.api.OrchestratorException;
+import io.agentorchestrator.api.ProviderNotFoundException;
+import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.config.OrchestratorConfig;
 import io.agentorchestrator.examples.bench.BenchCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -44,6 +48,7 @@ public final class ExampleRunner {
             return BenchCommand.run(Arrays.copyOfRange(args, 1, args.length), out, err);
         }
         DemoOptions options;
+        OrchestratorConfig config;
         try {
             options = DemoOptions.parse(args);
             if (options.help()) {
@@ -56,6 +61,7 @@ public final class ExampleRunner {
                 System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
             }
             options.requireKnownBalancer();
+            config = configuration();
         } catch (DemoOptions.UsageException e) {
             err.println("error: " + e.getMessage());
             err.println();
@@ -73,9 +79,13 @@ public final class ExampleRunner {
                 endpoint = PrometheusEndpoint.start(options.prometheusPort());
                 out.println("metrics: serving " + endpoint.url());
             }
-            result = new DemoRun(options, out::println, endpoint == null ? null : endpoint.registry()).run();
+            result = new DemoRun(options, out::println, config, endpoint == null ? null : endpoint.registry()).run();
         } catch (java.io.IOException e) {
             err.println("error: --prometheus-port " + options.prometheusPort() + " cannot be served: " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (ValidationException | ProviderNotFoundException e) {
+            // A configured value the builder refused: nothing has started yet.
+            err.println("error: configuration: " + e.getMessage());
             return EXIT_USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -100,6 +110,15 @@ public final class ExampleRunner {
             }
         }
         return result.allCompleted() ? EXIT_OK : EXIT_INCOMPLETE;
+    }
+
+    /** The orchestrator settings of the environment (README, Configuration); a bad one is a usage error. */
+    private static OrchestratorConfig configuration() throws DemoOptions.UsageException {
+        try {
+            return OrchestratorConfig.fromSystem();
+        } catch (OrchestratorException e) {
+            throw new DemoOptions.UsageException("configuration: " + e.getMessage());
+        }
     }
 
     private static void print(DemoResult result, PrintStream out) {

@@ -84,7 +84,7 @@ final class LiveDemo implements AutoCloseable {
         }
         orchestrator = Orchestrator.builder()
                 .transport("inproc:")
-                .balancer(options.balancer())
+                .balancer(options.balancer() != null ? options.balancer() : DemoOptions.DEFAULT_BALANCER)
                 .defaultTimeout(TASK_TIMEOUT)
                 .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(3).maxEjectionPercent(50)
                         .baseEjectionTime(outage).build())

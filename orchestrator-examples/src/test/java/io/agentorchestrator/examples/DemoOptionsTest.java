@@ -18,16 +18,16 @@ class DemoOptionsTest {
 
     @Test
     void noArgumentsMeansTheDefaults() throws Exception {
-        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(300, "least-connections", false, false));
+        assertThat(DemoOptions.parse()).isEqualTo(new DemoOptions(300, null, false, false, false));
         assertThat(DemoOptions.parse()).isEqualTo(DemoOptions.defaults());
     }
 
     @Test
     void acceptsSeparateAndInlineValues() throws Exception {
         assertThat(DemoOptions.parse("--tasks", "50", "--balancer", "round-robin", "--verbose"))
-                .isEqualTo(new DemoOptions(50, "round-robin", true, false));
-        assertThat(DemoOptions.parse("--tasks=3", "--balancer=weighted", "-v"))
-                .isEqualTo(new DemoOptions(3, "weighted", true, false));
+                .isEqualTo(new DemoOptions(50, "round-robin", true, false, false));
+        assertThat(DemoOptions.parse("--tasks=3", "--balancer=weighted", "-v", "--autoscale"))
+                .isEqualTo(new DemoOptions(3, "weighted", true, false, true));
     }
 
     @Test
@@ -49,7 +49,7 @@ class DemoOptionsTest {
     @Test
     void prometheusPortIsOffUnlessGivenAndMustBeAPort() throws Exception {
         assertThat(DemoOptions.parse().prometheusPort()).isZero();
-        assertThat(DemoOptions.parse("--prometheus-port", "9464")).isEqualTo(new DemoOptions(300, "least-connections", false, false, DemoOptions.NO_ADMIN_PORT, 9464));
+        assertThat(DemoOptions.parse("--prometheus-port", "9464")).isEqualTo(new DemoOptions(300, null, false, false, false, DemoOptions.NO_ADMIN_PORT, 9464));
         assertThat(DemoOptions.parse("--prometheus-port=1").prometheusPort()).isEqualTo(1);
         for (String bad : new String[] {"0", "65536", "x"}) {
             assertThatThrownBy(() -> DemoOptions.parse("--prometheus-port", bad)).isInstanceOf(DemoOptions.UsageException.class)

@@ -25,7 +25,7 @@ class DemoRunTest {
     void everyTaskCompletesAlthoughAnAgentCrashesHalfway(String balancer) throws Exception {
         List<String> progress = new CopyOnWriteArrayList<>();
 
-        DemoResult result = new DemoRun(new DemoOptions(TASKS, balancer, false, false), progress::add).run();
+        DemoResult result = new DemoRun(new DemoOptions(TASKS, balancer, false, false, false), progress::add).run();
 
         assertThat(result.anomalies()).as("anomalies; progress was %s", progress).isEmpty();
         assertThat(result.completed()).isEqualTo(TASKS);

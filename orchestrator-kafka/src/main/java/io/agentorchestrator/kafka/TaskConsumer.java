@@ -1,5 +1,6 @@
 package io.agentorchestrator.kafka;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
@@ -12,7 +13,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,7 +72,7 @@ final class TaskConsumer implements Transport.Listener {
     // Poll-thread state.
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
-    private final LinkedHashMap<String, Object> seen;
+    private final Map<String, Object> seen;
     private Consumer<byte[], byte[]> consumer;
 
     /**
@@ -89,15 +89,10 @@ final class TaskConsumer implements Transport.Listener {
         this.receiver = receiver;
         this.maxInFlight = agent.maxConcurrency();
         int capacity = config.dedupeCapacity();
-        this.seen = new LinkedHashMap<>(64, 0.75f, false) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
-                // Only settled ids are forgotten; an id still running must stay to catch its redelivery.
-                return size() > capacity && eldest.getValue() == DONE;
-            }
-        };
+        // A running id weighs nothing, so only settled ids count against the capacity and are ever
+        // evicted: an id still running must stay to catch its redelivery.
+        this.seen = Caffeine.newBuilder().<String, Object>weigher((k, v) -> v == DONE ? 1 : 0).maximumWeight(capacity)
+                .executor(Runnable::run).build().asMap();
         this.thread = new Thread(this::run, "ao-kafka-agent-" + agent.id() + (target.shared() ? "-" + target.topic() : ""));
         this.thread.setDaemon(true);
     }

@@ -72,7 +72,15 @@ public final class DefaultOrchestrator implements Orchestrator {
     private static final int CLOSED = 2;
 
     private final OrchestratorSettings settings;
-    private final Balancer balancer;
+    /** What {@link #reconfigure} may change, swapped whole; see {@link LiveSettings}. */
+    private final java.util.concurrent.atomic.AtomicReference<LiveSettings> live;
+    /** Serialises reconfigurations, which are rare. */
+    private final Object reconfiguring = new Object();
+    private final java.util.concurrent.atomic.AtomicBoolean healthTicking = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Null when the result cache is off. */
+    private final ResultCache resultCache;
+    /** Null when auto-scaling signals are off. */
+    private final AutoScaler autoScaler;
     private final AgentRegistry registry;
     private final CopyOnWriteArrayList<OrchestratorListener> listeners;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
@@ -85,7 +93,6 @@ public final class DefaultOrchestrator implements Orchestrator {
     private volatile ScheduledExecutorService healthTimer;
     private final HealthChecker healthChecker;
     private final RetryBudget retryBudget;
-    private final Map<String, TokenBucket> capabilityLimits;
     /** Serialises ejection decisions, so two failing agents cannot both take the last ejection slot. */
     private final Object ejections = new Object();
     private final LongAdder retriesDenied = new LongAdder();
@@ -117,7 +124,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Creates the engine; starts no thread. */
     public DefaultOrchestrator(OrchestratorSettings settings) {
         this.settings = settings;
-        this.balancer = settings.balancer();
+        this.live = new java.util.concurrent.atomic.AtomicReference<>(LiveSettings.initial(settings));
+        this.resultCache = settings.resultCache() == null ? null : new ResultCache(settings.resultCache(), settings.ticker());
+        this.autoScaler = settings.scalingPolicy() == null ? null
+                : new AutoScaler(settings.scalingPolicy(), settings.ticker(), settings.scalingHook());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
@@ -128,9 +138,6 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.healthChecker = settings.healthCheck() == null ? null
                 : new HealthChecker(settings.healthCheck(), settings.ticker(), bindProbe(settings.healthCheck().probe()), this);
         this.retryBudget = new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(), RETRY_BUDGET_WINDOW.toNanos());
-        Map<String, TokenBucket> limits = new java.util.HashMap<>();
-        settings.capabilityRateLimits().forEach((c, l) -> limits.put(c, new TokenBucket(l.permitsPerSecond(), l.burst())));
-        this.capabilityLimits = Map.copyOf(limits);
     }
 
     private io.agentorchestrator.api.HealthProbe bindProbe(io.agentorchestrator.api.HealthProbe probe) {
@@ -142,11 +149,15 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** Gives a newly registered agent its breaker, outlier detector and rate limiter, as configured. */
     private void attachGuards(AgentState agent) {
-        String id = agent.id();
-        CircuitBreaker breaker = settings.circuitBreaker() == null ? null
-                : new CircuitBreaker(settings.circuitBreaker(), settings.ticker().read(), (from, to, reason) -> onCircuit(id, from, to, reason));
         OutlierDetector outlier = settings.outlierDetection() == null ? null : new OutlierDetector(settings.outlierDetection());
-        RateLimitConfig limit = settings.agentRateLimit();
+        attachGuards(agent, outlier, live.get());
+    }
+
+    private void attachGuards(AgentState agent, OutlierDetector outlier, LiveSettings with) {
+        String id = agent.id();
+        CircuitBreaker breaker = with.circuitBreaker() == null ? null
+                : new CircuitBreaker(with.circuitBreaker(), settings.ticker().read(), (from, to, reason) -> onCircuit(id, from, to, reason));
+        RateLimitConfig limit = with.agentRateLimit();
         agent.guards(breaker, outlier, limit == null ? null : new TokenBucket(limit.permitsPerSecond(), limit.burst()));
     }
 
@@ -163,9 +174,10 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** Starts watching the transports' agent directories; called once by the builder. */
     public DefaultOrchestrator start() {
-        long tick = healthTickNanos();
-        if (tick > 0) {
-            healthTimer().scheduleWithFixedDelay(this::healthTick, tick, tick, TimeUnit.NANOSECONDS);
+        startHealthTick();
+        if (autoScaler != null) {
+            long every = settings.scalingPolicy().evaluationInterval().toNanos();
+            timer().scheduleWithFixedDelay(this::evaluateScaling, every, every, TimeUnit.NANOSECONDS);
         }
         if (!settings.watchDirectories()) {
             return this;
@@ -404,6 +416,14 @@ public final class DefaultOrchestrator implements Orchestrator {
             throw new ValidationException("payload", "must be at most " + settings.maxPayloadBytes() + " bytes (maxPayloadBytes)",
                     size);
         }
+        if (resultCache != null && task.cacheable() && state == RUNNING) {
+            return resultCache.get(task, this::dispatchNow);
+        }
+        return dispatchNow(task);
+    }
+
+    /** Dispatches a validated task, bypassing the result cache. */
+    private CompletableFuture<TaskResult> dispatchNow(Task task) {
         long start = settings.ticker().read();
         long timeoutNanos = toNanos(task.timeout().orElse(settings.defaultTimeout()));
         if (task.deadline().isPresent()) {
@@ -419,9 +439,10 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, timeout(ex));
             return ex.future;
         }
-        TokenBucket limit = capabilityLimits.get(task.capability());
+        LiveSettings current = live.get();
+        TokenBucket limit = current.capabilityLimits().get(task.capability());
         if (limit != null && !limit.tryAcquire(start)) {
-            RateLimitConfig config = settings.capabilityRateLimits().get(task.capability());
+            RateLimitConfig config = current.capabilityRateLimits().get(task.capability());
             fail(ex, new RateLimitExceededException(task.capability(), "Task " + task.id() + " rejected: capability '" + task.capability()
                     + "' is limited to " + config.permitsPerSecond() + " tasks per second with a burst of " + config.burst()));
             return ex.future;
@@ -603,6 +624,7 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** Asks the balancer, and does not trust it: an exception or a foreign agent fails the task clearly. */
     private AgentState choose(List<AgentState> eligible, TaskExecution ex) {
+        Balancer balancer = live.get().balancer();
         Agent picked;
         try {
             picked = balancer.pick(eligible, ex.task);
@@ -883,6 +905,16 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
     }
 
+    /** The balancer in force now: the one it was built with, or the last one {@link #reconfigure} set. */
+    public Balancer balancer() {
+        return live.get().balancer();
+    }
+
+    /** The settings it was built with; for tests and tools that check what a configuration produced. */
+    public OrchestratorSettings settings() {
+        return settings;
+    }
+
     /** Hedged second attempts sent since start. */
     public long hedges() {
         return hedges.sum();
@@ -990,19 +1022,88 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
     }
 
+    // ---------------------------------------------------------------- live reconfiguration
+
+    @Override
+    public void reconfigure(io.agentorchestrator.core.config.Reconfiguration change) {
+        ValidationException.requireNonNull(change, "change");
+        requireOpen("reconfigure");
+        List<String> lines;
+        synchronized (reconfiguring) {
+            LiveSettings.Next next = live.get().apply(change);
+            List<AgentDescriptor> reweighted = LiveSettings.reweigh(registry.snapshot().byId, change.weights());
+            lines = new ArrayList<>(next.changes());
+            live.set(next.settings());
+            if (next.guardsChanged()) {
+                for (AgentState agent : registry.snapshot().byId.values()) {
+                    attachGuards(agent, agent.outlier(), next.settings());
+                }
+                startHealthTick();
+            }
+            if (next.healthChanged()) {
+                healthChecker.reconfigure(next.settings().healthCheck(), bindProbe(next.settings().healthCheck().probe()));
+            }
+            lines.addAll(LiveSettings.applyWeights(registry, reweighted, (previous, current) -> {
+                if (observed()) {
+                    emit(new OrchestratorEvent.AgentUpdated(now(), previous, current));
+                }
+            }));
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        log.info("Configuration changed{}: {}", change.reason().isEmpty() ? "" : " (" + change.reason() + ")", lines);
+        if (observed()) {
+            emit(new OrchestratorEvent.ConfigurationChanged(now(), lines, change.reason()));
+        }
+        // Looser limits or fresh breakers may let waiting tasks go now.
+        drain(queues.keySet());
+    }
+
+    // ---------------------------------------------------------------- auto-scaling signals
+
+    /**
+     * Computes every capability's desired agent count now, and reports the counts that changed
+     * (event, hook). Runs on the timer every evaluation interval; tests call it after moving the
+     * fake ticker. A no-op when auto-scaling signals are off.
+     */
+    public void evaluateScaling() {
+        if (autoScaler != null && state == RUNNING) {
+            autoScaler.run(ScalingLoads.read(registry.snapshot(), queues), d -> {
+                if (observed()) {
+                    emit(new OrchestratorEvent.ScalingRecommended(now(), d.capability(), d.currentAgents(), d.desiredAgents(), d.reason()));
+                }
+            });
+        }
+    }
+
+    @Override
+    public java.util.OptionalInt desiredAgents(String capability) {
+        return autoScaler == null || capability == null ? java.util.OptionalInt.empty() : autoScaler.desired(capability);
+    }
+
     // ---------------------------------------------------------------- health
+
+    /** Schedules the health round once something needs it; a reconfiguration may turn breakers on later. */
+    private void startHealthTick() {
+        long tick = healthTickNanos();
+        if (tick > 0 && healthTicking.compareAndSet(false, true)) {
+            healthTimer().scheduleWithFixedDelay(this::healthTick, tick, tick, TimeUnit.NANOSECONDS);
+        }
+    }
 
     /** How often health checks and guard sweeps run; 0 when nothing needs them. */
     private long healthTickNanos() {
         long tick = Long.MAX_VALUE;
-        if (settings.healthCheck() != null) {
-            tick = Math.min(settings.healthCheck().interval().toNanos(), settings.healthCheck().timeout().toNanos()) / 10;
+        LiveSettings current = live.get();
+        if (current.healthCheck() != null) {
+            tick = Math.min(current.healthCheck().interval().toNanos(), current.healthCheck().timeout().toNanos()) / 10;
         }
         if (settings.outlierDetection() != null) {
             tick = Math.min(tick, settings.outlierDetection().baseEjectionTime().toNanos() / 10);
         }
-        if (settings.circuitBreaker() != null) {
-            tick = Math.min(tick, settings.circuitBreaker().maxWaitInHalfOpen().toNanos() / 10);
+        if (current.circuitBreaker() != null) {
+            tick = Math.min(tick, current.circuitBreaker().maxWaitInHalfOpen().toNanos() / 10);
         }
         if (tick == Long.MAX_VALUE) {
             return 0;
@@ -1201,6 +1302,11 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     // ---------------------------------------------------------------- observability
+
+    @Override
+    public io.agentorchestrator.core.ResultCacheStats resultCacheStats() {
+        return resultCache == null ? io.agentorchestrator.core.ResultCacheStats.NONE : resultCache.stats();
+    }
 
     @Override
     public int tasksInFlight() {

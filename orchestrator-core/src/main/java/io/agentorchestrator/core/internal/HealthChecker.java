@@ -43,23 +43,27 @@ final class HealthChecker {
         }
     }
 
-    private final HealthCheckConfig config;
+    /** Settings and probe, swapped together by a live reconfiguration. */
+    private record Setup(HealthCheckConfig config, HealthProbe probe, long intervalNanos, long jitterNanos, long timeoutNanos) {
+        Setup(HealthCheckConfig config, HealthProbe probe) {
+            this(config, probe, config.interval().toNanos(), config.jitter().toNanos(), config.timeout().toNanos());
+        }
+    }
+
+    private volatile Setup setup;
     private final Ticker ticker;
-    private final HealthProbe probe;
     private final DefaultOrchestrator engine;
-    private final long intervalNanos;
-    private final long jitterNanos;
-    private final long timeoutNanos;
     private final Map<String, ProbeState> states = new ConcurrentHashMap<>();
 
     HealthChecker(HealthCheckConfig config, Ticker ticker, HealthProbe probe, DefaultOrchestrator engine) {
-        this.config = config;
+        this.setup = new Setup(config, probe);
         this.ticker = ticker;
-        this.probe = probe;
         this.engine = engine;
-        this.intervalNanos = config.interval().toNanos();
-        this.jitterNanos = config.jitter().toNanos();
-        this.timeoutNanos = config.timeout().toNanos();
+    }
+
+    /** New settings from the next check on; counts of passes and failures in a row are kept. */
+    void reconfigure(HealthCheckConfig config, HealthProbe probe) {
+        this.setup = new Setup(config, probe);
     }
 
     /** Starts the checks that are due and fails those that ran past their timeout. */
@@ -80,10 +84,13 @@ final class HealthChecker {
     }
 
     private void step(ProbeState ps, long now) {
+        Setup setup = this.setup;
+        HealthCheckConfig config = setup.config();
+        HealthProbe probe = setup.probe();
         long id;
         synchronized (ps) {
             if (ps.running) {
-                if (now - ps.startedAtNanos >= timeoutNanos) {
+                if (now - ps.startedAtNanos >= setup.timeoutNanos()) {
                     finish(ps, ps.checkId, false, "no answer within " + config.timeout().toMillis() + " ms", now);
                 }
                 return;
@@ -123,8 +130,10 @@ final class HealthChecker {
         if (!ps.running || ps.checkId != id) {
             return;
         }
+        Setup setup = this.setup;
+        HealthCheckConfig config = setup.config();
         ps.running = false;
-        ps.nextCheckAtNanos = now + intervalNanos + jitter();
+        ps.nextCheckAtNanos = now + setup.intervalNanos() + jitter();
         ps.lastDetail = detail;
         if (healthy) {
             ps.failures = 0;
@@ -146,6 +155,7 @@ final class HealthChecker {
     }
 
     private long jitter() {
+        long jitterNanos = setup.jitterNanos();
         return jitterNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(jitterNanos + 1);
     }
 

@@ -34,6 +34,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param healthScheduler        runs health checks and sweeps; null when the orchestrator should own one
  * @param hedgeDelay             delay before a hedged second attempt of an idempotent task, or null when off
  * @param tracer                 traces tasks and attempts, or null when tracing is off
+ * @param resultCache            the cache of cacheable tasks' results, or null when off
+ * @param scalingPolicy          how desired agent counts are computed, or null when auto-scaling signals are off
+ * @param scalingHook            told of each change of a desired count, or null
  */
 public record OrchestratorSettings(
         Map<String, Transport> transports,
@@ -63,5 +66,8 @@ public record OrchestratorSettings(
         int leaseGraceTtls,
         ScheduledExecutorService healthScheduler,
         Duration hedgeDelay,
-        TaskTracer tracer) {
+        TaskTracer tracer,
+        io.agentorchestrator.core.ResultCacheConfig resultCache,
+        io.agentorchestrator.core.scaling.ScalingPolicy scalingPolicy,
+        io.agentorchestrator.core.scaling.ScalingHook scalingHook) {
 }

@@ -47,6 +47,18 @@ public final class OrchestratorMetricNames {
     /** Events a live-event subscriber lost because its buffer was full (function counter). */
     public static final String EVENTS_DROPPED = "orchestrator.events.dropped";
 
+    /** Cacheable tasks answered from the result cache or by joining an identical dispatch (function counter). */
+    public static final String CACHE_HITS = "orchestrator.cache.hits";
+    /** Cacheable tasks that were dispatched (function counter). */
+    public static final String CACHE_MISSES = "orchestrator.cache.misses";
+    /** Cached results dropped because they expired or the cache was full (function counter). */
+    public static final String CACHE_EVICTIONS = "orchestrator.cache.evictions";
+    /** Results held by the result cache (gauge). */
+    public static final String CACHE_SIZE = "orchestrator.cache.size";
+
+    /** A capability's desired agent count from the auto-scaling signal; NaN while unknown or off (gauge; tag capability). */
+    public static final String SCALING_DESIRED_AGENTS = "orchestrator.scaling.desired.agents";
+
     /** Tag: the task's or agent's capability. */
     public static final String TAG_CAPABILITY = "capability";
     /** Tag: {@value #OUTCOME_SUCCESS} or the simple name of the exception a task or attempt ended with. */

@@ -32,8 +32,8 @@ import java.util.function.ToLongFunction;
 /**
  * Micrometer meters for an {@link Orchestrator}: task counts and latencies, retries, hedges,
  * timeouts, queue depths, agents by status, breaker transitions, ejections, dropped live events,
- * and its transports' counters (send errors, redeliveries, dead letters, late replies). Names are
- * in {@link OrchestratorMetricNames}.
+ * the result cache's hits, misses and evictions, and its transports' counters (send errors,
+ * redeliveries, dead letters, late replies). Names are in {@link OrchestratorMetricNames}.
  *
  * <pre>{@code
  * Orchestrator.builder().meterRegistry(registry)...build();        // bound at build, transports included
@@ -104,6 +104,14 @@ public final class OrchestratorMetrics implements MeterBinder {
                 .description("Tasks accepted and not ended yet, waiting ones included").register(registry);
         FunctionCounter.builder(EVENTS_DROPPED, orchestrator, o -> o.events().dropped())
                 .description("Live events lost because a subscriber's buffer was full").register(registry);
+        FunctionCounter.builder(CACHE_HITS, orchestrator, o -> o.resultCacheStats().hits())
+                .description("Cacheable tasks answered from the result cache or by joining an identical dispatch").register(registry);
+        FunctionCounter.builder(CACHE_MISSES, orchestrator, o -> o.resultCacheStats().misses())
+                .description("Cacheable tasks that were dispatched").register(registry);
+        FunctionCounter.builder(CACHE_EVICTIONS, orchestrator, o -> o.resultCacheStats().evictions())
+                .description("Cached results dropped because they expired or the cache was full").register(registry);
+        Gauge.builder(CACHE_SIZE, orchestrator, o -> o.resultCacheStats().size()).strongReference(true)
+                .description("Results held by the result cache").register(registry);
         for (String capability : capabilities) {
             registerCapabilityGauges(registry, capability);
         }
@@ -140,6 +148,11 @@ public final class OrchestratorMetrics implements MeterBinder {
     private void registerCapabilityGauges(MeterRegistry registry, String capability) {
         Gauge.builder(TASKS_QUEUED, orchestrator, o -> o.queuedTasks(capability)).strongReference(true)
                 .tag(TAG_CAPABILITY, capability).description("Tasks waiting for an agent with a free slot").register(registry);
+        Gauge.builder(SCALING_DESIRED_AGENTS, orchestrator, o -> {
+            java.util.OptionalInt desired = o.desiredAgents(capability);
+            return desired.isPresent() ? desired.getAsInt() : Double.NaN;
+        }).strongReference(true).tag(TAG_CAPABILITY, capability).description("Desired agent count from the auto-scaling signal")
+                .register(registry);
         for (AgentStatus status : AgentStatus.values()) {
             Gauge.builder(AGENTS, orchestrator, o -> o.agents(capability).stream().filter(a -> a.status() == status).count())
                     .strongReference(true).tags(TAG_CAPABILITY, capability, TAG_STATUS, lower(status))
