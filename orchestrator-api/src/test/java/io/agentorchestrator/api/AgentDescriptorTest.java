@@ -59,6 +59,17 @@ class AgentDescriptorTest {
     }
 
     @Test
+    void acceptsCapabilitiesOfTheDocumentedAlphabetAndLengthOnly() {
+        for (String ok : new String[] {"a", "9", "route-planning", "ns/sub:v1.2_x", "A" + "b".repeat(127)}) {
+            assertThat(AgentDescriptor.requireCapability(ok, "capability")).isEqualTo(ok);
+        }
+        for (String bad : new String[] {"", "-lead", ".lead", "/lead", "tab\t", "é", "a b", "a?", "A" + "b".repeat(128)}) {
+            assertThatThrownBy(() -> AgentDescriptor.requireCapability(bad, "capability"))
+                    .isInstanceOf(ValidationException.class).hasMessageStartingWith("capability must be 1-128 characters");
+        }
+    }
+
+    @Test
     void requiresACapabilityAndChecksEach() {
         assertThatThrownBy(() -> AgentDescriptor.builder("a").endpoint("inproc:a").build())
                 .hasMessage("capabilities must hold at least one capability, but was []");

@@ -51,6 +51,10 @@ final class RedisTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final int SEND_BATCH = 256;
+    /** Replies read before the reply stream is trimmed behind them. */
+    private static final int TRIM_EVERY = 1024;
+    /** Longest time read replies stay in the reply stream. */
+    private static final long TRIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final RedisSettings settings;
     private final Keys keys;
@@ -304,6 +308,8 @@ final class RedisTransport implements Transport {
         long nextRefresh = ticker.read() + refreshEvery;
         int failures = 0;
         XReadParams params = XReadParams.xReadParams().block((int) settings.block().toMillis()).count(512);
+        int unTrimmed = 0;
+        long lastTrim = ticker.read();
         while (!closed) {
             try {
                 if (replyStreamReady && (check || ticker.read() - nextRefresh >= 0)) {
@@ -338,8 +344,14 @@ final class RedisTransport implements Transport {
                         onReply(entry);
                     }
                 }
-                // Replies are read once, by this instance only: drop what was read.
-                connection.client().xtrim(replyStream, XTrimParams.xTrimParams().minId(lastId.toString()));
+                // Replies are read once, by this instance only: drop what was read. Not after every
+                // read: the trim is a round trip between two reads, on the path of the next reply.
+                unTrimmed += read.size() > 0 ? countEntries(read) : 0;
+                if (unTrimmed >= TRIM_EVERY || ticker.read() - lastTrim >= TRIM_INTERVAL_NANOS) {
+                    connection.client().xtrim(replyStream, XTrimParams.xTrimParams().minId(lastId.toString()));
+                    unTrimmed = 0;
+                    lastTrim = ticker.read();
+                }
             } catch (JedisException | TransportException e) {
                 if (closed) {
                     break;
@@ -359,6 +371,14 @@ final class RedisTransport implements Transport {
                 pause(++failures);
             }
         }
+    }
+
+    private static int countEntries(List<Map.Entry<String, List<StreamEntry>>> read) {
+        int n = 0;
+        for (Map.Entry<String, List<StreamEntry>> stream : read) {
+            n += stream.getValue().size();
+        }
+        return n;
     }
 
     /** Backs off after a failure: 50 ms doubling to 1 s; close() unparks. */

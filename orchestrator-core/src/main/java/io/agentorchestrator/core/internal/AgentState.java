@@ -7,7 +7,6 @@ import io.agentorchestrator.api.CircuitState;
 import io.agentorchestrator.core.internal.resilience.CircuitBreaker;
 import io.agentorchestrator.core.internal.resilience.OutlierDetector;
 import io.agentorchestrator.core.internal.resilience.TokenBucket;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -26,7 +25,20 @@ public final class AgentState implements Agent {
     private volatile int weight;
     private volatile int maxConcurrency;
     private volatile AgentStatus status = AgentStatus.HEALTHY;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /**
+     * Tasks in flight, updated through {@link #IN_FLIGHT}: a field rather than an AtomicInteger,
+     * so a balancer reading it among 100,000 agents takes one cache miss per agent, not two.
+     */
+    private volatile int inFlight;
+    private static final java.lang.invoke.VarHandle IN_FLIGHT;
+
+    static {
+        try {
+            IN_FLIGHT = java.lang.invoke.MethodHandles.lookup().findVarHandle(AgentState.class, "inFlight", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private final AtomicReference<Ewma> latency = new AtomicReference<>(new Ewma(0, 0));
     private final double decayNanos;
     private final LongAdder completed = new LongAdder();
@@ -63,7 +75,7 @@ public final class AgentState implements Agent {
 
     @Override
     public boolean hasCapacity() {
-        return inFlight.get() < maxConcurrency;
+        return inFlight < maxConcurrency;
     }
 
     @Override
@@ -80,7 +92,7 @@ public final class AgentState implements Agent {
 
     @Override
     public int inFlight() {
-        return inFlight.get();
+        return inFlight;
     }
 
     @Override
@@ -102,18 +114,18 @@ public final class AgentState implements Agent {
     boolean tryAcquire() {
         int max = maxConcurrency;
         for (;;) {
-            int n = inFlight.get();
+            int n = inFlight;
             if (n >= max) {
                 return false;
             }
-            if (inFlight.compareAndSet(n, n + 1)) {
+            if (IN_FLIGHT.compareAndSet(this, n, n + 1)) {
                 return true;
             }
         }
     }
 
     void release() {
-        inFlight.decrementAndGet();
+        IN_FLIGHT.getAndAdd(this, -1);
     }
 
     /**
@@ -195,6 +207,6 @@ public final class AgentState implements Agent {
 
     @Override
     public String toString() {
-        return "Agent[" + descriptor.id() + ", " + status + ", inFlight=" + inFlight.get() + "]";
+        return "Agent[" + descriptor.id() + ", " + status + ", inFlight=" + inFlight + "]";
     }
 }

@@ -103,6 +103,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Traces tasks and attempts; null when tracing is off. */
     private final TaskTracer tracer;
     private final EventHub events = new EventHub(io.agentorchestrator.core.EventStream.DEFAULT_BUFFER_SIZE, this::addListener);
+    private final TimeoutScheduler timeouts = new TimeoutScheduler(this::timer, () -> active, ex -> {
+        ex.timedOut = true;
+        fail(ex, timeout(ex));
+    });
 
     /** Window over which the retry budget counts requests and retries. */
     static final Duration RETRY_BUDGET_WINDOW = Duration.ofSeconds(10);
@@ -456,10 +460,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
             return ex.future;
         }
-        ex.timeoutHandle = timer().schedule(() -> {
-            ex.timedOut = true;
-            fail(ex, timeout(ex));
-        }, timeoutNanos, TimeUnit.NANOSECONDS);
+        timeouts.arm(ex, timeoutNanos);
         if (place(ex) == Placement.QUEUED) {
             enqueue(ex);
         } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isDone()) {

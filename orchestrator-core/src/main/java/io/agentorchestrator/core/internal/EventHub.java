@@ -4,25 +4,28 @@ import io.agentorchestrator.api.OrchestratorEvent;
 import io.agentorchestrator.api.OrchestratorListener;
 import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.EventStream;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
-import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fans the engine's events out to {@link Flow.Subscriber}s through a {@link SubmissionPublisher}:
- * bounded buffer per subscriber, delivery on the hub's own daemon threads, drops counted instead
- * of blocking the engine.
+ * Fans the engine's events out to {@link Flow.Subscriber}s: a bounded buffer and a daemon
+ * delivery thread per subscriber, drops counted instead of blocking the engine.
  *
  * <p>It joins the engine's listeners only when the first subscriber arrives, so an orchestrator
- * nobody subscribes to builds no events for it. Its threads start with the first subscriber too
- * and stop on {@link #close()}.
+ * nobody subscribes to builds no events for it.
+ *
+ * <p>Cheap for the thread that emits: an event is one bounded-queue offer per subscriber, and the
+ * delivery thread is woken only when it went to sleep because nothing happened for a while. Under
+ * load it polls its buffer every {@link EventSubscription#POLL_NANOS} instead, so a busy
+ * orchestrator does not pay a thread wake-up per event (the {@code SubmissionPublisher} this
+ * replaced handed a task to its executor for nearly every event, which cost more than the task
+ * dispatch itself).
  */
 final class EventHub implements EventStream, OrchestratorListener {
 
@@ -31,14 +34,16 @@ final class EventHub implements EventStream, OrchestratorListener {
 
     private final int bufferSize;
     private final Consumer<OrchestratorListener> attach;
-    private final LongAdder dropped = new LongAdder();
+    private final int id = IDS.incrementAndGet();
+    private final AtomicInteger threads = new AtomicInteger();
+    private final List<EventSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
     private final Object lock = new Object();
-    private volatile SubmissionPublisher<OrchestratorEvent> publisher;
-    private ExecutorService executor;
+    private boolean attached;
     private volatile boolean closed;
 
     /**
-     * @param bufferSize events buffered per subscriber (rounded up to a power of two by the publisher)
+     * @param bufferSize events buffered per subscriber
      * @param attach     adds this hub to the engine's listeners; called once, at the first subscribe
      */
     EventHub(int bufferSize, Consumer<OrchestratorListener> attach) {
@@ -53,24 +58,19 @@ final class EventHub implements EventStream, OrchestratorListener {
         synchronized (lock) {
             late = closed;
             if (!late) {
-                if (publisher == null) {
-                    int id = IDS.incrementAndGet();
-                    AtomicInteger threads = new AtomicInteger();
-                    executor = Executors.newCachedThreadPool(r -> {
-                        Thread t = new Thread(r, "orchestrator-events-" + id + "-" + threads.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    publisher = new SubmissionPublisher<>(executor, bufferSize);
+                if (!attached) {
+                    attached = true;
                     // Before the first subscription, so it sees every event from then on.
                     attach.accept(this);
                 }
-                // Under the lock, so close() cannot shut the threads down between here and the subscription.
-                publisher.subscribe(subscriber);
+                EventSubscription s = new EventSubscription(subscriber, bufferSize, dropped, subscriptions::remove);
+                // Under the lock, so close() cannot miss it.
+                subscriptions.add(s);
+                s.start("orchestrator-events-" + id + "-" + threads.incrementAndGet());
             }
         }
         if (late) {
-            // The stream's threads are gone: complete the late subscriber here, as Flow allows.
+            // The stream is over: complete the late subscriber here, as Flow allows.
             subscriber.onSubscribe(new Flow.Subscription() {
                 @Override
                 public void request(long n) {
@@ -86,17 +86,8 @@ final class EventHub implements EventStream, OrchestratorListener {
 
     @Override
     public void onEvent(OrchestratorEvent event) {
-        SubmissionPublisher<OrchestratorEvent> p = publisher;
-        if (p != null && p.hasSubscribers()) {
-            // offer never blocks: an event that does not fit a subscriber's buffer is dropped for it.
-            try {
-                p.offer(event, (subscriber, e) -> {
-                    dropped.increment();
-                    return false;
-                });
-            } catch (IllegalStateException closedMeanwhile) {
-                // An event raced with close(): the subscribers are complete, nobody is left to tell.
-            }
+        for (EventSubscription s : subscriptions) {
+            s.offer(event);
         }
     }
 
@@ -107,8 +98,7 @@ final class EventHub implements EventStream, OrchestratorListener {
 
     @Override
     public int subscribers() {
-        SubmissionPublisher<OrchestratorEvent> p = publisher;
-        return p == null ? 0 : p.getNumberOfSubscribers();
+        return subscriptions.size();
     }
 
     /**
@@ -116,29 +106,25 @@ final class EventHub implements EventStream, OrchestratorListener {
      * for that, then stops the delivery threads. Idempotent.
      */
     void close(long waitMillis) {
-        SubmissionPublisher<OrchestratorEvent> p;
-        ExecutorService e;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
-            p = publisher;
-            e = executor;
         }
-        if (p == null) {
-            return;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        for (EventSubscription s : subscriptions) {
+            s.complete();
         }
-        p.close();
-        e.shutdown();
-        try {
-            if (!e.awaitTermination(waitMillis, TimeUnit.MILLISECONDS)) {
-                log.warn("Event subscribers still busy {} ms after close; interrupting their threads", waitMillis);
-                e.shutdownNow();
+        boolean interrupted = false;
+        for (EventSubscription s : subscriptions) {
+            if (!s.awaitDone(deadline)) {
+                log.warn("Event subscriber {} still busy {} ms after close; interrupting its thread", s.subscriber(), waitMillis);
+                interrupted |= s.interrupt();
             }
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            e.shutdownNow();
+        }
+        if (interrupted) {
+            log.debug("Interrupted the delivery threads of slow event subscribers");
         }
     }
 }

@@ -36,6 +36,10 @@ final class TaskExecution {
     /** Attempts sent whose reply has not been handled yet. */
     final java.util.concurrent.atomic.AtomicInteger attemptsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     volatile ScheduledFuture<?> timeoutHandle;
+    /** When {@link TimeoutScheduler} stamped it ({@link System#nanoTime()}), until it gets a scheduler entry; 0 otherwise. */
+    volatile long armedAt;
+    /** The timeout it was armed with, for {@link TimeoutScheduler}. */
+    volatile long armedTimeoutNanos;
     volatile OrchestratorException lastError;
     /** The task's trace when tracing is on, else null; set before the first attempt. */
     volatile Object trace;
@@ -74,6 +78,21 @@ final class TaskExecution {
         current = agent;
         attempts = n + 1;
         return n + 1;
+    }
+
+    /**
+     * From the dispatch sequence, unique per orchestrator: the engine keeps every task in a
+     * concurrent set while it runs, and an identity hash costs more to compute the first time.
+     */
+    @Override
+    public int hashCode() {
+        return Long.hashCode(sequence * 0x9E3779B97F4A7C15L);
+    }
+
+    /** Identity, as for any object: one execution per dispatch. */
+    @Override
+    public boolean equals(Object o) {
+        return this == o;
     }
 
     /** Orders waiting tasks: higher priority first, then first come first served. */

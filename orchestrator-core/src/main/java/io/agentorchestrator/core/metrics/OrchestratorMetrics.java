@@ -137,7 +137,8 @@ public final class OrchestratorMetrics implements MeterBinder {
     }
 
     private void see(String capability) {
-        if (capability != null && capabilities.add(capability)) {
+        // contains first: add() locks a hash bin even when the capability is known, once per task.
+        if (capability != null && !capabilities.contains(capability) && capabilities.add(capability)) {
             for (MeterRegistry registry : registries) {
                 registerCapabilityGauges(registry, capability);
             }

@@ -14,4 +14,9 @@ interface Scenario {
      * @return metric name to value, in a stable order
      */
     Map<String, Number> run(boolean quick, PrintStream progress) throws Exception;
+
+    /** Runs the scenario with every option of the command line; scenarios that need none keep the default. */
+    default Map<String, Number> run(BenchOptions options, PrintStream progress) throws Exception {
+        return run(options.quick(), progress);
+    }
 }

@@ -1,0 +1,194 @@
+package io.agentorchestrator.core.internal;
+
+import io.agentorchestrator.api.OrchestratorEvent;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One subscriber of the {@link EventHub}: its bounded buffer, its demand, and the daemon thread
+ * that delivers to it, so a slow subscriber delays and loses only its own events.
+ *
+ * <p>Signals follow {@link Flow}: {@code onSubscribe} first, then at most as many {@code onNext}
+ * as requested, serially on the delivery thread; {@code onComplete} once the stream closed and
+ * the buffer is delivered; {@code onError} for a request of less than one or when the subscriber
+ * throws, which also ends the subscription.
+ */
+final class EventSubscription implements Flow.Subscription {
+
+    private static final Logger log = LoggerFactory.getLogger(EventSubscription.class);
+
+    /** How often a delivery thread looks at its buffer while events are flowing. */
+    static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Polls that find nothing before the delivery thread sleeps until woken (about 50 ms idle). */
+    static final int IDLE_POLLS = 50;
+
+    private final Flow.Subscriber<? super OrchestratorEvent> subscriber;
+    private final int capacity;
+    private final LongAdder dropped;
+    private final Consumer<EventSubscription> onEnd;
+    private final Queue<OrchestratorEvent> buffer = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong demand = new AtomicLong();
+    private volatile boolean sleeping;
+    private volatile boolean cancelled;
+    private volatile boolean completing;
+    private volatile Throwable badRequest;
+    private volatile Thread thread;
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+    EventSubscription(Flow.Subscriber<? super OrchestratorEvent> subscriber, int capacity, LongAdder dropped,
+            Consumer<EventSubscription> onEnd) {
+        this.subscriber = subscriber;
+        this.capacity = capacity;
+        this.dropped = dropped;
+        this.onEnd = onEnd;
+    }
+
+    Flow.Subscriber<? super OrchestratorEvent> subscriber() {
+        return subscriber;
+    }
+
+    void start(String name) {
+        Thread t = new Thread(this::deliver, name);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    /** Buffers the event, or drops and counts it when the buffer is full. Never blocks. */
+    void offer(OrchestratorEvent event) {
+        if (cancelled || completing) {
+            return;
+        }
+        if (size.incrementAndGet() > capacity) {
+            size.decrementAndGet();
+            dropped.increment();
+            return;
+        }
+        buffer.offer(event);
+        if (sleeping) {
+            wake();
+        }
+    }
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            badRequest = new IllegalArgumentException("request must be > 0, but was " + n + " (Reactive Streams rule 3.9)");
+        } else {
+            demand.getAndAccumulate(n, (current, more) -> current + more < 0 ? Long.MAX_VALUE : current + more);
+        }
+        wake();
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        wake();
+    }
+
+    /** The stream closed: deliver what is buffered (as demand allows), then complete. */
+    void complete() {
+        completing = true;
+        wake();
+    }
+
+    boolean awaitDone(long deadlineNanos) {
+        try {
+            return done.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    boolean interrupt() {
+        Thread t = thread;
+        if (t != null && t.isAlive()) {
+            cancelled = true;
+            t.interrupt();
+            return true;
+        }
+        return false;
+    }
+
+    private void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void deliver() {
+        try {
+            subscriber.onSubscribe(this);
+            int idle = 0;
+            while (!cancelled) {
+                Throwable error = badRequest;
+                if (error != null) {
+                    cancelled = true;
+                    subscriber.onError(error);
+                    return;
+                }
+                boolean delivered = false;
+                while (!cancelled && demand.get() > 0) {
+                    OrchestratorEvent event = buffer.poll();
+                    if (event == null) {
+                        break;
+                    }
+                    size.decrementAndGet();
+                    if (demand.get() != Long.MAX_VALUE) {
+                        demand.decrementAndGet();
+                    }
+                    subscriber.onNext(event);
+                    delivered = true;
+                }
+                if (cancelled) {
+                    return;
+                }
+                if (completing && buffer.isEmpty()) {
+                    cancelled = true;
+                    subscriber.onComplete();
+                    return;
+                }
+                if (Thread.interrupted()) {
+                    return;
+                }
+                idle = delivered ? 0 : idle + 1;
+                if (idle < IDLE_POLLS) {
+                    LockSupport.parkNanos(this, POLL_NANOS);
+                } else {
+                    // Nothing for a while: sleep until an event, a request, a cancel or close wakes us.
+                    sleeping = true;
+                    if (buffer.isEmpty() || demand.get() == 0) {
+                        LockSupport.park(this);
+                    }
+                    sleeping = false;
+                    idle = 0;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            cancelled = true;
+            log.warn("Event subscriber {} threw; its subscription is cancelled", subscriber, e);
+            try {
+                subscriber.onError(e);
+            } catch (RuntimeException | Error again) {
+                log.debug("Event subscriber {} threw from onError too", subscriber, again);
+            }
+        } finally {
+            buffer.clear();
+            size.set(0);
+            onEnd.accept(this);
+            done.countDown();
+        }
+    }
+}
