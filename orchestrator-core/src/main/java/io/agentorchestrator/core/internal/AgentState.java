@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  * (descriptor, weight, max concurrency, breaker, rate limiter) is fixed once it is published, and
  * a change (an update, a live reconfiguration) publishes a new incarnation in the next snapshot.
  * So a balancer handed the agents of one snapshot reads the weights of that snapshot, all old or
- * all new. What the agent does (tasks in flight, latency, counts, status, ejection) lives in a
- * {@link Core} that every incarnation of the agent shares. Every field is final, volatile or
- * atomic: reads on the hot path never lock.
+ * all new. What the agent does (tasks in flight, latency, counts, status, ejection) is kept by its
+ * first incarnation, the {@code core}, which every later one points to: a balancer reading the
+ * in-flight counts of agents never re-weighed reads them from the object it holds, no extra cache
+ * miss. Every field is final, volatile or atomic: reads on the hot path never lock.
  */
 public final class AgentState implements Agent {
 
@@ -27,37 +28,17 @@ public final class AgentState implements Agent {
     private record Ewma(long costNanos, long stampNanos) {
     }
 
-    /** What all incarnations of one agent share: its live counters, status and outlier detector. */
-    private static final class Core {
-        private volatile AgentStatus status = AgentStatus.HEALTHY;
-        /**
-         * Tasks in flight, updated through {@link #IN_FLIGHT}: a field rather than an AtomicInteger,
-         * so a balancer reading it among 100,000 agents takes one cache miss less per agent.
-         */
-        private volatile int inFlight;
-        private final AtomicReference<Ewma> latency = new AtomicReference<>(new Ewma(0, 0));
-        private final double decayNanos;
-        private final LongAdder completed = new LongAdder();
-        private final LongAdder failed = new LongAdder();
-        // Set once by the engine before the agent is first published; null when the feature is off.
-        private volatile OutlierDetector outlier;
-
-        Core(double decayNanos) {
-            this.decayNanos = decayNanos;
-        }
-    }
-
     private static final java.lang.invoke.VarHandle IN_FLIGHT;
 
     static {
         try {
-            IN_FLIGHT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Core.class, "inFlight", int.class);
+            IN_FLIGHT = java.lang.invoke.MethodHandles.lookup().findVarHandle(AgentState.class, "inFlight", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private final Core core;
+    // What this incarnation says about the agent, fixed once published.
     private final AgentDescriptor descriptor;
     // Copies of descriptor fields read on every pick, one pointer hop closer.
     private final int weight;
@@ -66,21 +47,50 @@ public final class AgentState implements Agent {
     private volatile CircuitBreaker breaker;
     private volatile TokenBucket limiter;
 
+    /** The first incarnation, which holds the fields below for all of them; {@code this} for the first. */
+    private final AgentState core;
+    // Used only on the core.
+    private volatile AgentStatus status = AgentStatus.HEALTHY;
     /**
+     * Tasks in flight, updated through {@link #IN_FLIGHT}: a field rather than an AtomicInteger,
+     * so a balancer reading it among 100,000 agents takes one cache miss per agent, not two.
+     */
+    private volatile int inFlight;
+    private final AtomicReference<Ewma> latency;
+    private final double decayNanos;
+    private final LongAdder completed;
+    private final LongAdder failed;
+    // Set once by the engine before the agent is first published; null when the feature is off.
+    private volatile OutlierDetector outlier;
+
+    /**
+     * The first incarnation of an agent.
+     *
      * @param decayNanos the time constant of the latency average: a sample this old weighs 1/e
      *                   of a new one
      */
     AgentState(AgentDescriptor descriptor, long decayNanos) {
-        this(new Core(decayNanos), descriptor, null, null);
+        this.descriptor = descriptor;
+        this.weight = descriptor.weight();
+        this.maxConcurrency = descriptor.maxConcurrency();
+        this.core = this;
+        this.latency = new AtomicReference<>(new Ewma(0, 0));
+        this.decayNanos = decayNanos;
+        this.completed = new LongAdder();
+        this.failed = new LongAdder();
     }
 
-    private AgentState(Core core, AgentDescriptor descriptor, CircuitBreaker breaker, TokenBucket limiter) {
-        this.core = core;
+    private AgentState(AgentState core, AgentDescriptor descriptor, CircuitBreaker breaker, TokenBucket limiter) {
         this.descriptor = descriptor;
         this.weight = descriptor.weight();
         this.maxConcurrency = descriptor.maxConcurrency();
         this.breaker = breaker;
         this.limiter = limiter;
+        this.core = core;
+        this.latency = null;
+        this.decayNanos = core.decayNanos;
+        this.completed = null;
+        this.failed = null;
     }
 
     /**
@@ -151,7 +161,7 @@ public final class AgentState implements Agent {
     /** Takes one concurrency slot if the agent is below its max; never blocks. */
     boolean tryAcquire() {
         int max = maxConcurrency;
-        Core c = core;
+        AgentState c = core;
         for (;;) {
             int n = c.inFlight;
             if (n >= max) {
@@ -174,7 +184,7 @@ public final class AgentState implements Agent {
      * sample, so recovery is gradual.
      */
     void recordSuccess(long latencyNanos, long nowNanos) {
-        Core c = core;
+        AgentState c = core;
         c.completed.increment();
         long sample = Math.max(1, latencyNanos);
         for (;;) {
