@@ -6,10 +6,15 @@ package io.agentorchestrator.api;
  *
  * <p>Implemented by the engine. Every method is a cheap read of a volatile or atomic field, safe
  * from any thread, and meant to be called on the hot path of a pick.
+ *
+ * <p>A view belongs to one snapshot of the registry: its descriptor and weight are those that
+ * snapshot published, so every agent a balancer is offered in one pick shows the same
+ * configuration; its status, in-flight count and latency are live and shared by every view of the
+ * agent. After an update or a reconfiguration, ask the orchestrator again for the new descriptor.
  */
 public interface Agent {
 
-    /** The agent's descriptor as last registered or updated. */
+    /** The agent's descriptor as registered or updated when this view was published. */
     AgentDescriptor descriptor();
 
     /** Its current routing status. */

@@ -10,24 +10,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The registered agents. Writers (register, update, deregister) are rare and serialised; each
- * marks the immutable {@link Snapshot} stale, and the next reader builds a new one, so dispatch
- * reads the agents of a capability with one volatile read and no lock while nothing changes.
+ * The registered agents and the live settings, published together. Writers (register, update,
+ * deregister, reconfigure) are rare and serialised; each marks the immutable {@link Snapshot}
+ * stale, and the next reader builds a new one, so dispatch reads the agents of a capability and
+ * the settings to place a task with one volatile read and no lock while nothing changes. Because
+ * an agent's weight and guards are fixed per {@link AgentState} incarnation and a reconfiguration
+ * publishes the new incarnations and the new {@link LiveSettings} in one snapshot, a pick sees
+ * every old value or every new one.
  * Building lazily keeps a burst of registrations linear: 100,000 agents registered one after the
  * other cost one snapshot, not 100,000 copies of a growing map.
  */
 final class AgentRegistry {
 
-    /** An immutable view: agents by id and by capability. */
+    /** An immutable view: agents by id and by capability, and the settings in force with them. */
     static final class Snapshot {
-        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of());
-
         final Map<String, AgentState> byId;
         final Map<String, List<AgentState>> byCapability;
+        final LiveSettings settings;
 
-        Snapshot(Map<String, AgentState> byId, Map<String, List<AgentState>> byCapability) {
+        Snapshot(Map<String, AgentState> byId, Map<String, List<AgentState>> byCapability, LiveSettings settings) {
             this.byId = byId;
             this.byCapability = byCapability;
+            this.settings = settings;
         }
 
         List<AgentState> agents(String capability) {
@@ -37,20 +41,24 @@ final class AgentRegistry {
     }
 
     /** The current snapshot, or null when a write made it stale. */
-    private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile Snapshot snapshot;
     /** The agents in registration order; guarded by this. */
     private final Map<String, AgentState> agents = new LinkedHashMap<>();
+    /** The settings the next snapshot carries; guarded by this. */
+    private LiveSettings settings;
     private final long decayNanos;
-    private final java.util.function.Consumer<AgentState> onCreate;
+    private final java.util.function.BiConsumer<AgentState, LiveSettings> attachGuards;
 
-    AgentRegistry(long latencyDecayNanos) {
-        this(latencyDecayNanos, a -> { });
-    }
-
-    /** @param onCreate attaches per-agent guards to a new agent before it is published */
-    AgentRegistry(long latencyDecayNanos, java.util.function.Consumer<AgentState> onCreate) {
+    /**
+     * @param settings     the live settings to start with
+     * @param attachGuards gives an incarnation its breaker and rate limiter under the given
+     *                     settings (and a new agent its outlier detector) before it is published
+     */
+    AgentRegistry(long latencyDecayNanos, LiveSettings settings, java.util.function.BiConsumer<AgentState, LiveSettings> attachGuards) {
         this.decayNanos = latencyDecayNanos;
-        this.onCreate = onCreate;
+        this.settings = settings;
+        this.attachGuards = attachGuards;
+        this.snapshot = new Snapshot(Map.of(), Map.of(), settings);
     }
     /** Deregistered agents that still had tasks in flight, by id; guarded by this. */
     private final Map<String, AgentState> departed = new HashMap<>();
@@ -83,11 +91,11 @@ final class AgentRegistry {
         // counters: a fresh in-flight count of zero would overload it.
         AgentState state = departed.remove(descriptor.id());
         if (state != null && state.inFlight() > 0) {
-            state.descriptor(descriptor);
+            state = state.with(descriptor);
             state.status(io.agentorchestrator.api.AgentStatus.HEALTHY);
         } else {
             state = new AgentState(descriptor, decayNanos);
-            onCreate.accept(state);
+            attachGuards.accept(state, settings);
         }
         agents.put(descriptor.id(), state);
         snapshot = null;
@@ -100,10 +108,44 @@ final class AgentRegistry {
         if (state == null) {
             throw notRegistered(descriptor.id());
         }
-        AgentDescriptor previous = state.descriptor();
-        state.descriptor(descriptor);
+        agents.put(descriptor.id(), state.with(descriptor));
         snapshot = null;
-        return previous;
+        return state.descriptor();
+    }
+
+    /** An agent whose weight a reconfiguration changed: its descriptor before and after. */
+    record Reweighed(AgentDescriptor previous, AgentDescriptor current) {
+    }
+
+    /**
+     * Publishes {@code next} together with the new weights, and with new guards on every agent
+     * when {@code newGuards}, in one snapshot. An agent of {@code weights} that is no longer
+     * registered is skipped; one already at its weight is left as it is.
+     *
+     * @return the agents whose weight changed, in registration order
+     */
+    synchronized List<Reweighed> reconfigure(LiveSettings next, Map<String, Integer> weights, boolean newGuards) {
+        List<Reweighed> reweighed = new ArrayList<>();
+        for (Map.Entry<String, AgentState> e : agents.entrySet()) {
+            AgentState state = e.getValue();
+            AgentDescriptor before = state.descriptor();
+            Integer weight = weights.get(e.getKey());
+            AgentDescriptor after = weight == null || weight == before.weight() ? before : before.toBuilder().weight(weight).build();
+            if (after == before && !newGuards) {
+                continue;
+            }
+            AgentState incarnation = state.with(after);
+            if (newGuards) {
+                attachGuards.accept(incarnation, next);
+            }
+            e.setValue(incarnation);
+            if (after != before) {
+                reweighed.add(new Reweighed(before, after));
+            }
+        }
+        settings = next;
+        snapshot = build();
+        return reweighed;
     }
 
     synchronized AgentState deregister(String agentId) {
@@ -131,6 +173,6 @@ final class AgentRegistry {
             }
         }
         byCapability.replaceAll((c, list) -> Collections.unmodifiableList(list));
-        return new Snapshot(Collections.unmodifiableMap(byId), byCapability);
+        return new Snapshot(Collections.unmodifiableMap(byId), byCapability, settings);
     }
 }

@@ -72,8 +72,6 @@ public final class DefaultOrchestrator implements Orchestrator {
     private static final int CLOSED = 2;
 
     private final OrchestratorSettings settings;
-    /** What {@link #reconfigure} may change, swapped whole; see {@link LiveSettings}. */
-    private final java.util.concurrent.atomic.AtomicReference<LiveSettings> live;
     /** Serialises reconfigurations, which are rare. */
     private final Object reconfiguring = new Object();
     private final java.util.concurrent.atomic.AtomicBoolean healthTicking = new java.util.concurrent.atomic.AtomicBoolean();
@@ -124,11 +122,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Creates the engine; starts no thread. */
     public DefaultOrchestrator(OrchestratorSettings settings) {
         this.settings = settings;
-        this.live = new java.util.concurrent.atomic.AtomicReference<>(LiveSettings.initial(settings));
         this.resultCache = settings.resultCache() == null ? null : new ResultCache(settings.resultCache(), settings.ticker());
         this.autoScaler = settings.scalingPolicy() == null ? null
                 : new AutoScaler(settings.scalingPolicy(), settings.ticker(), settings.scalingHook());
-        this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), this::attachGuards);
+        this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), LiveSettings.initial(settings), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
         this.listeners.add(stats);
@@ -147,13 +144,13 @@ public final class DefaultOrchestrator implements Orchestrator {
         return probe;
     }
 
-    /** Gives a newly registered agent its breaker, outlier detector and rate limiter, as configured. */
-    private void attachGuards(AgentState agent) {
-        OutlierDetector outlier = settings.outlierDetection() == null ? null : new OutlierDetector(settings.outlierDetection());
-        attachGuards(agent, outlier, live.get());
-    }
-
-    private void attachGuards(AgentState agent, OutlierDetector outlier, LiveSettings with) {
+    /**
+     * Gives an agent incarnation a fresh breaker and rate limiter under {@code with}, and a newly
+     * registered agent its outlier detector; called by the registry before it publishes it.
+     */
+    private void attachGuards(AgentState agent, LiveSettings with) {
+        OutlierDetector outlier = agent.outlier() != null || settings.outlierDetection() == null ? agent.outlier()
+                : new OutlierDetector(settings.outlierDetection());
         String id = agent.id();
         CircuitBreaker breaker = with.circuitBreaker() == null ? null
                 : new CircuitBreaker(with.circuitBreaker(), settings.ticker().read(), (from, to, reason) -> onCircuit(id, from, to, reason));
@@ -439,7 +436,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, timeout(ex));
             return ex.future;
         }
-        LiveSettings current = live.get();
+        LiveSettings current = registry.snapshot().settings;
         TokenBucket limit = current.capabilityLimits().get(task.capability());
         if (limit != null && !limit.tryAcquire(start)) {
             RateLimitConfig config = current.capabilityRateLimits().get(task.capability());
@@ -482,14 +479,16 @@ public final class DefaultOrchestrator implements Orchestrator {
      *              all, and never fails or queues the task
      */
     private Placement place(TaskExecution ex, boolean hedge) {
-        List<AgentState> agents = registry.snapshot().agents(ex.task.capability());
+        // The balancer from the same snapshot as the agents: their weights and it change together.
+        AgentRegistry.Snapshot snapshot = registry.snapshot();
+        List<AgentState> agents = snapshot.agents(ex.task.capability());
         long now = settings.ticker().read();
         for (int picks = 0; picks < MAX_PICKS; picks++) {
             List<AgentState> eligible = eligible(agents, ex, now);
             if (eligible.isEmpty()) {
                 break;
             }
-            AgentState chosen = choose(eligible, ex);
+            AgentState chosen = choose(eligible, ex, snapshot.settings.balancer());
             if (chosen == null) {
                 return Placement.FAILED;
             }
@@ -623,8 +622,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     /** Asks the balancer, and does not trust it: an exception or a foreign agent fails the task clearly. */
-    private AgentState choose(List<AgentState> eligible, TaskExecution ex) {
-        Balancer balancer = live.get().balancer();
+    private AgentState choose(List<AgentState> eligible, TaskExecution ex, Balancer balancer) {
         Agent picked;
         try {
             picked = balancer.pick(eligible, ex.task);
@@ -907,7 +905,7 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** The balancer in force now: the one it was built with, or the last one {@link #reconfigure} set. */
     public Balancer balancer() {
-        return live.get().balancer();
+        return registry.snapshot().settings.balancer();
     }
 
     /** The settings it was built with; for tests and tools that check what a configuration produced. */
@@ -1030,24 +1028,24 @@ public final class DefaultOrchestrator implements Orchestrator {
         requireOpen("reconfigure");
         List<String> lines;
         synchronized (reconfiguring) {
-            LiveSettings.Next next = live.get().apply(change);
-            List<AgentDescriptor> reweighted = LiveSettings.reweigh(registry.snapshot().byId, change.weights());
+            AgentRegistry.Snapshot current = registry.snapshot();
+            LiveSettings.Next next = current.settings.apply(change);
+            LiveSettings.requireRegistered(current.byId, change.weights());
             lines = new ArrayList<>(next.changes());
-            live.set(next.settings());
+            // One snapshot carries the new settings, weights and guards: a pick sees all of them or none.
+            List<AgentRegistry.Reweighed> reweighed = registry.reconfigure(next.settings(), change.weights(), next.guardsChanged());
             if (next.guardsChanged()) {
-                for (AgentState agent : registry.snapshot().byId.values()) {
-                    attachGuards(agent, agent.outlier(), next.settings());
-                }
                 startHealthTick();
             }
             if (next.healthChanged()) {
                 healthChecker.reconfigure(next.settings().healthCheck(), bindProbe(next.settings().healthCheck().probe()));
             }
-            lines.addAll(LiveSettings.applyWeights(registry, reweighted, (previous, current) -> {
+            for (AgentRegistry.Reweighed r : reweighed) {
+                lines.add("weight[" + r.current().id() + "]: " + r.previous().weight() + " -> " + r.current().weight());
                 if (observed()) {
-                    emit(new OrchestratorEvent.AgentUpdated(now(), previous, current));
+                    emit(new OrchestratorEvent.AgentUpdated(now(), r.previous(), r.current()));
                 }
-            }));
+            }
         }
         if (lines.isEmpty()) {
             return;
@@ -1095,7 +1093,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** How often health checks and guard sweeps run; 0 when nothing needs them. */
     private long healthTickNanos() {
         long tick = Long.MAX_VALUE;
-        LiveSettings current = live.get();
+        LiveSettings current = registry.snapshot().settings;
         if (current.healthCheck() != null) {
             tick = Math.min(current.healthCheck().interval().toNanos(), current.healthCheck().timeout().toNanos()) / 10;
         }
@@ -1164,7 +1162,7 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** The health checker saw {@code unhealthyThreshold} failures in a row. Returns whether it changed the status. */
     boolean probeFailed(AgentState agent, String detail) {
-        if (agent.status() != AgentStatus.HEALTHY || registry.snapshot().byId.get(agent.id()) != agent) {
+        if (agent.status() != AgentStatus.HEALTHY || !agent.sameAgent(registry.snapshot().byId.get(agent.id()))) {
             return false;
         }
         try {
@@ -1180,7 +1178,7 @@ public final class DefaultOrchestrator implements Orchestrator {
      * an agent the checker itself marked UNHEALTHY healthy again.
      */
     void probePassed(AgentState agent, boolean markedByProbe, String detail) {
-        if (registry.snapshot().byId.get(agent.id()) != agent) {
+        if (!agent.sameAgent(registry.snapshot().byId.get(agent.id()))) {
             return;
         }
         OutlierDetector outlier = agent.outlier();

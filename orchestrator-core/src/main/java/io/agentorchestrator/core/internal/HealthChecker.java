@@ -27,7 +27,8 @@ final class HealthChecker {
 
     /** One agent's checks. Guarded by itself. */
     static final class ProbeState {
-        final AgentState agent;
+        /** The agent's latest incarnation: an update or a reconfiguration keeps its counts of passes and failures. */
+        volatile AgentState agent;
         long nextCheckAtNanos;
         long startedAtNanos;
         long checkId;
@@ -69,10 +70,13 @@ final class HealthChecker {
     /** Starts the checks that are due and fails those that ran past their timeout. */
     void runDue() {
         long now = ticker.read();
-        Map<AgentState, Boolean> current = new IdentityHashMap<>();
+        Map<Object, Boolean> current = new IdentityHashMap<>();
         for (AgentState agent : engine.registeredAgents()) {
-            current.put(agent, Boolean.TRUE);
+            current.put(agent.identity(), Boolean.TRUE);
             ProbeState ps = states.get(agent.id());
+            if (ps != null && ps.agent != agent && ps.agent.sameAgent(agent)) {
+                ps.agent = agent;
+            }
             if (ps == null || ps.agent != agent) {
                 // A new agent is checked soon, at a random point within the jitter, so many agents registered together spread out.
                 ps = new ProbeState(agent, now + jitter());
@@ -80,7 +84,7 @@ final class HealthChecker {
             }
             step(ps, now);
         }
-        states.values().removeIf(ps -> !current.containsKey(ps.agent));
+        states.values().removeIf(ps -> !current.containsKey(ps.agent.identity()));
     }
 
     private void step(ProbeState ps, long now) {

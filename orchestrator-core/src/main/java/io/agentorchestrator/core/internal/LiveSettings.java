@@ -17,8 +17,9 @@ import java.util.Optional;
 
 /**
  * The settings that may change while the orchestrator runs, as one immutable snapshot: the engine
- * holds it in an {@code AtomicReference} and swaps it whole, so a placement that read it sees
- * either every old value or every new one, never a mix.
+ * publishes it in the {@link AgentRegistry} snapshot together with the agents' weights and guards
+ * and swaps it whole, so a placement that read it sees either every old value or every new one,
+ * never a mix.
  *
  * @param balancer             picks an agent among the eligible ones
  * @param healthCheck          active health checks, or null when off
@@ -108,41 +109,15 @@ record LiveSettings(Balancer balancer, HealthCheckConfig healthCheck, CircuitBre
     }
 
     /**
-     * The descriptors of agents whose weight changes, checked before anything is swapped.
+     * Checks that every agent given a weight is registered, before anything is swapped.
      *
      * @throws io.agentorchestrator.api.AgentRegistrationException when an agent is not registered
      */
-    static List<io.agentorchestrator.api.AgentDescriptor> reweigh(Map<String, AgentState> agents, Map<String, Integer> weights) {
-        List<io.agentorchestrator.api.AgentDescriptor> changed = new ArrayList<>();
-        for (Map.Entry<String, Integer> w : weights.entrySet()) {
-            AgentState agent = agents.get(w.getKey());
-            if (agent == null) {
-                throw AgentRegistry.notRegistered(w.getKey());
-            }
-            if (agent.descriptor().weight() != w.getValue()) {
-                changed.add(agent.descriptor().toBuilder().weight(w.getValue()).build());
+    static void requireRegistered(Map<String, AgentState> agents, Map<String, Integer> weights) {
+        for (String id : weights.keySet()) {
+            if (!agents.containsKey(id)) {
+                throw AgentRegistry.notRegistered(id);
             }
         }
-        return changed;
-    }
-
-    /**
-     * Gives the agents their new weights, one registry update each, and returns a line per change;
-     * an agent deregistered since {@link #reweigh} is skipped.
-     */
-    static List<String> applyWeights(AgentRegistry registry, List<io.agentorchestrator.api.AgentDescriptor> reweighted,
-            java.util.function.BiConsumer<io.agentorchestrator.api.AgentDescriptor, io.agentorchestrator.api.AgentDescriptor> updated) {
-        List<String> lines = new ArrayList<>();
-        for (io.agentorchestrator.api.AgentDescriptor d : reweighted) {
-            io.agentorchestrator.api.AgentDescriptor previous;
-            try {
-                previous = registry.update(d);
-            } catch (io.agentorchestrator.api.AgentRegistrationException gone) {
-                continue;
-            }
-            lines.add("weight[" + d.id() + "]: " + previous.weight() + " -> " + d.weight());
-            updated.accept(previous, d);
-        }
-        return lines;
     }
 }

@@ -7,7 +7,10 @@ import io.agentorchestrator.api.AgentDescriptor;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The peak-EWMA latency estimate, driven by explicit timestamps instead of wall time. */
+/**
+ * The peak-EWMA latency estimate, driven by explicit timestamps instead of wall time, and what
+ * incarnations of one agent share.
+ */
 class AgentStateTest {
 
     private static final long MS = 1_000_000L;
@@ -51,5 +54,29 @@ class AgentStateTest {
         agent.release();
         assertThat(agent.hasCapacity()).isTrue();
         assertThat(agent.inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewIncarnationKeepsItsOwnWeightAndSharesTheCountersOfTheFirst() {
+        AgentState heavier = agent.with(agent.descriptor().toBuilder().weight(5).maxConcurrency(3).build());
+        assertThat(agent.weight()).as("the published incarnation does not change").isEqualTo(1);
+        assertThat(heavier.weight()).isEqualTo(5);
+        assertThat(heavier.sameAgent(agent)).isTrue();
+        assertThat(agent.sameAgent(new AgentState(agent.descriptor(), 1))).as("registered anew").isFalse();
+
+        assertThat(agent.tryAcquire()).isTrue();
+        assertThat(heavier.tryAcquire()).isTrue();
+        assertThat(agent.inFlight()).isEqualTo(2);
+        assertThat(agent.tryAcquire()).as("its own max of 2 is reached").isFalse();
+        assertThat(heavier.tryAcquire()).as("the new max of 3 is not").isTrue();
+        heavier.release();
+        heavier.recordSuccess(7 * MS, 0);
+        heavier.recordFailure();
+        heavier.status(io.agentorchestrator.api.AgentStatus.DRAINING);
+        assertThat(agent.inFlight()).isEqualTo(2);
+        assertThat(agent.completed()).isEqualTo(1);
+        assertThat(agent.failed()).isEqualTo(1);
+        assertThat(agent.latencyEwmaNanos()).isEqualTo(7 * MS);
+        assertThat(agent.status()).isEqualTo(io.agentorchestrator.api.AgentStatus.DRAINING);
     }
 }
