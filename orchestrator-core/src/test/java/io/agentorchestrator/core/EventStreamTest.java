@@ -1,5 +1,6 @@
 package io.agentorchestrator.core;
 
+import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The live event stream: demand, bounded buffers, drops and completion. */
 class EventStreamTest {
 
-    private final Orchestrator orchestrator = Orchestrator.builder().transport(new ScriptedTransport()).shutdownTimeout(Duration.ZERO)
+    private final Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(new ScriptedTransport()).shutdownTimeout(Duration.ZERO)
             .build();
 
     @AfterEach

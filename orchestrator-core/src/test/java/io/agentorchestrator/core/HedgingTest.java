@@ -1,5 +1,6 @@
 package io.agentorchestrator.core;
 
+import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class HedgingTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
-    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().transport(transport)
+    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF).transport(transport)
             .hedging(Duration.ofMillis(1)).shutdownTimeout(Duration.ZERO).build();
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.agentorchestrator.core;
 
+import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.Payload;
@@ -18,7 +19,7 @@ class OrchestratorStatsTest {
     void statsCountTasksPerCapabilityAndAttemptsPerAgent() throws Exception {
         AtomicLong nanos = new AtomicLong();
         ScriptedTransport transport = new ScriptedTransport();
-        try (Orchestrator orchestrator = Orchestrator.builder().transport(transport).ticker(nanos::get).maxAttempts(1).build()) {
+        try (Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).ticker(nanos::get).maxAttempts(1).build()) {
             orchestrator.register(ScriptedTransport.agent("a-1", "plan", 4));
             var ok = orchestrator.dispatch(Task.of("plan", "x"));
             ScriptedTransport.Sent first = transport.next();

@@ -1,5 +1,6 @@
 package io.agentorchestrator.core;
 
+import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +37,7 @@ class ResilienceTest {
     private Orchestrator orchestrator;
 
     private DefaultOrchestrator build(UnaryOperator<Orchestrator.Builder> config) {
-        orchestrator = config.apply(Orchestrator.builder().transport(transport).listener(events::add).ticker(nanos::get)
+        orchestrator = config.apply(Orchestrator.builder().security(TestSecurity.OFF).transport(transport).listener(events::add).ticker(nanos::get)
                 .retryBackoff(Duration.ZERO, Duration.ZERO).shutdownTimeout(Duration.ZERO)).build();
         return (DefaultOrchestrator) orchestrator;
     }

@@ -1,5 +1,6 @@
 package io.agentorchestrator.core;
 
+import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +31,7 @@ class WithoutMicrometerTest {
         public void run() {
             ScriptedTransport transport = new ScriptedTransport();
             java.util.List<OrchestratorEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-            try (Orchestrator orchestrator = Orchestrator.builder().transport(transport).listener(seen::add)
+            try (Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).listener(seen::add)
                     .shutdownTimeout(Duration.ZERO).build()) {
                 orchestrator.register(ScriptedTransport.agent("a", "cap", 1));
                 CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "x"));

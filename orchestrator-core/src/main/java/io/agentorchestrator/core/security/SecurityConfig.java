@@ -55,8 +55,10 @@ public final class SecurityConfig {
     private final Duration maxCredentialLifetime;
     private final int replayCacheSize;
     private final SecurityStats stats = new SecurityStats();
+    private final String insecureReason;
 
     private SecurityConfig(Builder b) {
+        this.insecureReason = null;
         this.principal = b.principal;
         this.clock = b.clock;
         this.authenticator = b.authenticator != null ? b.authenticator
@@ -68,6 +70,52 @@ public final class SecurityConfig {
         this.credentialTtl = b.credentialTtl;
         this.maxCredentialLifetime = b.maxCredentialLifetime;
         this.replayCacheSize = b.replayCacheSize;
+    }
+
+    private SecurityConfig(String insecureReason, AuditSink audit) {
+        this.insecureReason = insecureReason;
+        this.principal = Principal.of(INSECURE_PRINCIPAL);
+        this.clock = Clock.systemUTC();
+        this.authenticator = null;
+        this.payloadKeys = null;
+        this.policy = AccessPolicy.allowAll();
+        this.audit = audit;
+        this.limits = SecurityLimits.defaults();
+        this.credentialTtl = DEFAULT_CREDENTIAL_TTL;
+        this.maxCredentialLifetime = DEFAULT_MAX_CREDENTIAL_LIFETIME;
+        this.replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
+    }
+
+    /** Principal of an {@link #insecure} configuration, in its audit event. */
+    public static final String INSECURE_PRINCIPAL = "anonymous";
+    /** Longest reason accepted by {@link #insecure}. */
+    public static final int MAX_INSECURE_REASON_LENGTH = 200;
+
+    /**
+     * The explicit opt-out: runs an orchestrator or agent runtime on transports other than
+     * {@code inproc:} without the security layer, where it would otherwise refuse to start. Say
+     * why ({@code "private network, demo data"}); the opt-out is logged at WARN and audited as
+     * {@link io.agentorchestrator.api.security.AuditEvent.Type#SECURITY_DISABLED} with the reason,
+     * to the {@link AuditSinks#logger() default audit logger}.
+     *
+     * @param reason why security is off, 1-{@value #MAX_INSECURE_REASON_LENGTH} characters
+     * @throws ValidationException when the reason is missing or blank
+     */
+    public static SecurityConfig insecure(String reason) {
+        return insecure(reason, AuditSinks.logger());
+    }
+
+    /** Like {@link #insecure(String)}, auditing the opt-out to {@code auditSink}. */
+    public static SecurityConfig insecure(String reason, AuditSink auditSink) {
+        ValidationException.requireNonNull(reason, "insecureReason");
+        ValidationException.require(!reason.isBlank() && reason.length() <= MAX_INSECURE_REASON_LENGTH, "insecureReason",
+                "must be 1-" + MAX_INSECURE_REASON_LENGTH + " characters and not blank", reason);
+        return new SecurityConfig(reason.strip(), ValidationException.requireNonNull(auditSink, "auditSink"));
+    }
+
+    /** Why security was turned off, for an {@link #insecure} configuration; empty when security is on. */
+    public Optional<String> insecureReason() {
+        return Optional.ofNullable(insecureReason);
     }
 
     /** Starts a configuration for the side acting as {@code principal}. */
@@ -115,8 +163,15 @@ public final class SecurityConfig {
         return principal;
     }
 
-    /** Issues and checks credentials. */
+    /**
+     * Issues and checks credentials.
+     *
+     * @throws IllegalStateException for an {@link #insecure} configuration, which has none
+     */
     public AgentAuthenticator authenticator() {
+        if (authenticator == null) {
+            throw new IllegalStateException("Security is off (" + insecureReason + "): there is no authenticator");
+        }
         return authenticator;
     }
 
@@ -167,6 +222,9 @@ public final class SecurityConfig {
 
     @Override
     public String toString() {
+        if (insecureReason != null) {
+            return "SecurityConfig[insecure: " + insecureReason + "]";
+        }
         return "SecurityConfig[principal=" + principal.name() + ", authenticator=" + authenticator + ", payloadKeys="
                 + (payloadKeys == null ? "off" : payloadKeys) + ", limits=" + limits + "]";
     }

@@ -1,5 +1,6 @@
 package io.agentorchestrator.core.internal;
 
+import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.AgentDescriptor;
@@ -43,7 +44,7 @@ class CustomProbeTest {
             }
         };
         long[] nanos = {0};
-        try (Orchestrator o = Orchestrator.builder().transport(new HealthCheckTest.RefusingTransport()).ticker(() -> nanos[0])
+        try (Orchestrator o = Orchestrator.builder().security(TestSecurity.OFF).transport(new HealthCheckTest.RefusingTransport()).ticker(() -> nanos[0])
                 .healthScheduler(manual).healthCheck(HealthCheckConfig.builder().probe("maintenance-flag").jitter(Duration.ZERO)
                         .unhealthyThreshold(1).healthyThreshold(1).build()).build()) {
             DefaultOrchestrator engine = (DefaultOrchestrator) o;
