@@ -80,21 +80,27 @@ public final class SecurityLayer {
      *         {@code inproc:}/{@code a2a:} is used without a security configuration or an opt-out
      */
     public static SecurityLayer install(SecurityConfig explicit, java.util.Collection<String> schemes, String side) {
-        return install(explicit, schemes, side, System.getenv());
+        return install(explicit != null ? explicit : SecurityConfig.fromEnvironment().orElse(null), schemes, side, System.getenv().keySet());
     }
 
-    /** Like {@link #install(SecurityConfig, java.util.Collection, String)}, reading {@code environment}. */
+    /** Like {@link #install(SecurityConfig, java.util.Collection, String)}, reading {@code environment} only. */
     public static SecurityLayer install(SecurityConfig explicit, java.util.Collection<String> schemes, String side,
                                         Map<String, String> environment) {
-        SecurityConfig config = explicit != null ? explicit : SecurityConfig.fromVariables(environment).orElse(null);
+        return install(explicit != null ? explicit : SecurityConfig.fromVariables(environment).orElse(null), schemes, side,
+                environment.keySet());
+    }
+
+    private static SecurityLayer install(SecurityConfig config, java.util.Collection<String> schemes, String side,
+                                         java.util.Set<String> variableNames) {
         List<String> exposed = schemes.stream().filter(s -> !OPEN_BY_DEFAULT.contains(s)).sorted().toList();
         if (config == null) {
             if (!exposed.isEmpty()) {
                 throw new io.agentorchestrator.api.ValidationException("security", "must be configured for " + side + " on the transport(s) "
                         + exposed + ", as security is off by default only for inproc: and a2a:. Configure it in code with "
-                        + "security(SecurityConfig.builder(principal).signingKeys(keys).build()) or in the environment with "
-                        + SecurityConfig.ENV_SIGNING_KEY + "_CURRENT (README, Security); or opt out explicitly with "
-                        + "security(SecurityConfig.insecure(\"<why>\"))", "not configured");
+                        + "security(SecurityConfig.builder(principal).signingKeys(keys).build()) or outside it with "
+                        + SecurityConfig.ENV_SIGNING_KEYS + " / orchestrator.security.signing.keys (README, Security); or opt out "
+                        + "explicitly with security(SecurityConfig.insecure(\"<why>\")) or " + SecurityConfig.ENV_INSECURE + "=<why>"
+                        + renamedHint(variableNames), "not configured");
             }
             return null;
         }
@@ -104,6 +110,15 @@ public final class SecurityLayer {
         }
         log.info("Security on for {}: {}", side, config);
         return of(config);
+    }
+
+    /** Deployments that still set the variables of before the ORCHESTRATOR_ naming rule are told where they went. */
+    private static String renamedHint(java.util.Set<String> variableNames) {
+        boolean old = variableNames.stream().anyMatch(n -> n.startsWith("AO_SIGNING_KEY") || n.startsWith("AO_PAYLOAD_KEY")
+                || n.startsWith("AO_SECURITY_"));
+        return old ? ". The AO_SIGNING_KEY_*, AO_PAYLOAD_KEY_* and AO_SECURITY_* variables are no longer read: use "
+                + SecurityConfig.ENV_SIGNING_KEYS + "=<keyId>:<base64>,..., " + SecurityConfig.ENV_PAYLOAD_KEYS + ", "
+                + SecurityConfig.ENV_PRINCIPAL + " and " + SecurityConfig.ENV_ROLES : "";
     }
 
     /** Schemes that may run without security: in-process, and A2A agents, which cannot carry our credentials. */

@@ -19,7 +19,7 @@ class SecurityInstallTest {
     @Test
     void securityComesFromTheEnvironmentWhenNotConfiguredInCode() {
         SecurityLayer layer = SecurityLayer.install(null, List.of("redis"), "the orchestrator",
-                Map.of("AO_SIGNING_KEY_CURRENT", "k1", "AO_SIGNING_KEY_k1", KEY, "AO_SECURITY_PRINCIPAL", "billing"));
+                Map.of("ORCHESTRATOR_SECURITY_SIGNING_KEYS", "k1:" + KEY, "ORCHESTRATOR_SECURITY_PRINCIPAL", "billing"));
         assertThat(layer).isNotNull();
         assertThat(layer.config().principal().name()).isEqualTo("billing");
     }
@@ -49,6 +49,16 @@ class SecurityInstallTest {
         assertThat(off.insecureReason()).contains("private test network");
         assertThat(off).hasToString("SecurityConfig[insecure: private test network]");
         assertThatThrownBy(off::authenticator).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void theOptOutCanComeFromTheEnvironmentAndTheOldVariablesAreNamedWhenStillSet() {
+        assertThat(SecurityLayer.install(null, List.of("redis"), "the orchestrator",
+                Map.of("ORCHESTRATOR_SECURITY_INSECURE", "compose demo network"))).isNull();
+        assertThatThrownBy(() -> SecurityLayer.install(null, List.of("redis"), "the orchestrator",
+                Map.of("AO_SIGNING_KEY_CURRENT", "k1", "AO_SIGNING_KEY_k1", KEY)))
+                .hasMessageContaining("AO_SIGNING_KEY_*, AO_PAYLOAD_KEY_* and AO_SECURITY_* variables are no longer read")
+                .hasMessageNotContaining(KEY);
     }
 
     @Test
