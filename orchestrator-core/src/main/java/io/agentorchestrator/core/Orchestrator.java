@@ -670,12 +670,12 @@ public interface Orchestrator extends AutoCloseable {
                 new io.agentorchestrator.core.metrics.OrchestratorMetrics(orchestrator, perAgentMetrics, transports.values())
                         .bindTo(meterRegistry);
             }
-            DefaultOrchestrator served = withAdminServer(orchestrator);
-            return guarded == null ? served : guarded;
-        }
-
-        private DefaultOrchestrator withAdminServer(DefaultOrchestrator orchestrator) {
-            return adminServer == null ? orchestrator : orchestrator.startAdminServer(adminServer);
+            // The admin API acts on what the host gets, so with security on it passes the policy, the limits and the audit.
+            Orchestrator facade = guarded == null ? orchestrator : guarded;
+            if (adminServer != null) {
+                orchestrator.startAdminServer(facade, adminServer);
+            }
+            return facade;
         }
 
         private static Duration positive(Duration d, String field) {
