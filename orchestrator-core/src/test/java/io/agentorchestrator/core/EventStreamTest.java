@@ -1,11 +1,11 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agentorchestrator.api.OrchestratorEvent;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
 import io.agentorchestrator.core.metrics.OrchestratorMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

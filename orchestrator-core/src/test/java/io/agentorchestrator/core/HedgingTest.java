@@ -1,6 +1,5 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +7,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.core.internal.DefaultOrchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

@@ -1,11 +1,11 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.stats.WindowStats;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,5 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,6 +17,7 @@ import io.agentorchestrator.api.TaskRejectedException;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.TaskTimeoutException;
 import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +13,7 @@ import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.internal.DefaultOrchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,5 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static io.agentorchestrator.core.ScriptedTransport.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.kit.TracingFixture;
 import io.agentorchestrator.core.tracing.OrchestratorObservationNames;
 import io.micrometer.observation.Observation;

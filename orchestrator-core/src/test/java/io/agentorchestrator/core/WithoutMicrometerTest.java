@@ -1,12 +1,12 @@
 package io.agentorchestrator.core;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agentorchestrator.api.OrchestratorEvent;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.time.Duration;

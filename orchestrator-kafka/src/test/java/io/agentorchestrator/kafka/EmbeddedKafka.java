@@ -1,10 +1,10 @@
 package io.agentorchestrator.kafka;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;

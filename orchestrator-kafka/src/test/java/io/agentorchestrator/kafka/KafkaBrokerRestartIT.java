@@ -1,6 +1,5 @@
 package io.agentorchestrator.kafka;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.AgentDescriptor;
@@ -10,6 +9,7 @@ import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.agentorchestrator.rabbitmq;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package io.agentorchestrator.redis;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.core.AgentRuntime;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.util.concurrent.CountDownLatch;
 

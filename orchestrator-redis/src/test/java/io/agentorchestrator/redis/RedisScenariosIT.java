@@ -1,6 +1,5 @@
 package io.agentorchestrator.redis;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,6 +13,7 @@ import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;

@@ -1,6 +1,5 @@
 package io.agentorchestrator.core.internal;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.AgentDescriptor;
@@ -10,6 +9,7 @@ import io.agentorchestrator.api.HealthProbe;
 import io.agentorchestrator.api.HealthProbeProvider;
 import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;

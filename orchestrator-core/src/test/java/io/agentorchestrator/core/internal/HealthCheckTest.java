@@ -1,6 +1,5 @@
 package io.agentorchestrator.core.internal;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.Agent;
@@ -17,6 +16,7 @@ import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,5 @@
 package io.agentorchestrator.core.internal;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentorchestrator.api.AgentDescriptor;
@@ -9,6 +8,7 @@ import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;

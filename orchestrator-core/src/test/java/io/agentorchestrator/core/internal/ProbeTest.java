@@ -1,6 +1,5 @@
 package io.agentorchestrator.core.internal;
 
-import io.agentorchestrator.core.kit.TestSecurity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -12,6 +11,7 @@ import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.HealthProbes;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
