@@ -382,7 +382,9 @@ public final class AgentRuntime implements AutoCloseable {
         /**
          * Turns on the security layer: signed announcements and replies, checked (and decrypted)
          * tasks. Use the orchestrators' signing keys (and payload keys) with this agent's own
-         * principal. Default: the configuration in the environment, else off.
+         * principal. Default: the configuration outside the code ({@code SecurityConfig.fromEnvironment()}),
+         * else off, which only {@code inproc:} allows: {@link #start()} refuses other transports
+         * without a configuration or the explicit opt-out {@code SecurityConfig.insecure(reason)}.
          */
         public Builder security(io.agentorchestrator.core.security.SecurityConfig config) {
             this.security = ValidationException.requireNonNull(config, "security");
@@ -416,7 +418,8 @@ public final class AgentRuntime implements AutoCloseable {
         /**
          * Starts listening (and announcing) and returns the running runtime.
          *
-         * @throws ValidationException when no handler was set
+         * @throws ValidationException when no handler was set, or the transport is not {@code inproc:}
+         *         and has no security configuration and no explicit opt-out (see {@link #security})
          * @throws io.agentorchestrator.api.TransportException when the endpoint cannot be listened on
          */
         public AgentRuntime start() {

@@ -551,7 +551,9 @@ public interface Orchestrator extends AutoCloseable {
         /**
          * Turns on the security layer: credentials on announcements, tasks and replies, the access
          * policy, limits, payload encryption and the audit trail (README, "Security"). Default: the
-         * configuration in the environment ({@code SecurityConfig.fromEnvironment()}), else off.
+         * configuration outside the code ({@code SecurityConfig.fromEnvironment()}), else off, which
+         * only {@code inproc:} and {@code a2a:} allow: {@link #build()} refuses other transports
+         * without a configuration or the explicit opt-out {@code SecurityConfig.insecure(reason)}.
          */
         public Builder security(io.agentorchestrator.core.security.SecurityConfig config) {
             this.security = ValidationException.requireNonNull(config, "security");
@@ -640,6 +642,8 @@ public interface Orchestrator extends AutoCloseable {
          * in the background, retrying with a growing delay (200 ms up to 10 s), and a WARN says so.
          *
          * @throws IllegalStateException when called twice
+         * @throws ValidationException when a transport other than {@code inproc:}/{@code a2a:} has no
+         *         security configuration and no explicit opt-out (see {@link #security})
          */
         public Orchestrator build() {
             if (built) {
@@ -670,12 +674,12 @@ public interface Orchestrator extends AutoCloseable {
                 new io.agentorchestrator.core.metrics.OrchestratorMetrics(orchestrator, perAgentMetrics, transports.values())
                         .bindTo(meterRegistry);
             }
-            DefaultOrchestrator served = withAdminServer(orchestrator);
-            return guarded == null ? served : guarded;
-        }
-
-        private DefaultOrchestrator withAdminServer(DefaultOrchestrator orchestrator) {
-            return adminServer == null ? orchestrator : orchestrator.startAdminServer(adminServer);
+            // The admin API acts on what the host gets, so with security on it passes the policy, the limits and the audit.
+            Orchestrator facade = guarded == null ? orchestrator : guarded;
+            if (adminServer != null) {
+                orchestrator.startAdminServer(facade, adminServer);
+            }
+            return facade;
         }
 
         private static Duration positive(Duration d, String field) {

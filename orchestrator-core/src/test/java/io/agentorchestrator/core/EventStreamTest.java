@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agentorchestrator.api.OrchestratorEvent;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
 import io.agentorchestrator.core.metrics.OrchestratorMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The live event stream: demand, bounded buffers, drops and completion. */
 class EventStreamTest {
 
-    private final Orchestrator orchestrator = Orchestrator.builder().transport(new ScriptedTransport()).shutdownTimeout(Duration.ZERO)
+    private final Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(new ScriptedTransport()).shutdownTimeout(Duration.ZERO)
             .build();
 
     @AfterEach

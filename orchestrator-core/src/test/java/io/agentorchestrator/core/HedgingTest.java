@@ -7,6 +7,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.core.internal.DefaultOrchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class HedgingTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
-    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().transport(transport)
+    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF).transport(transport)
             .hedging(Duration.ofMillis(1)).shutdownTimeout(Duration.ZERO).build();
 
     @AfterEach

@@ -14,6 +14,7 @@ import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.kit.TransportCompatibilityKit;
 import io.agentorchestrator.core.wire.EnvelopeCodec;
 import java.io.IOException;
@@ -114,7 +115,7 @@ class HttpTransportTest extends TransportCompatibilityKit {
 
         Transport small = track(new io.agentorchestrator.core.internal.HttpTransport.Provider().create(URI.create("http:/?maxBodyBytes=10")));
         HttpServer big = answering(200, "x".repeat(1000), new AtomicInteger());
-        Orchestrator limited = track(Orchestrator.builder().transport(small).build());
+        Orchestrator limited = track(Orchestrator.builder().security(TestSecurity.OFF).transport(small).build());
         limited.register(plain("big", big));
         assertThat(failure(limited.dispatch(Task.of("plain", "x")))).isInstanceOf(TransportException.class)
                 .hasMessageContaining("exceeds 10 bytes");

@@ -10,6 +10,7 @@ import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
 import io.agentorchestrator.core.metrics.OrchestratorMetrics;
 import io.micrometer.core.instrument.Timer;
@@ -26,7 +27,7 @@ class OrchestratorMetricsTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private Orchestrator orchestrator = Orchestrator.builder().transport(transport).retryBackoff(Duration.ZERO, Duration.ZERO)
+    private Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).retryBackoff(Duration.ZERO, Duration.ZERO)
             .shutdownTimeout(Duration.ZERO).build();
 
     @AfterEach
@@ -141,7 +142,7 @@ class OrchestratorMetricsTest {
     @Test
     void countsHedges() throws Exception {
         orchestrator.close();
-        orchestrator = Orchestrator.builder().transport(transport).hedging(Duration.ofMillis(1)).shutdownTimeout(Duration.ZERO).build();
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).hedging(Duration.ofMillis(1)).shutdownTimeout(Duration.ZERO).build();
         orchestrator.register(agent("a", "cap", 4));
         orchestrator.register(agent("b", "cap", 4));
         new OrchestratorMetrics(orchestrator).bindTo(registry);
@@ -157,7 +158,7 @@ class OrchestratorMetricsTest {
     @Test
     void countsBreakerTransitionsAndEjections() throws Exception {
         orchestrator.close();
-        orchestrator = Orchestrator.builder().transport(transport).maxAttempts(1).shutdownTimeout(Duration.ZERO)
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).maxAttempts(1).shutdownTimeout(Duration.ZERO)
                 .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(1).maxEjectionPercent(100).build())
                 .circuitBreaker(CircuitBreakerConfig.builder().slidingWindow(1, 1).build()).build();
         orchestrator.register(agent("a", "cap", 1));

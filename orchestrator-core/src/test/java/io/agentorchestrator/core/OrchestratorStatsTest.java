@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.stats.WindowStats;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,7 @@ class OrchestratorStatsTest {
     void statsCountTasksPerCapabilityAndAttemptsPerAgent() throws Exception {
         AtomicLong nanos = new AtomicLong();
         ScriptedTransport transport = new ScriptedTransport();
-        try (Orchestrator orchestrator = Orchestrator.builder().transport(transport).ticker(nanos::get).maxAttempts(1).build()) {
+        try (Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).ticker(nanos::get).maxAttempts(1).build()) {
             orchestrator.register(ScriptedTransport.agent("a-1", "plan", 4));
             var ok = orchestrator.dispatch(Task.of("plan", "x"));
             ScriptedTransport.Sent first = transport.next();

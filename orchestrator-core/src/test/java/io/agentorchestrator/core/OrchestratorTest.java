@@ -17,6 +17,7 @@ import io.agentorchestrator.api.TaskRejectedException;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.TaskTimeoutException;
 import io.agentorchestrator.api.TransportException;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +33,7 @@ class OrchestratorTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
     private final List<OrchestratorEvent> events = new CopyOnWriteArrayList<>();
-    private Orchestrator orchestrator = Orchestrator.builder().transport(transport).listener(events::add).shutdownTimeout(Duration.ZERO).build();
+    private Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).listener(events::add).shutdownTimeout(Duration.ZERO).build();
 
     @AfterEach
     void close() {
@@ -122,7 +123,7 @@ class OrchestratorTest {
     @Test
     void aFullWaitingQueueRejectsFast() throws Exception {
         orchestrator.close();
-        orchestrator = Orchestrator.builder().transport(transport).maxQueuedTasks(1).shutdownTimeout(Duration.ZERO).build();
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).maxQueuedTasks(1).shutdownTimeout(Duration.ZERO).build();
         orchestrator.register(agent("solo", "cap", 1));
         orchestrator.dispatch(Task.of("cap", "runs"));
         orchestrator.dispatch(Task.of("cap", "waits"));
@@ -210,7 +211,7 @@ class OrchestratorTest {
     void aBalancerThatReturnsAStrangerFailsTheTaskClearly() throws Exception {
         orchestrator.close();
         AgentDescriptor stranger = agent("stranger", "cap", 1);
-        orchestrator = Orchestrator.builder().transport(transport)
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport)
                 .balancer((candidates, task) -> new BalancersTest.FakeAgent(stranger, 0)).build();
         orchestrator.register(agent("a", "cap", 1));
         assertThat(failureOf(orchestrator.dispatch(Task.of("cap", "x")))).isInstanceOf(OrchestratorException.class)
@@ -243,7 +244,7 @@ class OrchestratorTest {
                 return CompletableFuture.completedFuture(ResultEnvelope.success(envelope.taskId(), agent.id(), Payload.ofUtf8("ok")));
             }
         };
-        orchestrator = Orchestrator.builder().transport(flaky).build();
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(flaky).build();
         orchestrator.register(agent("a", "cap", 1));
         orchestrator.register(agent("b", "cap", 1));
         assertThat(orchestrator.dispatch(Task.of("cap", "x")).get(10, TimeUnit.SECONDS).attempts()).isEqualTo(2);
@@ -252,7 +253,7 @@ class OrchestratorTest {
     @Test
     void closeFailsWaitingTasksAndRefusesNewOnes() throws Exception {
         orchestrator.close();
-        orchestrator = Orchestrator.builder().transport(transport).shutdownTimeout(Duration.ZERO).build();
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).shutdownTimeout(Duration.ZERO).build();
         orchestrator.register(agent("a", "cap", 1));
         CompletableFuture<TaskResult> running = orchestrator.dispatch(Task.of("cap", "1"));
         CompletableFuture<TaskResult> waiting = orchestrator.dispatch(Task.of("cap", "2"));
@@ -281,7 +282,7 @@ class OrchestratorTest {
     @Test
     void thePreferredZoneWinsAndOtherZonesTakeOverWhenItHasNoEligibleAgent() throws Exception {
         orchestrator.close();
-        orchestrator = Orchestrator.builder().transport(transport).localZone("kul-1").shutdownTimeout(Duration.ZERO).build();
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).localZone("kul-1").shutdownTimeout(Duration.ZERO).build();
         orchestrator.register(agent("near", "cap", 1).toBuilder().metadata("zone", "kul-1").build());
         orchestrator.register(agent("far-1", "cap", 1).toBuilder().metadata("zone", "sin-1").build());
         orchestrator.register(agent("far-2", "cap", 1).toBuilder().metadata("zone", "sin-1").build());

@@ -13,6 +13,7 @@ import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.internal.DefaultOrchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +37,7 @@ class ResilienceTest {
     private Orchestrator orchestrator;
 
     private DefaultOrchestrator build(UnaryOperator<Orchestrator.Builder> config) {
-        orchestrator = config.apply(Orchestrator.builder().transport(transport).listener(events::add).ticker(nanos::get)
+        orchestrator = config.apply(Orchestrator.builder().security(TestSecurity.OFF).transport(transport).listener(events::add).ticker(nanos::get)
                 .retryBackoff(Duration.ZERO, Duration.ZERO).shutdownTimeout(Duration.ZERO)).build();
         return (DefaultOrchestrator) orchestrator;
     }

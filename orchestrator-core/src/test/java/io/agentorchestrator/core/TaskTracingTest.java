@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.kit.TracingFixture;
 import io.agentorchestrator.core.tracing.OrchestratorObservationNames;
 import io.micrometer.observation.Observation;
@@ -27,7 +28,7 @@ class TaskTracingTest {
 
     private final ScriptedTransport transport = new ScriptedTransport();
     private final TracingFixture tracing = new TracingFixture();
-    private final Orchestrator orchestrator = Orchestrator.builder().transport(transport).observationRegistry(tracing.registry())
+    private final Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).observationRegistry(tracing.registry())
             .retryBackoff(Duration.ZERO, Duration.ZERO).shutdownTimeout(Duration.ZERO).build();
 
     @AfterEach
@@ -105,7 +106,7 @@ class TaskTracingTest {
             }
         });
         ScriptedTransport plain = new ScriptedTransport();
-        try (Orchestrator traced = Orchestrator.builder().transport(plain).observationRegistry(broken).shutdownTimeout(Duration.ZERO)
+        try (Orchestrator traced = Orchestrator.builder().security(TestSecurity.OFF).transport(plain).observationRegistry(broken).shutdownTimeout(Duration.ZERO)
                 .build()) {
             traced.register(agent("a", "cap", 1));
             CompletableFuture<TaskResult> f = traced.dispatch(Task.of("cap", "x"));
@@ -117,7 +118,7 @@ class TaskTracingTest {
     @Test
     void aNoopRegistryAddsNothingToTheEnvelope() throws Exception {
         ScriptedTransport plain = new ScriptedTransport();
-        try (Orchestrator untraced = Orchestrator.builder().transport(plain).observationRegistry(ObservationRegistry.NOOP)
+        try (Orchestrator untraced = Orchestrator.builder().security(TestSecurity.OFF).transport(plain).observationRegistry(ObservationRegistry.NOOP)
                 .shutdownTimeout(Duration.ZERO).build()) {
             untraced.register(agent("a", "cap", 1));
             CompletableFuture<TaskResult> f = untraced.dispatch(Task.builder("cap").payload(io.agentorchestrator.api.Payload.ofUtf8("x"))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.agentorchestrator.api.OrchestratorEvent;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class WithoutMicrometerTest {
         public void run() {
             ScriptedTransport transport = new ScriptedTransport();
             java.util.List<OrchestratorEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-            try (Orchestrator orchestrator = Orchestrator.builder().transport(transport).listener(seen::add)
+            try (Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).listener(seen::add)
                     .shutdownTimeout(Duration.ZERO).build()) {
                 orchestrator.register(ScriptedTransport.agent("a", "cap", 1));
                 CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "x"));

@@ -107,6 +107,8 @@ class DeploymentKitTest {
         // Unknown ORCHESTRATOR_* keys would throw here.
         OrchestratorConfig config = OrchestratorConfig.load(env, new Properties(), null);
         assertThat(config.values()).hasSameSizeAs(env);
+        // The runner has broker transports, so it must configure security or opt out explicitly, or it would not start.
+        assertThat(config.security()).as("security of the runner").hasValueSatisfying(s -> assertThat(s.insecureReason()).isPresent());
         String target = services().get("runner").get("ports").get(0).asText().split(":")[1];
         assertThat(services().get("runner").get("command").toString()).contains("\"--prometheus-port\",\"" + target + "\"");
     }

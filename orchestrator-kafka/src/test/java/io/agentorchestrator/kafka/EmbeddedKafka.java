@@ -4,6 +4,7 @@ import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
@@ -120,8 +121,8 @@ final class EmbeddedKafka implements AutoCloseable {
         AgentDescriptor agent = AgentDescriptor.builder("warm-up").capability("warm-up").endpoint("kafka:warm-up").build();
         try (KafkaTransport orchestratorSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri(prefix, "")));
                 KafkaTransport agentSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri(prefix, "")));
-                Orchestrator orchestrator = Orchestrator.builder().transport(orchestratorSide).build();
-                AgentRuntime runtime = AgentRuntime.builder(agent).transport(agentSide).handler(task -> task.payload()).start()) {
+                Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(orchestratorSide).build();
+                AgentRuntime runtime = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(agentSide).handler(task -> task.payload()).start()) {
             orchestrator.register(runtime.agent());
             for (int i = 0; i < 20; i++) {
                 orchestrator.dispatch(Task.of("warm-up", "ping")).get(30, TimeUnit.SECONDS);

@@ -12,6 +12,7 @@ import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -77,7 +78,7 @@ class KafkaBrokerIT {
     }
 
     private Orchestrator orchestrator(KafkaTransport transport) {
-        return track(Orchestrator.builder().transport(transport).defaultTimeout(PATIENCE).watchAgentDirectory(false).build());
+        return track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport).defaultTimeout(PATIENCE).watchAgentDirectory(false).build());
     }
 
     /** The descriptor an orchestrator registers for "the broker balances among the capability's agents". */
@@ -164,7 +165,7 @@ class KafkaBrokerIT {
     }
 
     private AgentRuntime worker(String id, String capability, Map<String, AtomicInteger> runs) {
-        AgentRuntime runtime = AgentRuntime.builder(member(id, capability, 8)).transport(transport()).announce(false)
+        AgentRuntime runtime = AgentRuntime.builder(member(id, capability, 8)).security(TestSecurity.OFF).transport(transport()).announce(false)
                 .drainTimeout(Duration.ofSeconds(10)).handler(task -> {
                     runs.computeIfAbsent(task.payload().asUtf8(), k -> new AtomicInteger()).incrementAndGet();
                     return Payload.ofUtf8("done:" + task.payload().asUtf8());
@@ -182,7 +183,7 @@ class KafkaBrokerIT {
                 .maxConcurrency(2).build();
         AtomicInteger running = new AtomicInteger();
         AtomicInteger maxRunning = new AtomicInteger();
-        AgentRuntime runtime = AgentRuntime.builder(both).transport(agentSide).announce(false).handler(task -> {
+        AgentRuntime runtime = AgentRuntime.builder(both).security(TestSecurity.OFF).transport(agentSide).announce(false).handler(task -> {
             maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
                 return Payload.ofUtf8(task.capability());
@@ -212,7 +213,7 @@ class KafkaBrokerIT {
         Orchestrator orchestrator = orchestrator(transport());
         orchestrator.register(pool(capability));
         List<String> order = Collections.synchronizedList(new ArrayList<>());
-        AgentRuntime runtime = AgentRuntime.builder(member("sequencer", capability, 8)).transport(transport()).announce(false)
+        AgentRuntime runtime = AgentRuntime.builder(member("sequencer", capability, 8)).security(TestSecurity.OFF).transport(transport()).announce(false)
                 .handler(task -> {
                     order.add(task.payload().asUtf8());
                     return Payload.empty();
@@ -236,7 +237,7 @@ class KafkaBrokerIT {
         KafkaTransport agentSide = transport();
         String id = "reader-" + UUID.randomUUID().toString().substring(0, 6);
         AgentDescriptor echo = AgentDescriptor.builder(id).capability("dlt").endpoint("kafka:" + id).build();
-        AgentRuntime runtime = AgentRuntime.builder(echo).transport(agentSide).announce(false)
+        AgentRuntime runtime = AgentRuntime.builder(echo).security(TestSecurity.OFF).transport(agentSide).announce(false)
                 .handler(task -> Payload.ofUtf8("ok:" + task.payload().asUtf8())).start();
         resources.push(() -> runtime.close(Duration.ZERO));
         String inbox = agentSide.config().inboxTopic(echo.id());

@@ -9,6 +9,7 @@ import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,12 +37,12 @@ class KafkaBrokerRestartIT {
                     .maxConcurrency(1000).build();
             try (KafkaTransport orchestratorSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri));
                     KafkaTransport agentSide = (KafkaTransport) new KafkaTransportProvider().create(URI.create(uri));
-                    Orchestrator orchestrator = Orchestrator.builder().transport(orchestratorSide).defaultTimeout(Duration.ofSeconds(40))
+                    Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(orchestratorSide).defaultTimeout(Duration.ofSeconds(40))
                             .maxAttempts(3).watchAgentDirectory(false).build();
-                    AgentRuntime inbox = AgentRuntime.builder(agent).transport(agentSide).announce(false)
+                    AgentRuntime inbox = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(agentSide).announce(false)
                             .handler(task -> Payload.ofUtf8("echo:" + task.payload().asUtf8())).start();
                     AgentRuntime member = AgentRuntime.builder(AgentDescriptor.builder("member").capability("pooled")
-                            .endpoint("kafka:capability/pooled").maxConcurrency(16).build()).transport(agentSide).announce(false)
+                            .endpoint("kafka:capability/pooled").maxConcurrency(16).build()).security(TestSecurity.OFF).transport(agentSide).announce(false)
                             .handler(task -> Payload.ofUtf8("echo:" + task.payload().asUtf8())).start()) {
                 orchestrator.register(inbox.agent());
                 orchestrator.register(pool);

@@ -13,6 +13,7 @@ import java.util.Set;
  * <pre>{@code
  * Orchestrator orchestrator = Orchestrator.builder()
  *     .transport("amqp://guest:guest@127.0.0.1:5672/?prefix=orders")
+ *     .security(security)    // required off inproc: (or SecurityConfig.insecure("why"))
  *     .build();
  * orchestrator.register(AgentDescriptor.builder("planner-1")
  *     .capability("route-planning").endpoint("amqp:planner-1").build());

@@ -20,6 +20,7 @@ import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.AgentHandler;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -89,7 +90,7 @@ class RabbitMqBrokerIT {
     }
 
     private AgentRuntime startAgent(RabbitMqTransport transport, AgentDescriptor agent, AgentHandler handler) {
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5)).start();
+        AgentRuntime runtime = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5)).start();
         resources.push(() -> runtime.close(Duration.ZERO));
         return runtime;
     }
@@ -194,7 +195,7 @@ class RabbitMqBrokerIT {
         assertThat(agentSide.malformedMessages()).isEqualTo(2);
         assertThat(agentSide.counters().orElseThrow().deadLetters()).as("dead letters for metrics").isEqualTo(2);
 
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport("")).defaultTimeout(PATIENCE).build());
         orchestrator.register(echo);
         assertThat(get(orchestrator.dispatch(Task.of("echo", "still here"))).payload().asUtf8()).isEqualTo("ok:still here");
     }
@@ -271,7 +272,7 @@ class RabbitMqBrokerIT {
             new CountDownLatch(1).await(); // holds its tasks unacked until it dies
             return Payload.ofUtf8("victim");
         });
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport("")).defaultTimeout(PATIENCE).build());
         // One descriptor stands for the shared queue: the broker balances among the capability's agents.
         orchestrator.register(agentAt("pool", capability, 16, endpoint));
         List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
@@ -367,7 +368,7 @@ class RabbitMqBrokerIT {
         String viaProxy = RabbitMqTestBroker.transportUri(PREFIX, "recoveryTimeout=1s")
                 .replaceFirst("@[^/]+/", "@127.0.0.1:" + proxy.port() + "/");
         RabbitMqTransport orchestratorSide = track((RabbitMqTransport) new RabbitMqTransportProvider().create(java.net.URI.create(viaProxy)));
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(orchestratorSide).defaultTimeout(PATIENCE).build());
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(orchestratorSide).defaultTimeout(PATIENCE).build());
         CountDownLatch allStarted = new CountDownLatch(6);
         CountDownLatch release = new CountDownLatch(1);
         AgentDescriptor agent = agent("partitioned", "partitioned", 6);
@@ -420,7 +421,7 @@ class RabbitMqBrokerIT {
             release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             return Payload.ofUtf8("once:" + task.payload().asUtf8());
         });
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport("")).defaultTimeout(PATIENCE).build());
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport("")).defaultTimeout(PATIENCE).build());
         orchestrator.register(agent);
         List<CompletableFuture<TaskResult>> futures = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -490,7 +491,7 @@ class RabbitMqBrokerIT {
     void connectionsClosedByTheBrokerUnderLoadRecoverAndEveryTaskEnds() throws Exception {
         String orchestratorConnection = "it-orchestrator-" + run;
         String agentConnection = "it-agent-" + run;
-        Orchestrator orchestrator = track(Orchestrator.builder()
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF)
                 .transport(transport("connectionName=" + orchestratorConnection)).defaultTimeout(PATIENCE).maxAttempts(3).build());
         AgentDescriptor a = agent("steady-a", "load", 8);
         AgentDescriptor b = agent("steady-b", "load", 8);

@@ -10,6 +10,7 @@ import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -53,9 +54,9 @@ class RabbitMqTlsIT {
         String prefix = "tls-" + UUID.randomUUID().toString().substring(0, 8);
         String uri = uri(prefix, "&truststore=" + broker.truststore() + "&truststorePassword=" + PrivateTlsRabbitMq.TRUSTSTORE_PASSWORD);
         AgentDescriptor agent = AgentDescriptor.builder("secure-1").capability("secure-echo").endpoint("amqp:secure-1").maxConcurrency(2).build();
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport(uri)
+        AgentRuntime runtime = AgentRuntime.builder(agent).transport(uri).security(TestSecurity.OFF)
                 .handler(task -> Payload.ofUtf8("tls:" + task.payload().asUtf8())).drainTimeout(Duration.ofSeconds(5)).start();
-        try (Orchestrator orchestrator = Orchestrator.builder().transport(uri).defaultTimeout(PATIENCE).build()) {
+        try (Orchestrator orchestrator = Orchestrator.builder().transport(uri).security(TestSecurity.OFF).defaultTimeout(PATIENCE).build()) {
             orchestrator.register(agent);
             String reply = orchestrator.dispatch(Task.of("secure-echo", "hello")).get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)
                     .payload().asUtf8();

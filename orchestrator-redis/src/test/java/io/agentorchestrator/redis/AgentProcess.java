@@ -3,6 +3,7 @@ package io.agentorchestrator.redis;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.core.AgentRuntime;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.net.URI;
 import java.util.concurrent.CountDownLatch;
 
@@ -24,7 +25,7 @@ public final class AgentProcess {
                 .maxConcurrency(Integer.parseInt(args[4])).build();
         CountDownLatch never = new CountDownLatch(1);
         boolean announce = args.length > 5 && args[5].equals("announce");
-        AgentRuntime.builder(agent).transport(new RedisTransportProvider().create(URI.create(args[0]))).announce(announce)
+        AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(new RedisTransportProvider().create(URI.create(args[0]))).announce(announce)
                 .heartbeatInterval(java.time.Duration.ofMillis(200))
                 .handler(task -> {
                     synchronized (System.out) {

@@ -13,6 +13,7 @@ import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -85,7 +86,7 @@ class RedisScenariosIT {
     }
 
     private AgentRuntime start(AgentDescriptor agent, Transport transport, io.agentorchestrator.core.AgentHandler handler, boolean announce) {
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).announce(announce)
+        AgentRuntime runtime = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(transport).handler(handler).announce(announce)
                 .heartbeatInterval(Duration.ofMillis(200)).drainTimeout(Duration.ofSeconds(2)).start();
         resources.push(() -> runtime.close(Duration.ZERO));
         return runtime;
@@ -99,8 +100,8 @@ class RedisScenariosIT {
 
     @Test
     void twoOrchestratorsShareTheAgentsAnnouncedInRedis() throws Exception {
-        Orchestrator first = track(Orchestrator.builder().transport(transport()).defaultTimeout(PATIENCE).build());
-        Orchestrator second = track(Orchestrator.builder().transport(transport()).defaultTimeout(PATIENCE).build());
+        Orchestrator first = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport()).defaultTimeout(PATIENCE).build());
+        Orchestrator second = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport()).defaultTimeout(PATIENCE).build());
         String capability = "shared-" + run;
         Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
         List<AgentRuntime> runtimes = new ArrayList<>();
@@ -145,7 +146,7 @@ class RedisScenariosIT {
         String capability = "crunch-" + run;
         String endpoint = "redis:capability/" + capability;
         URI uri = TestRedis.uri("prefix=" + PREFIX + "&claimIdle=1s");
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport(uri)).watchAgentDirectory(false)
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport(uri)).watchAgentDirectory(false)
                 .defaultTimeout(PATIENCE).build());
         // One descriptor for the whole capability: the consumer group balances among whoever reads it.
         orchestrator.register(agent("pool", capability, endpoint, 64));
@@ -200,7 +201,7 @@ class RedisScenariosIT {
         String capability = "own-" + run;
         URI uri = TestRedis.uri("prefix=" + PREFIX + "&claimIdle=1s&leaseCheck=100ms");
         // Watches the directory (the default): it learns of both agents, and of the victim's lease lapsing.
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport(uri)).balancer("round-robin")
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport(uri)).balancer("round-robin")
                 .defaultTimeout(PATIENCE).build());
         String victimId = "victim-" + run;
         Process victim = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
@@ -272,7 +273,7 @@ class RedisScenariosIT {
     void redisRestartDuringLoadLosesNoTaskAndTheTransportReconnects() throws Exception {
         PrivateRedis redis = track(PrivateRedis.start());
         URI uri = URI.create(redis.uri() + "?prefix=" + PREFIX + "&claimIdle=1s&timeout=500ms&block=200ms");
-        Orchestrator orchestrator = track(Orchestrator.builder().transport(transport(uri)).watchAgentDirectory(false)
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(transport(uri)).watchAgentDirectory(false)
                 .defaultTimeout(Duration.ofSeconds(10)).build());
         String capability = "restart-" + run;
         for (String name : List.of("r1", "r2")) {

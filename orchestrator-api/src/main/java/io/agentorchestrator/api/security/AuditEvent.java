@@ -46,6 +46,8 @@ public record AuditEvent(Instant at, Type type, String principal, String agentId
         /** A limit against abuse refused a request. */
         LIMIT_EXCEEDED,
         /** The configuration changed at run time. */
-        CONFIGURATION_CHANGED
+        CONFIGURATION_CHANGED,
+        /** Security was turned off explicitly for a transport other than in-process (the detail says why). */
+        SECURITY_DISABLED
     }
 }

@@ -246,6 +246,11 @@ public final class AdminApi implements AutoCloseable {
                 return r.handler().handle(new Call(request, params));
             } catch (ValidationException e) {
                 return error(400, "bad_request", e.field(), e.getMessage());
+            } catch (io.agentorchestrator.api.AccessDeniedException e) {
+                // The security layer's access policy refused it (already audited there): the token was fine, the action is not.
+                return error(403, "forbidden", null, e.getMessage());
+            } catch (io.agentorchestrator.api.LimitExceededException e) {
+                return error(429, "limit_exceeded", null, e.getMessage());
             } catch (NotFound e) {
                 return error(404, "not_found", null, e.getMessage());
             } catch (RuntimeException e) {
@@ -401,6 +406,11 @@ public final class AdminApi implements AutoCloseable {
 
     private AdminResponse dispatch(AdminRequest request) throws InterruptedException {
         Task task = RequestBodies.task(request.body());
+        // The caller header names who the access policy checks; an admin token must not choose it.
+        ValidationException.require(!task.headers().containsKey(io.agentorchestrator.core.security.SecurityHeaders.CALLER),
+                "headers." + io.agentorchestrator.core.security.SecurityHeaders.CALLER,
+                "must not be set through the admin API (its tasks are dispatched as the orchestrator's own principal)",
+                task.headers().get(io.agentorchestrator.core.security.SecurityHeaders.CALLER));
         CompletableFuture<TaskResult> future = orchestrator.dispatch(task);
         long waitMillis = task.timeout().map(java.time.Duration::toMillis).orElse(RequestBodies.MAX_TASK_TIMEOUT_MILLIS) + 5_000;
         try {
@@ -419,7 +429,8 @@ public final class AdminApi implements AutoCloseable {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             int status = cause instanceof TaskTimeoutException ? 504
-                    : cause instanceof RateLimitExceededException ? 429
+                    : cause instanceof io.agentorchestrator.api.AccessDeniedException ? 403
+                    : cause instanceof RateLimitExceededException || cause instanceof io.agentorchestrator.api.LimitExceededException ? 429
                     : cause instanceof NoAgentAvailableException || cause instanceof TaskRejectedException
                             || cause instanceof OrchestratorClosedException ? 503
                     : cause instanceof TaskFailedException || cause instanceof TransportException ? 502 : 500;

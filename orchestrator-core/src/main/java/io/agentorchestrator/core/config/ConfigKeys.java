@@ -55,7 +55,7 @@ final class ConfigKeys {
     }
 
     @FunctionalInterface
-    private interface Setter {
+    interface Setter {
         void set(Target target, String text);
     }
 
@@ -188,6 +188,8 @@ final class ConfigKeys {
                 "window before scaling up", ConfigKeys::duration);
         group("orchestrator.scaling.evaluation.interval", "autoScaling.evaluationInterval", "duration",
                 text(ScalingPolicy.DEFAULT_EVALUATION_INTERVAL), "how often desired counts are computed", ConfigKeys::duration);
+
+        SecurityKeys.define();
     }
 
     private ConfigKeys() {
@@ -245,6 +247,7 @@ final class ConfigKeys {
             }
             throw named == null ? e : sourced(e, named);
         }
+        SecurityKeys.parse(values).ifPresent(builder::security);
         // Last: a transport is created when it is set, so every other value is checked before one exists.
         set(DEFS.get(TRANSPORT), values, target);
     }

@@ -85,6 +85,13 @@ public final class OrchestratorConfig {
         public String describe() {
             return source + " " + origin;
         }
+
+        /** Shows the text, except of a key that holds key material. */
+        @Override
+        public String toString() {
+            return "Value[key=" + key + ", text=" + (SecurityKeys.secret(key) ? "(secret, " + text.length() + " characters)" : text)
+                    + ", source=" + describe() + "]";
+        }
     }
 
     private final Map<String, Value> values;
@@ -111,6 +118,21 @@ public final class OrchestratorConfig {
      * @throws ValidationException when a key is unknown or the file cannot be read
      */
     public static OrchestratorConfig load(Map<String, String> environment, Properties systemProperties, Path file) {
+        return load(environment, systemProperties, file, PREFIX);
+    }
+
+    /**
+     * Reads only the {@code orchestrator.security.*} keys from the given sources (and the file
+     * {@value #FILE_KEY} names), refusing unknown ones among them; what the builders read when the
+     * code gives no security configuration ({@link io.agentorchestrator.core.security.SecurityConfig#fromEnvironment()}).
+     * Other keys are left to {@link #load}, so a host that does not use this class is not stopped
+     * by them.
+     */
+    public static OrchestratorConfig loadSecurity(Map<String, String> environment, Properties systemProperties) {
+        return load(environment, systemProperties, null, SecurityKeys.PREFIX);
+    }
+
+    private static OrchestratorConfig load(Map<String, String> environment, Properties systemProperties, Path file, String only) {
         ValidationException.requireNonNull(environment, "environment");
         ValidationException.requireNonNull(systemProperties, "systemProperties");
         Map<String, Value> fromProperties = new TreeMap<>();
@@ -138,6 +160,9 @@ public final class OrchestratorConfig {
         Map<String, Value> merged = new LinkedHashMap<>();
         for (Map<String, Value> source : List.of(fromFile, fromEnvironment, fromProperties)) {
             for (Value v : source.values()) {
+                if (!v.key().startsWith(only)) {
+                    continue;
+                }
                 if (ConfigKeys.byName(v.key()) == null) {
                     unknown.add(v);
                 } else {
@@ -219,6 +244,18 @@ public final class OrchestratorConfig {
         ValidationException.requireNonNull(builder, "builder");
         ConfigKeys.apply(values, builder);
         return builder;
+    }
+
+    /**
+     * The security configuration the {@code orchestrator.security.*} values describe (see
+     * {@link io.agentorchestrator.core.security.SecurityConfig#fromEnvironment()}); {@link #applyTo}
+     * sets it on the builder.
+     *
+     * @return the configuration, or empty when no security key is set
+     * @throws ValidationException when a value is refused; the field names its source, never key material
+     */
+    public Optional<io.agentorchestrator.core.security.SecurityConfig> security() {
+        return SecurityKeys.parse(values);
     }
 
     /** The README table of every key, generated from {@link #keys()}. */

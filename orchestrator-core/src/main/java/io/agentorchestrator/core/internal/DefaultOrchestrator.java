@@ -1329,8 +1329,17 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     /** Starts the admin server, closed with this orchestrator; on failure closes the orchestrator and rethrows. */
     public DefaultOrchestrator startAdminServer(io.agentorchestrator.core.admin.AdminServerConfig config) {
+        return startAdminServer(this, config);
+    }
+
+    /**
+     * Like {@link #startAdminServer(io.agentorchestrator.core.admin.AdminServerConfig)}, the API
+     * acting on {@code facade}: the orchestrator the host sees (with security on, the guarded one,
+     * so admin calls pass the access policy, the limits and the audit).
+     */
+    public DefaultOrchestrator startAdminServer(Orchestrator facade, io.agentorchestrator.core.admin.AdminServerConfig config) {
         try {
-            adminServer = io.agentorchestrator.core.admin.AdminServer.start(this, config);
+            adminServer = io.agentorchestrator.core.admin.AdminServer.start(facade, config);
         } catch (RuntimeException e) {
             close();
             throw e;

@@ -53,7 +53,9 @@ public final class KeyProviders {
 
     /**
      * Keys from environment variables {@code <prefix>_CURRENT} and {@code <prefix>_<keyId>}, read
-     * once now, e.g. {@code AO_SIGNING_KEY_CURRENT=k2}, {@code AO_SIGNING_KEY_k2=<base64>}.
+     * once now, e.g. {@code BILLING_SIGNING_KEY_CURRENT=k2}, {@code BILLING_SIGNING_KEY_k2=<base64>}. (The
+     * orchestrator's own settings use {@code ORCHESTRATOR_SECURITY_SIGNING_KEYS} instead, see
+     * {@link SecurityConfig#fromEnvironment()}.)
      *
      * @throws ValidationException when no current key is set or a key is invalid; the message
      *                             names the variable, never its value
@@ -88,6 +90,44 @@ public final class KeyProviders {
         return new FileKeys(file);
     }
 
+    /**
+     * Keys from one line of text, as a configuration value holds them: {@code keyId:base64} pairs,
+     * comma-separated; the first is the current key, e.g. {@code k2:<base64>,k1:<base64>}. To
+     * rotate, put the new key first and drop the old one once nothing signed with it is in flight.
+     *
+     * @throws ValidationException when the text is empty, a pair lacks its {@code :}, an id repeats
+     *                             or a key is invalid; the message never shows key material
+     */
+    public static KeyProvider fromList(String text) {
+        ValidationException.requireNonNull(text, "keys");
+        Map<String, SecretKey> keys = new LinkedHashMap<>();
+        String current = null;
+        int n = 0;
+        for (String pair : text.split(",")) {
+            n++;
+            if (pair.isBlank()) {
+                continue;
+            }
+            int colon = pair.indexOf(':');
+            ValidationException.require(colon > 0, "keys", "must be keyId:base64 pairs, comma-separated", "(pair " + n + ", not shown)");
+            String id = checkId(pair.substring(0, colon).trim());
+            String field = "key '" + id + "'";
+            ValidationException.require(!keys.containsKey(id), "keys", "must name each key id once", id);
+            keys.put(id, key(field, decode(field, pair.substring(colon + 1))));
+            current = current == null ? id : current;
+        }
+        ValidationException.require(current != null, "keys", "must hold at least one keyId:base64 pair", "(empty)");
+        return new FixedKeys(current, keys);
+    }
+
+    private static byte[] decode(String field, String base64) {
+        try {
+            return Base64.getMimeDecoder().decode(base64.trim().replace('-', '+').replace('_', '/'));
+        } catch (IllegalArgumentException bad) {
+            throw new ValidationException(field, "must be base64", "(" + base64.trim().length() + " characters, not shown)");
+        }
+    }
+
     /** Whether {@code <prefix>_CURRENT} is set in the environment. */
     public static boolean presentInEnvironment(String prefix) {
         return System.getenv(prefix + "_CURRENT") != null;
@@ -101,13 +141,7 @@ public final class KeyProviders {
                 current = e.getValue() == null ? null : e.getValue().trim();
                 continue;
             }
-            byte[] bytes;
-            try {
-                bytes = Base64.getMimeDecoder().decode(e.getValue().trim().replace('-', '+').replace('_', '/'));
-            } catch (IllegalArgumentException bad) {
-                throw new ValidationException(where + e.getKey(), "must be base64", "(" + e.getValue().length() + " characters, not shown)");
-            }
-            keys.put(checkId(e.getKey()), key(where + e.getKey(), bytes));
+            keys.put(checkId(e.getKey()), key(where + e.getKey(), decode(where + e.getKey(), e.getValue())));
         }
         ValidationException.require(current != null, where + currentName, "must name the current key id", null);
         return new FixedKeys(checkCurrent(current, keys), keys);

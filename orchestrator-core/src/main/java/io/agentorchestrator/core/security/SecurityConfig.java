@@ -5,14 +5,10 @@ import io.agentorchestrator.api.security.AgentAuthenticator;
 import io.agentorchestrator.api.security.AuditSink;
 import io.agentorchestrator.api.security.KeyProvider;
 import io.agentorchestrator.api.security.Principal;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Turns on the security layer of an orchestrator ({@code Orchestrator.builder().security(...)})
@@ -31,18 +27,20 @@ public final class SecurityConfig {
     public static final Duration DEFAULT_MAX_CREDENTIAL_LIFETIME = Duration.ofMinutes(10);
     /** Default number of credential ids remembered for replay protection. */
     public static final int DEFAULT_REPLAY_CACHE_SIZE = 1_000_000;
-    /** Environment variable naming this side's principal. */
-    public static final String ENV_PRINCIPAL = "AO_SECURITY_PRINCIPAL";
-    /** Environment variable listing this side's roles, comma-separated. */
-    public static final String ENV_ROLES = "AO_SECURITY_ROLES";
-    /** Prefix of the environment variables holding the signing keys (see {@link KeyProviders}). */
-    public static final String ENV_SIGNING_KEY = "AO_SIGNING_KEY";
-    /** Prefix of the environment variables holding the payload encryption keys. */
-    public static final String ENV_PAYLOAD_KEY = "AO_PAYLOAD_KEY";
-    /** Environment variable with the path of a signing key file (instead of {@value #ENV_SIGNING_KEY}_*). */
-    public static final String ENV_SIGNING_KEY_FILE = "AO_SIGNING_KEY_FILE";
-    /** Environment variable with the path of a payload key file (instead of {@value #ENV_PAYLOAD_KEY}_*). */
-    public static final String ENV_PAYLOAD_KEY_FILE = "AO_PAYLOAD_KEY_FILE";
+    /** Environment variable naming this side's principal ({@code orchestrator.security.principal}). */
+    public static final String ENV_PRINCIPAL = "ORCHESTRATOR_SECURITY_PRINCIPAL";
+    /** Environment variable listing this side's roles, comma-separated ({@code orchestrator.security.roles}). */
+    public static final String ENV_ROLES = "ORCHESTRATOR_SECURITY_ROLES";
+    /** Environment variable holding the signing keys as {@code keyId:base64} pairs, the first current ({@code orchestrator.security.signing.keys}). */
+    public static final String ENV_SIGNING_KEYS = "ORCHESTRATOR_SECURITY_SIGNING_KEYS";
+    /** Environment variable with the path of a signing key file, instead of {@value #ENV_SIGNING_KEYS} ({@code orchestrator.security.signing.key.file}). */
+    public static final String ENV_SIGNING_KEY_FILE = "ORCHESTRATOR_SECURITY_SIGNING_KEY_FILE";
+    /** Environment variable holding the payload encryption keys as {@code keyId:base64} pairs ({@code orchestrator.security.payload.keys}). */
+    public static final String ENV_PAYLOAD_KEYS = "ORCHESTRATOR_SECURITY_PAYLOAD_KEYS";
+    /** Environment variable with the path of a payload key file, instead of {@value #ENV_PAYLOAD_KEYS} ({@code orchestrator.security.payload.key.file}). */
+    public static final String ENV_PAYLOAD_KEY_FILE = "ORCHESTRATOR_SECURITY_PAYLOAD_KEY_FILE";
+    /** Environment variable holding the reason of the explicit opt-out, {@link #insecure(String)} ({@code orchestrator.security.insecure}). */
+    public static final String ENV_INSECURE = "ORCHESTRATOR_SECURITY_INSECURE";
 
     private final Principal principal;
     private final AgentAuthenticator authenticator;
@@ -55,8 +53,10 @@ public final class SecurityConfig {
     private final Duration maxCredentialLifetime;
     private final int replayCacheSize;
     private final SecurityStats stats = new SecurityStats();
+    private final String insecureReason;
 
     private SecurityConfig(Builder b) {
+        this.insecureReason = null;
         this.principal = b.principal;
         this.clock = b.clock;
         this.authenticator = b.authenticator != null ? b.authenticator
@@ -70,44 +70,79 @@ public final class SecurityConfig {
         this.replayCacheSize = b.replayCacheSize;
     }
 
+    private SecurityConfig(String insecureReason, AuditSink audit) {
+        this.insecureReason = insecureReason;
+        this.principal = Principal.of(INSECURE_PRINCIPAL);
+        this.clock = Clock.systemUTC();
+        this.authenticator = null;
+        this.payloadKeys = null;
+        this.policy = AccessPolicy.allowAll();
+        this.audit = audit;
+        this.limits = SecurityLimits.defaults();
+        this.credentialTtl = DEFAULT_CREDENTIAL_TTL;
+        this.maxCredentialLifetime = DEFAULT_MAX_CREDENTIAL_LIFETIME;
+        this.replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
+    }
+
+    /** Principal of an {@link #insecure} configuration, in its audit event. */
+    public static final String INSECURE_PRINCIPAL = "anonymous";
+    /** Longest reason accepted by {@link #insecure}. */
+    public static final int MAX_INSECURE_REASON_LENGTH = 200;
+
+    /**
+     * The explicit opt-out: runs an orchestrator or agent runtime on transports other than
+     * {@code inproc:} without the security layer, where it would otherwise refuse to start. Say
+     * why ({@code "private network, demo data"}); the opt-out is logged at WARN and audited as
+     * {@link io.agentorchestrator.api.security.AuditEvent.Type#SECURITY_DISABLED} with the reason,
+     * to the {@link AuditSinks#logger() default audit logger}.
+     *
+     * @param reason why security is off, 1-{@value #MAX_INSECURE_REASON_LENGTH} characters
+     * @throws ValidationException when the reason is missing or blank
+     */
+    public static SecurityConfig insecure(String reason) {
+        return insecure(reason, AuditSinks.logger());
+    }
+
+    /** Like {@link #insecure(String)}, auditing the opt-out to {@code auditSink}. */
+    public static SecurityConfig insecure(String reason, AuditSink auditSink) {
+        ValidationException.requireNonNull(reason, "insecureReason");
+        ValidationException.require(!reason.isBlank() && reason.length() <= MAX_INSECURE_REASON_LENGTH, "insecureReason",
+                "must be 1-" + MAX_INSECURE_REASON_LENGTH + " characters and not blank", reason);
+        return new SecurityConfig(reason.strip(), ValidationException.requireNonNull(auditSink, "auditSink"));
+    }
+
+    /** Why security was turned off, for an {@link #insecure} configuration; empty when security is on. */
+    public Optional<String> insecureReason() {
+        return Optional.ofNullable(insecureReason);
+    }
+
     /** Starts a configuration for the side acting as {@code principal}. */
     public static Builder builder(Principal principal) {
         return new Builder(principal);
     }
 
     /**
-     * The configuration in the environment, when {@value #ENV_SIGNING_KEY}{@code _CURRENT} or
-     * {@value #ENV_SIGNING_KEY_FILE} is set: principal {@value #ENV_PRINCIPAL} (default
-     * {@code "orchestrator"}), roles {@value #ENV_ROLES}, signing keys, and payload keys when
-     * {@value #ENV_PAYLOAD_KEY}{@code _CURRENT} or {@value #ENV_PAYLOAD_KEY_FILE} is set.
+     * The configuration outside the code: the {@code orchestrator.security.*} keys of
+     * {@link io.agentorchestrator.core.config.OrchestratorConfig} from system properties,
+     * environment variables ({@value #ENV_SIGNING_KEYS}, ...) and the file named by
+     * {@code orchestrator.config.file}, with its precedence. Security is on when signing keys are
+     * set ({@value #ENV_SIGNING_KEYS} or {@value #ENV_SIGNING_KEY_FILE}): principal
+     * {@value #ENV_PRINCIPAL} (default {@code "orchestrator"}), roles {@value #ENV_ROLES}, and
+     * payload keys when {@value #ENV_PAYLOAD_KEYS} or {@value #ENV_PAYLOAD_KEY_FILE} is set; it is
+     * explicitly off ({@link #insecure}) when {@value #ENV_INSECURE} gives a reason. The builders
+     * use this when the code gives no configuration.
+     *
+     * @return the configuration, or empty when none of these keys is set
+     * @throws ValidationException when a security key is unknown or its value is refused (never shown)
      */
     public static Optional<SecurityConfig> fromEnvironment() {
-        return fromVariables(System.getenv());
+        return io.agentorchestrator.core.config.OrchestratorConfig.loadSecurity(System.getenv(), System.getProperties()).security();
     }
 
-    /** Like {@link #fromEnvironment()}, reading {@code variables} instead. */
+    /** Like {@link #fromEnvironment()}, reading only these environment {@code variables}; for tests. */
     public static Optional<SecurityConfig> fromVariables(Map<String, String> variables) {
         ValidationException.requireNonNull(variables, "variables");
-        Optional<KeyProvider> signing = keys(variables, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE);
-        if (signing.isEmpty()) {
-            return Optional.empty();
-        }
-        String name = variables.getOrDefault(ENV_PRINCIPAL, "orchestrator");
-        Set<String> roles = Arrays.stream(variables.getOrDefault(ENV_ROLES, "").split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-        Builder b = builder(new Principal(name, roles)).signingKeys(signing.get());
-        keys(variables, ENV_PAYLOAD_KEY, ENV_PAYLOAD_KEY_FILE).ifPresent(b::payloadKeys);
-        return Optional.of(b.build());
-    }
-
-    private static Optional<KeyProvider> keys(Map<String, String> variables, String prefix, String fileVariable) {
-        if (variables.get(fileVariable) != null) {
-            return Optional.of(KeyProviders.fromFile(Path.of(variables.get(fileVariable))));
-        }
-        if (variables.get(prefix + "_CURRENT") != null) {
-            return Optional.of(KeyProviders.fromVariables(prefix, variables));
-        }
-        return Optional.empty();
+        return io.agentorchestrator.core.config.OrchestratorConfig.loadSecurity(variables, new java.util.Properties()).security();
     }
 
     /** This side's principal: what its credentials say, and the default caller of dispatched tasks. */
@@ -115,8 +150,15 @@ public final class SecurityConfig {
         return principal;
     }
 
-    /** Issues and checks credentials. */
+    /**
+     * Issues and checks credentials.
+     *
+     * @throws IllegalStateException for an {@link #insecure} configuration, which has none
+     */
     public AgentAuthenticator authenticator() {
+        if (authenticator == null) {
+            throw new IllegalStateException("Security is off (" + insecureReason + "): there is no authenticator");
+        }
         return authenticator;
     }
 
@@ -167,6 +209,9 @@ public final class SecurityConfig {
 
     @Override
     public String toString() {
+        if (insecureReason != null) {
+            return "SecurityConfig[insecure: " + insecureReason + "]";
+        }
         return "SecurityConfig[principal=" + principal.name() + ", authenticator=" + authenticator + ", payloadKeys="
                 + (payloadKeys == null ? "off" : payloadKeys) + ", limits=" + limits + "]";
     }

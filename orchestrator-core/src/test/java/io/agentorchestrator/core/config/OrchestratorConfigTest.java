@@ -140,6 +140,11 @@ class OrchestratorConfigTest {
         CASES.put("orchestrator.scaling.evaluation.interval", new Case("5s", s -> s.scalingPolicy().evaluationInterval(),
                 Duration.ofSeconds(5), "1ms", "must be between 10 ms and 10 min"));
         CASES.put("orchestrator.config.file", new Case(null, null, null, null, null));
+        // The security keys build a SecurityConfig, not settings: SecurityConfigurationTest covers them.
+        for (String key : java.util.List.of("signing.keys", "signing.key.file", "payload.keys", "payload.key.file", "principal", "roles",
+                "insecure")) {
+            CASES.put("orchestrator.security." + key, new Case(null, null, null, null, null));
+        }
     }
 
     @TempDir

@@ -9,6 +9,7 @@ import io.agentorchestrator.api.HealthProbe;
 import io.agentorchestrator.api.HealthProbeProvider;
 import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,7 +44,7 @@ class CustomProbeTest {
             }
         };
         long[] nanos = {0};
-        try (Orchestrator o = Orchestrator.builder().transport(new HealthCheckTest.RefusingTransport()).ticker(() -> nanos[0])
+        try (Orchestrator o = Orchestrator.builder().security(TestSecurity.OFF).transport(new HealthCheckTest.RefusingTransport()).ticker(() -> nanos[0])
                 .healthScheduler(manual).healthCheck(HealthCheckConfig.builder().probe("maintenance-flag").jitter(Duration.ZERO)
                         .unhealthyThreshold(1).healthyThreshold(1).build()).build()) {
             DefaultOrchestrator engine = (DefaultOrchestrator) o;

@@ -9,6 +9,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +65,7 @@ class DirectoryLeaseTest {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final DirectoryOnlyTransport transport = new DirectoryOnlyTransport();
-    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().transport(transport)
+    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF).transport(transport)
             .ticker(nanos::get).build();
     private final AgentDescriptor agent = AgentDescriptor.builder("leased").capability("cap").endpoint("lease:leased").build();
 
@@ -155,7 +156,7 @@ class DirectoryLeaseTest {
                 });
             }
         };
-        try (Orchestrator o = Orchestrator.builder().transport(flaky).build()) {
+        try (Orchestrator o = Orchestrator.builder().security(TestSecurity.OFF).transport(flaky).build()) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> flaky.watcher != null);
             flaky.watcher.announced(agent, Duration.ofSeconds(15));
             assertThat(o.agent("leased")).isPresent();

@@ -16,6 +16,7 @@ import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -88,7 +89,7 @@ class HealthCheckTest {
     private final AtomicLong nanos = new AtomicLong(5_000_000_000L);
     private final ScriptedProbe probe = new ScriptedProbe();
     private final List<OrchestratorEvent> events = new CopyOnWriteArrayList<>();
-    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder()
+    private final DefaultOrchestrator orchestrator = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF)
             .transport(new RefusingTransport())
             .ticker(nanos::get)
             .healthScheduler(manual)
@@ -200,7 +201,7 @@ class HealthCheckTest {
 
     @Test
     void aProbeThatThrowsCountsAsAFailure() {
-        DefaultOrchestrator throwing = (DefaultOrchestrator) Orchestrator.builder().transport(new RefusingTransport()).ticker(nanos::get)
+        DefaultOrchestrator throwing = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF).transport(new RefusingTransport()).ticker(nanos::get)
                 .healthScheduler(manual).healthCheck(HealthCheckConfig.builder().probe((agent, timeout) -> {
                     throw new IllegalStateException("boom");
                 }).unhealthyThreshold(1).jitter(Duration.ZERO).build()).build();

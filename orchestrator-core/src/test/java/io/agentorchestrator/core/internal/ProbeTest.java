@@ -11,6 +11,7 @@ import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.HealthCheckConfig;
 import io.agentorchestrator.core.HealthProbes;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,7 +57,7 @@ class ProbeTest {
     }
 
     private DefaultOrchestrator build(io.agentorchestrator.api.Transport transport, HealthProbe probe, int unhealthyThreshold) {
-        orchestrator = (DefaultOrchestrator) Orchestrator.builder().transport(transport).ticker(nanos::get).healthScheduler(manual)
+        orchestrator = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF).transport(transport).ticker(nanos::get).healthScheduler(manual)
                 .healthCheck(HealthCheckConfig.builder().probe(probe).interval(Duration.ofSeconds(1)).jitter(Duration.ZERO)
                         .timeout(Duration.ofSeconds(5)).unhealthyThreshold(unhealthyThreshold).healthyThreshold(1).build())
                 .build();
@@ -154,7 +155,7 @@ class ProbeTest {
         String id = "pinged-" + UUID.randomUUID();
         AgentDescriptor agent = AgentDescriptor.builder(id).capability("cap").endpoint("inproc:" + id).build();
         AtomicInteger handled = new AtomicInteger();
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).announce(false).handler(t -> {
+        AgentRuntime runtime = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(transport).announce(false).handler(t -> {
             handled.incrementAndGet();
             return Payload.empty();
         }).start();
@@ -166,7 +167,7 @@ class ProbeTest {
             runtime.close();
             runCheck(id);
             assertThat(statusOf(id)).isEqualTo(AgentStatus.UNHEALTHY);
-            runtime = AgentRuntime.builder(agent).transport(transport).announce(false).handler(t -> {
+            runtime = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(transport).announce(false).handler(t -> {
                 handled.incrementAndGet();
                 return Payload.empty();
             }).start();

@@ -175,8 +175,12 @@ public abstract class NodeAgentInteropKit {
         return "interop-" + name + "-" + run;
     }
 
+    /** The Node workers do not sign or check credentials, so both sides run with security explicitly off. */
+    private static final io.agentorchestrator.core.security.SecurityConfig NODE_WORKERS_DO_NOT_SIGN =
+            io.agentorchestrator.core.security.SecurityConfig.insecure("interop with the example Node workers, which do not sign");
+
     private Orchestrator orchestrator() {
-        return track(Orchestrator.builder().transport(track(newTransport())).balancer("round-robin").defaultTimeout(PATIENCE).build());
+        return track(Orchestrator.builder().security(NODE_WORKERS_DO_NOT_SIGN).transport(track(newTransport())).balancer("round-robin").defaultTimeout(PATIENCE).build());
     }
 
     private NodeProcess startNode(String agentId, String capability, boolean shared) throws Exception {
@@ -195,7 +199,8 @@ public abstract class NodeAgentInteropKit {
         Transport transport = track(shared ? newSharedAgentTransport() : newTransport());
         AgentDescriptor d = AgentDescriptor.builder(agentId).capability(capability)
                 .endpoint(scheme() + ":" + (shared ? "capability/" + capability : agentId)).maxConcurrency(4).build();
-        AgentRuntime runtime = AgentRuntime.builder(d).transport(transport).heartbeatInterval(Duration.ofSeconds(1))
+        AgentRuntime runtime = AgentRuntime.builder(d).transport(transport).security(NODE_WORKERS_DO_NOT_SIGN)
+                .heartbeatInterval(Duration.ofSeconds(1))
                 .handler(task -> {
                     String text = task.payload().asUtf8();
                     String rest = text.startsWith("sleep:") ? text.substring(text.indexOf(':', 6) + 1) : text;

@@ -111,7 +111,7 @@ public abstract class TransportCompatibilityKit {
     /** Starts an agent-side runtime, announcing it through the directory with 1 s heartbeats when asked. */
     protected AgentRuntime startAgent(AgentDescriptor agent, AgentHandler handler, boolean announce) {
         Transport transport = track(newAgentTransport());
-        AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5))
+        AgentRuntime runtime = AgentRuntime.builder(agent).security(TestSecurity.OFF).transport(transport).handler(handler).drainTimeout(Duration.ofSeconds(5))
                 .announce(announce).heartbeatInterval(Duration.ofSeconds(1)).start();
         resources.push(() -> runtime.close(Duration.ZERO));
         return runtime;
@@ -119,7 +119,7 @@ public abstract class TransportCompatibilityKit {
 
     /** An orchestrator builder on a fresh transport; whatever it builds must be passed to {@link #track}. */
     protected Orchestrator.Builder orchestratorBuilder() {
-        return Orchestrator.builder().transport(track(newTransport())).defaultTimeout(PATIENCE);
+        return Orchestrator.builder().security(TestSecurity.OFF).transport(track(newTransport())).defaultTimeout(PATIENCE);
     }
 
     /** Closes {@code resource} after the test (in reverse order of tracking). */
@@ -412,7 +412,7 @@ public abstract class TransportCompatibilityKit {
         AgentDescriptor d = agent("traced", "traced", 1);
         java.util.concurrent.atomic.AtomicReference<Map<String, String>> received = new java.util.concurrent.atomic.AtomicReference<>();
         Transport agentTransport = track(newAgentTransport());
-        AgentRuntime runtime = AgentRuntime.builder(d).transport(agentTransport).announce(false).observationRegistry(tracing.registry())
+        AgentRuntime runtime = AgentRuntime.builder(d).security(TestSecurity.OFF).transport(agentTransport).announce(false).observationRegistry(tracing.registry())
                 .handler(task -> {
                     received.set(task.headers());
                     return Payload.ofUtf8("traced");

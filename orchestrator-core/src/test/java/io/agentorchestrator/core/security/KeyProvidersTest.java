@@ -62,13 +62,28 @@ class KeyProvidersTest {
     @Test
     void securityConfigComesFromTheEnvironmentWhenSigningKeysAreThere() {
         assertThat(SecurityConfig.fromVariables(Map.of())).isEmpty();
-        SecurityConfig c = SecurityConfig.fromVariables(Map.of("AO_SIGNING_KEY_CURRENT", "k1", "AO_SIGNING_KEY_k1", K1,
-                "AO_PAYLOAD_KEY_CURRENT", "p", "AO_PAYLOAD_KEY_p", K2, "AO_SECURITY_PRINCIPAL", "billing", "AO_SECURITY_ROLES",
-                "caller, worker")).orElseThrow();
+        SecurityConfig c = SecurityConfig.fromVariables(Map.of("ORCHESTRATOR_SECURITY_SIGNING_KEYS", "k1:" + K1,
+                "ORCHESTRATOR_SECURITY_PAYLOAD_KEYS", "p:" + K2, "ORCHESTRATOR_SECURITY_PRINCIPAL", "billing",
+                "ORCHESTRATOR_SECURITY_ROLES", "caller, worker")).orElseThrow();
 
         assertThat(c.principal().name()).isEqualTo("billing");
         assertThat(c.principal().roles()).containsExactlyInAnyOrder("caller", "worker");
         assertThat(c.payloadKeys()).isPresent();
         assertThat(c.toString()).doesNotContain(K1).doesNotContain(K2).contains("current=k1");
+    }
+
+    @Test
+    void aKeyListNamesTheCurrentKeyFirstAndNeverShowsKeyMaterialWhenRefused() {
+        KeyProvider keys = KeyProviders.fromList("k2:" + K2 + ", k1:" + K1);
+        assertThat(keys.currentKeyId()).isEqualTo("k2");
+        assertThat(keys.key("k1")).isPresent();
+        assertThat(keys.toString()).doesNotContain(K1).doesNotContain(K2);
+
+        assertThatThrownBy(() -> KeyProviders.fromList(K1)).isInstanceOf(ValidationException.class)
+                .hasMessage("keys must be keyId:base64 pairs, comma-separated, but was '(pair 1, not shown)'");
+        assertThatThrownBy(() -> KeyProviders.fromList("k1:c2hvcnQ=")).isInstanceOf(ValidationException.class)
+                .hasMessage("key 'k1' must be at least 32 bytes, but was 5");
+        assertThatThrownBy(() -> KeyProviders.fromList("k1:" + K1 + ",k1:" + K2)).hasMessageStartingWith("keys must name each key id once");
+        assertThatThrownBy(() -> KeyProviders.fromList(" , ")).hasMessageStartingWith("keys must hold at least one keyId:base64 pair");
     }
 }

@@ -44,8 +44,8 @@ class SecretsDoNotLeakTest {
         String payloadB64 = Base64.getEncoder().encodeToString(PAYLOAD_KEY.getBytes(StandardCharsets.UTF_8));
         Path keyFile = dir.resolve("payload.keys");
         Files.writeString(keyFile, "current=p1\np1=" + payloadB64 + "\n");
-        Map<String, String> env = Map.of("AO_SIGNING_KEY_CURRENT", "k1", "AO_SIGNING_KEY_k1", signingB64,
-                "AO_PAYLOAD_KEY_FILE", keyFile.toString(), "AO_SECURITY_PRINCIPAL", "orchestrator");
+        Map<String, String> env = Map.of("ORCHESTRATOR_SECURITY_SIGNING_KEYS", "k1:" + signingB64,
+                "ORCHESTRATOR_SECURITY_PAYLOAD_KEY_FILE", keyFile.toString(), "ORCHESTRATOR_SECURITY_PRINCIPAL", "orchestrator");
         List<String> seen = new ArrayList<>();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream original = System.err;
@@ -53,7 +53,7 @@ class SecretsDoNotLeakTest {
         try {
             SecurityConfig orchestratorSide = SecurityConfig.fromVariables(env).orElseThrow();
             SecurityConfig agentSide = SecurityConfig.builder(Principal.of("agents"))
-                    .signingKeys(KeyProviders.fromVariables("AO_SIGNING_KEY", env))
+                    .signingKeys(KeyProviders.fromList(env.get("ORCHESTRATOR_SECURITY_SIGNING_KEYS")))
                     .payloadKeys(KeyProviders.fromFile(keyFile)).build();
             SecurityConfig intruder = SecurityConfig.builder(Principal.of("intruder"))
                     .signingKeys(KeyProviders.of("k1", Map.of("k1", "not the key, but just as long as one".getBytes(StandardCharsets.UTF_8))))

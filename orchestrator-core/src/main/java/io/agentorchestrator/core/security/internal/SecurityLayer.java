@@ -67,40 +67,62 @@ public final class SecurityLayer {
         return new SecurityLayer(config);
     }
 
-    /** Environment variable that makes security mandatory for every transport but {@code inproc:} ({@code true}). */
-    public static final String ENV_REQUIRED = "AO_SECURITY_REQUIRED";
-
     /**
      * The layer to install for a builder: {@code explicit} when given, else the configuration in
-     * the environment ({@link SecurityConfig#fromEnvironment()}), else none, with a WARN when a
-     * transport other than {@code inproc:} carries unauthenticated agents, or an error when
-     * {@value #ENV_REQUIRED} is {@code true}.
+     * the environment ({@link SecurityConfig#fromEnvironment()}). Security is off by default only
+     * for {@code inproc:} and {@code a2a:} (whose agents are not this library's runtimes and
+     * speak their own protocol): any other transport without a configuration is refused, unless
+     * the configuration is the explicit opt-out {@link SecurityConfig#insecure}, which is logged
+     * at WARN (once per reason) and audited.
      *
      * @return the layer, or null when security is off
-     * @throws io.agentorchestrator.api.ValidationException when security is required but not configured
+     * @throws io.agentorchestrator.api.ValidationException when a transport other than
+     *         {@code inproc:}/{@code a2a:} is used without a security configuration or an opt-out
      */
     public static SecurityLayer install(SecurityConfig explicit, java.util.Collection<String> schemes, String side) {
-        return install(explicit, schemes, side, System.getenv());
+        return install(explicit != null ? explicit : SecurityConfig.fromEnvironment().orElse(null), schemes, side, System.getenv().keySet());
     }
 
-    /** Like {@link #install(SecurityConfig, java.util.Collection, String)}, reading {@code environment}. */
+    /** Like {@link #install(SecurityConfig, java.util.Collection, String)}, reading {@code environment} only. */
     public static SecurityLayer install(SecurityConfig explicit, java.util.Collection<String> schemes, String side,
                                         Map<String, String> environment) {
-        SecurityConfig config = explicit != null ? explicit : SecurityConfig.fromVariables(environment).orElse(null);
-        if (config != null) {
-            log.info("Security on for {}: {}", side, config);
-            return of(config);
-        }
-        List<String> exposed = schemes.stream().filter(s -> !s.equals("inproc") && !UNSECURED_SCHEMES.contains(s)).sorted().toList();
-        if (!exposed.isEmpty()) {
-            io.agentorchestrator.api.ValidationException.require(!"true".equalsIgnoreCase(environment.get(ENV_REQUIRED)), "security",
-                    "must be configured for " + side + " on " + exposed + " (" + ENV_REQUIRED + "=true): call security(SecurityConfig) or set "
-                            + SecurityConfig.ENV_SIGNING_KEY + "_CURRENT", null);
-            log.warn("Security is off for {} on {}: anyone who can reach the broker can pose as an agent or read payloads. "
-                    + "Configure security(SecurityConfig) or set {}_CURRENT", side, exposed, SecurityConfig.ENV_SIGNING_KEY);
-        }
-        return null;
+        return install(explicit != null ? explicit : SecurityConfig.fromVariables(environment).orElse(null), schemes, side,
+                environment.keySet());
     }
+
+    private static SecurityLayer install(SecurityConfig config, java.util.Collection<String> schemes, String side,
+                                         java.util.Set<String> variableNames) {
+        List<String> exposed = schemes.stream().filter(s -> !OPEN_BY_DEFAULT.contains(s)).sorted().toList();
+        if (config == null) {
+            if (!exposed.isEmpty()) {
+                throw new io.agentorchestrator.api.ValidationException("security", "must be configured for " + side + " on the transport(s) "
+                        + exposed + ", as security is off by default only for inproc: and a2a:. Configure it in code with "
+                        + "security(SecurityConfig.builder(principal).signingKeys(keys).build()) or outside it with "
+                        + SecurityConfig.ENV_SIGNING_KEYS + " / orchestrator.security.signing.keys (README, Security); or opt out "
+                        + "explicitly with security(SecurityConfig.insecure(\"<why>\")) or " + SecurityConfig.ENV_INSECURE + "=<why>"
+                        + renamedHint(variableNames), "not configured");
+            }
+            return null;
+        }
+        if (config.insecureReason().isPresent()) {
+            InsecureOptOut.record(config, exposed, side);
+            return null;
+        }
+        log.info("Security on for {}: {}", side, config);
+        return of(config);
+    }
+
+    /** Deployments that still set the variables of before the ORCHESTRATOR_ naming rule are told where they went. */
+    private static String renamedHint(java.util.Set<String> variableNames) {
+        boolean old = variableNames.stream().anyMatch(n -> n.startsWith("AO_SIGNING_KEY") || n.startsWith("AO_PAYLOAD_KEY")
+                || n.startsWith("AO_SECURITY_"));
+        return old ? ". The AO_SIGNING_KEY_*, AO_PAYLOAD_KEY_* and AO_SECURITY_* variables are no longer read: use "
+                + SecurityConfig.ENV_SIGNING_KEYS + "=<keyId>:<base64>,..., " + SecurityConfig.ENV_PAYLOAD_KEYS + ", "
+                + SecurityConfig.ENV_PRINCIPAL + " and " + SecurityConfig.ENV_ROLES : "";
+    }
+
+    /** Schemes that may run without security: in-process, and A2A agents, which cannot carry our credentials. */
+    private static final java.util.Set<String> OPEN_BY_DEFAULT = java.util.Set.of("inproc", "a2a");
 
     /** The configuration. */
     public SecurityConfig config() {
