@@ -5,6 +5,7 @@ import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.security.SecurityConfig;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -64,10 +65,12 @@ abstract class BrokerBench implements Scenario {
             AgentDescriptor agent = AgentDescriptor.builder(agentId).capability("echo").endpoint(endpoint(agentId))
                     .maxConcurrency(AGENT_MAX_CONCURRENCY).build();
             progress.printf("bench %s: %s%n", name(), redact(uri));
-            try (Orchestrator orchestrator = Orchestrator.builder().transport(uri).watchAgentDirectory(false)
+            // The raw client signs and encrypts nothing, so neither does the orchestrator it is compared with.
+            SecurityConfig insecure = SecurityConfig.insecure("benchmark against an unsecured hand-written client");
+            try (Orchestrator orchestrator = Orchestrator.builder().transport(uri).watchAgentDirectory(false).security(insecure)
                     .defaultTimeout(Duration.ofSeconds(30)).build();
-                    AgentRuntime runtime = AgentRuntime.builder(agent).transport(uri).announce(false).handler(task -> task.payload())
-                            .start();
+                    AgentRuntime runtime = AgentRuntime.builder(agent).transport(uri).announce(false).security(insecure)
+                            .handler(task -> task.payload()).start();
                     RawRequestReply raw = raw(options, run)) {
                 orchestrator.register(agent);
                 for (int inFlight : IN_FLIGHT) {
