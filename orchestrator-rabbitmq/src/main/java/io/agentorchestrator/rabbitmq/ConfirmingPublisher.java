@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * it is unroutable (mandatory publishes), when the channel closes first, or when no confirm comes
  * within the timeout.
  *
- * <p>Publishes, acks and nacks on the channel go through here, serialised on one lock, because
- * an AMQP channel must not interleave frames of concurrent publishes. Confirms arrive on the
+ * <p>Publishes, acks and nacks on the channel go through here, run one at a time by a
+ * {@link ChannelWriter}, because an AMQP channel must not interleave frames of concurrent
+ * publishes; a caller never waits for another's write. Confirms arrive on the
  * connection's I/O thread; failures are completed on the transport's scheduler so that whatever
  * the caller chains (a retry that publishes again) never blocks that thread.
  */
@@ -44,7 +45,7 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
     private final int retries;
     private final String address;
     private final ConcurrentNavigableMap<Long, Outstanding> outstanding = new ConcurrentSkipListMap<>();
-    private final Object lock = new Object();
+    private final ChannelWriter writer = new ChannelWriter();
 
     ConfirmingPublisher(Channel channel, ScheduledExecutorService scheduler, Duration confirmTimeout, int retries, String address)
             throws IOException {
@@ -85,44 +86,47 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
     }
 
     private void send(Outstanding o) {
+        if (!o.future.isDone()) {
+            writer.submit(() -> write(o));
+        }
+    }
+
+    private void write(Outstanding o) {
         if (o.future.isDone()) {
             return;
         }
-        synchronized (lock) {
-            long seq = channel.getNextPublishSeqNo();
-            o.seq = seq;
-            outstanding.put(seq, o);
-            try {
-                channel.basicPublish(o.exchange, o.routingKey, o.mandatory, o.props, o.body);
-                return;
-            } catch (IOException | ShutdownSignalException | IllegalStateException e) {
-                outstanding.remove(seq, o);
-                fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "Could not publish to exchange '" + o.exchange
-                        + "' with routing key '" + o.routingKey + "': the broker connection is down (" + e.getMessage() + ")", true, e));
-            }
+        long seq = channel.getNextPublishSeqNo();
+        o.seq = seq;
+        outstanding.put(seq, o);
+        try {
+            channel.basicPublish(o.exchange, o.routingKey, o.mandatory, o.props, o.body);
+        } catch (IOException | ShutdownSignalException | IllegalStateException e) {
+            outstanding.remove(seq, o);
+            fail(o, new TransportException(RabbitMqTransport.SCHEME, address, "Could not publish to exchange '" + o.exchange
+                    + "' with routing key '" + o.routingKey + "': the broker connection is down (" + e.getMessage() + ")", true, e));
         }
     }
 
     /** Acknowledges a delivery on this channel; a lost connection makes the broker redeliver it instead. */
     void ack(long deliveryTag) {
-        synchronized (lock) {
+        writer.submit(() -> {
             try {
                 channel.basicAck(deliveryTag, false);
-            } catch (IOException | ShutdownSignalException e) {
+            } catch (IOException | ShutdownSignalException | IllegalStateException e) {
                 log.debug("Ack of delivery {} not sent ({}); the broker will redeliver", deliveryTag, e.getMessage());
             }
-        }
+        });
     }
 
     /** Gives a delivery back to its queue ({@code requeue}) or to its dead-letter exchange. */
     void nack(long deliveryTag, boolean requeue) {
-        synchronized (lock) {
+        writer.submit(() -> {
             try {
                 channel.basicNack(deliveryTag, false, requeue);
-            } catch (IOException | ShutdownSignalException e) {
+            } catch (IOException | ShutdownSignalException | IllegalStateException e) {
                 log.debug("Nack of delivery {} not sent ({}); the broker will redeliver", deliveryTag, e.getMessage());
             }
-        }
+        });
     }
 
     @Override

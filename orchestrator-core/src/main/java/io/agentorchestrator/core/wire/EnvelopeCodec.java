@@ -1,6 +1,10 @@
 package io.agentorchestrator.core.wire;
 
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +15,7 @@ import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.ValidationException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -35,7 +40,6 @@ public final class EnvelopeCodec {
     public static final String SCHEMA_RESOURCE = "/io/agentorchestrator/api/wire-format.schema.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Base64.Encoder B64 = Base64.getEncoder();
 
     private EnvelopeCodec() {
     }
@@ -44,23 +48,34 @@ public final class EnvelopeCodec {
 
     /** A task as JSON bytes; every field but {@code key} and {@code replyTo} is always written. */
     public static byte[] encodeTask(TaskEnvelope t) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("version", t.version());
-        n.put("taskId", t.taskId());
-        n.put("capability", t.capability());
-        n.put("payload", B64.encodeToString(t.payload().toByteArray()));
-        n.put("priority", t.priority());
-        n.put("deadlineEpochMillis", t.deadlineEpochMillis());
-        if (t.key() != null) {
-            n.put("key", t.key());
+        // Streamed rather than built as a tree: the payload goes from its bytes straight into base64
+        // in the output, with no intermediate string or nodes (the same bytes as the tree wrote).
+        try (Out out = new Out()) {
+            JsonGenerator g = out.generator;
+            g.writeStartObject();
+            g.writeNumberField("version", t.version());
+            g.writeStringField("taskId", t.taskId());
+            g.writeStringField("capability", t.capability());
+            writePayload(g, t.payload());
+            g.writeNumberField("priority", t.priority());
+            g.writeNumberField("deadlineEpochMillis", t.deadlineEpochMillis());
+            if (t.key() != null) {
+                g.writeStringField("key", t.key());
+            }
+            g.writeObjectFieldStart("headers");
+            for (Map.Entry<String, String> h : t.headers().entrySet()) {
+                g.writeStringField(h.getKey(), h.getValue());
+            }
+            g.writeEndObject();
+            g.writeNumberField("attempt", t.attempt());
+            if (t.replyTo() != null) {
+                g.writeStringField("replyTo", t.replyTo());
+            }
+            g.writeEndObject();
+            return out.bytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        ObjectNode headers = n.putObject("headers");
-        t.headers().forEach(headers::put);
-        n.put("attempt", t.attempt());
-        if (t.replyTo() != null) {
-            n.put("replyTo", t.replyTo());
-        }
-        return write(n);
     }
 
     /**
@@ -83,21 +98,67 @@ public final class EnvelopeCodec {
      * failure.
      */
     public static byte[] encodeResult(ResultEnvelope r) {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("version", r.version());
-        n.put("taskId", r.taskId());
-        if (r.attempt() > 0) {
-            n.put("attempt", r.attempt());
+        try (Out out = new Out()) {
+            JsonGenerator g = out.generator;
+            g.writeStartObject();
+            g.writeNumberField("version", r.version());
+            g.writeStringField("taskId", r.taskId());
+            if (r.attempt() > 0) {
+                g.writeNumberField("attempt", r.attempt());
+            }
+            g.writeStringField("agentId", r.agentId());
+            g.writeBooleanField("success", r.success());
+            writePayload(g, r.payload());
+            if (!r.success()) {
+                g.writeStringField("errorCode", r.errorCode());
+                g.writeStringField("errorMessage", r.errorMessage());
+                g.writeBooleanField("retryable", r.retryable());
+            }
+            g.writeEndObject();
+            return out.bytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        n.put("agentId", r.agentId());
-        n.put("success", r.success());
-        n.put("payload", B64.encodeToString(r.payload().toByteArray()));
-        if (!r.success()) {
-            n.put("errorCode", r.errorCode());
-            n.put("errorMessage", r.errorMessage());
-            n.put("retryable", r.retryable());
+    }
+
+    /** Standard base64 with padding and no line breaks, as {@link Base64#getEncoder()} writes it. */
+    private static void writePayload(JsonGenerator g, Payload payload) throws IOException {
+        g.writeFieldName("payload");
+        byte[] bytes = payload.toByteArray();
+        g.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, bytes, 0, bytes.length);
+    }
+
+    /** A generator writing into a byte array; I/O errors cannot happen in memory. */
+    private static final class Out implements AutoCloseable {
+        final ByteArrayBuilder buffer = new ByteArrayBuilder(2048);
+        final JsonGenerator generator;
+
+        Out() {
+            try {
+                generator = JSON.getFactory().createGenerator(buffer, JsonEncoding.UTF8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        return write(n);
+
+        byte[] bytes() {
+            try {
+                generator.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return buffer.toByteArray();
+        }
+
+        @Override
+        public void close() {
+            try {
+                generator.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            buffer.release();
+        }
     }
 
     /**

@@ -49,6 +49,23 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void payloadsOfEveryLengthAreStandardPaddedBase64OnOneLine() {
+        // Long enough for a MIME encoder to break lines, odd lengths for every padding case, every byte value.
+        for (int length : new int[] {0, 1, 2, 3, 4, 57, 58, 76, 77, 1024, 4099}) {
+            byte[] bytes = new byte[length];
+            for (int i = 0; i < length; i++) {
+                bytes[i] = (byte) (i * 131 + 7);
+            }
+            String expected = "\"payload\":\"" + java.util.Base64.getEncoder().encodeToString(bytes) + "\"";
+            TaskEnvelope t = TaskEnvelope.of(Task.builder("echo").id("t-1").payload(Payload.of(bytes)).build(), 0, 1, null);
+            assertThat(new String(EnvelopeCodec.encodeTask(t), StandardCharsets.UTF_8)).as("task, %d bytes", length).contains(expected);
+            assertThat(EnvelopeCodec.decodeTask(EnvelopeCodec.encodeTask(t)).payload().toByteArray()).isEqualTo(bytes);
+            ResultEnvelope r = ResultEnvelope.success("t-1", "a-1", Payload.of(bytes));
+            assertThat(new String(EnvelopeCodec.encodeResult(r), StandardCharsets.UTF_8)).as("result, %d bytes", length).contains(expected);
+        }
+    }
+
+    @Test
     void unknownFieldsAreIgnoredAndOptionalOnesDefaulted() {
         TaskEnvelope t = EnvelopeCodec.decodeTask(json("{" + TASK + ",\"future\":{\"x\":1}}"));
         assertThat(t.headers()).isEmpty();

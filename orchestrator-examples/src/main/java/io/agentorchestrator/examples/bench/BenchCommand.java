@@ -41,7 +41,7 @@ public final class BenchCommand {
                   pick      ns per pick for every balancer at 10, 1,000 and 10,000 agents (JMH)
                   tail      p50/p99/p99.9 latency and the slow agent's share, 8 agents, one 10x slower
                   failover  8 agents under load, two killed mid-run and one back: lost tasks, detection time
-                  dispatch  in-process request/reply: orchestrator vs executor + CompletableFuture; observability on vs off
+                  dispatch  in-process request/reply: orchestrator vs executor + CompletableFuture; metrics+events on vs off; tracing on vs off
                   registry  100,000 agents: heap, registrations/s, P2C pick (JMH); 1,000 agents heartbeating at once
                   redis     1 KiB request/reply at 1 and 64 in flight: redis: transport vs raw Jedis streams
                   rabbitmq  1 KiB request/reply at 1 and 64 in flight: amqp: transport vs raw amqp-client

@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.LongAdder;
  * bulkhead, timeout, {@code inproc:} transport, {@link AgentRuntime}) against a baseline that
  * hands the same task to the same handler on the same executor with a bare
  * {@link CompletableFuture#supplyAsync}; then the orchestrator with observability off against on
- * (meters in a registry, Micrometer Observations with a handler, an {@code events()} subscriber
- * and a listener). At 1 and at 64 tasks in flight; the plain metric names are for 64.
+ * (meters in a registry, an {@code events()} subscriber and a listener: what issue 10 calls
+ * "metrics and events"), and separately with tracing off against on (Micrometer Observations with
+ * a handler standing in for a tracer), since a tracer is a different price a host chooses to pay.
+ * At 1 and at 64 tasks in flight; the plain metric names are for 64.
  */
 final class DispatchBench implements Scenario {
 
@@ -59,7 +61,8 @@ final class DispatchBench implements Scenario {
             t.setDaemon(true);
             return t;
         });
-        try (Setup plain = new Setup(executor, handler, false); Setup observed = new Setup(executor, handler, true)) {
+        try (Setup plain = new Setup(executor, handler, Arm.OFF); Setup observed = new Setup(executor, handler, Arm.METRICS_AND_EVENTS);
+                Setup traced = new Setup(executor, handler, Arm.TRACING)) {
             for (int inFlight : IN_FLIGHT) {
                 String suffix = inFlight == 64 ? "" : "." + inFlight;
                 progress.printf("bench dispatch: %d in flight, orchestrator vs baseline (executor + CompletableFuture)%n", inFlight);
@@ -78,6 +81,15 @@ final class DispatchBench implements Scenario {
                     metrics.put("ratio.observability_on_vs_off", LoadDriver.round(LoadDriver.ratio(obs[0], obs[1]), 3));
                     metrics.put("p99_us.observability_on", LoadDriver.round(obs[1].quantileUs(0.99), 1));
                     metrics.put("events_seen.observability_on", observed.events.sum());
+                    progress.printf("bench dispatch: %d in flight, tracing off vs on%n", inFlight);
+                    LoadDriver.Tally[] tracing = LoadDriver.compare("tracing/" + inFlight, "off",
+                            i -> plain.orchestrator.dispatch(Task.of(Setup.CAPABILITY, payload)), "on",
+                            i -> traced.orchestrator.dispatch(Task.of(Setup.CAPABILITY, payload)), inFlight, warmup, round,
+                            options.quick() ? 8 : rounds, progress);
+                    metrics.put("throughput_per_s.tracing_on", Math.round(tracing[1].perSecond()));
+                    metrics.put("ratio.tracing_on_vs_off", LoadDriver.round(LoadDriver.ratio(tracing[0], tracing[1]), 3));
+                    metrics.put("p99_us.tracing_on", LoadDriver.round(tracing[1].quantileUs(0.99), 1));
+                    metrics.put("observations_seen.tracing_on", traced.events.sum());
                 }
             }
         } finally {
@@ -135,6 +147,11 @@ final class DispatchBench implements Scenario {
         }
     }
 
+    /** What an orchestrator under test has switched on besides the always-on {@code stats()}. */
+    private enum Arm {
+        OFF, METRICS_AND_EVENTS, TRACING
+    }
+
     /** One orchestrator with one in-process agent on the shared executor, observed or not. */
     private static final class Setup implements AutoCloseable {
         static final String CAPABILITY = "bench-dispatch";
@@ -143,15 +160,18 @@ final class DispatchBench implements Scenario {
         final AgentRuntime runtime;
         final LongAdder events = new LongAdder();
 
-        Setup(ExecutorService executor, AgentHandler handler, boolean observe) {
-            String id = "dispatch-" + (observe ? "observed-" : "plain-") + UUID.randomUUID().toString().substring(0, 8);
+        Setup(ExecutorService executor, AgentHandler handler, Arm arm) {
+            boolean observe = arm == Arm.METRICS_AND_EVENTS;
+            String id = "dispatch-" + arm.name().toLowerCase(java.util.Locale.ROOT) + "-" + UUID.randomUUID().toString().substring(0, 8);
             AgentDescriptor agent = AgentDescriptor.builder(id).capability(CAPABILITY).endpoint("inproc:" + id).maxConcurrency(1_000)
                     .build();
             Orchestrator.Builder builder = Orchestrator.builder().watchAgentDirectory(false).defaultTimeout(Duration.ofSeconds(30));
             if (observe) {
+                builder.listener(event -> events.increment()).meterRegistry(new SimpleMeterRegistry());
+            } else if (arm == Arm.TRACING) {
                 ObservationRegistry observations = ObservationRegistry.create();
                 observations.observationConfig().observationHandler(new CountingHandler(events));
-                builder.listener(event -> events.increment()).meterRegistry(new SimpleMeterRegistry()).observationRegistry(observations);
+                builder.observationRegistry(observations);
             }
             this.orchestrator = builder.build();
             if (observe) {

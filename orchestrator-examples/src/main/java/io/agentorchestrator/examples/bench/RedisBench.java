@@ -48,8 +48,11 @@ final class RedisBench extends BrokerBench {
     }
 
     /**
-     * The caller XADDs each request (a task id and the body) on its own thread and one reader
-     * thread completes the waiting futures from the reply stream; the worker thread reads up to 64
+     * The caller queues each request (a task id and the body) and returns; one sender thread
+     * drains the queue and pipelines the XADDs of whatever is waiting, so the caller keeps as many
+     * requests in flight as it asks for rather than one per round trip (the publisher-confirm and
+     * producer callers of the other brokers do the same). One reader thread completes the waiting
+     * futures from the reply stream; the worker thread reads up to 64
      * tasks at a time with XREADGROUP, and for each batch pipelines the replies' XADDs and the
      * XACKs. Streams are capped with {@code MAXLEN ~}.
      */
@@ -68,6 +71,8 @@ final class RedisBench extends BrokerBench {
         private volatile boolean open = true;
         private final Thread replyReader;
         private final Thread worker;
+        private final Thread sender;
+        private final java.util.concurrent.BlockingQueue<Map<byte[], byte[]>> outgoing = new java.util.concurrent.LinkedBlockingQueue<>();
 
         Raw(URI uri, String run) {
             HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
@@ -95,6 +100,7 @@ final class RedisBench extends BrokerBench {
             }
             replyReader = thread("raw-redis-replies", this::readReplies);
             worker = thread("raw-redis-worker", this::work);
+            sender = thread("raw-redis-sender", this::send);
         }
 
         private static Thread thread(String name, Runnable body) {
@@ -109,8 +115,38 @@ final class RedisBench extends BrokerBench {
             String id = Long.toString(ids.incrementAndGet());
             CompletableFuture<byte[]> reply = new CompletableFuture<>();
             waiting.put(id, reply);
-            client.xadd(bytes(tasks), capped, Map.of(ID, bytes(id), BODY, body));
+            outgoing.add(Map.of(ID, bytes(id), BODY, body));
             return reply;
+        }
+
+        private void send() {
+            byte[] taskKey = bytes(tasks);
+            java.util.List<Map<byte[], byte[]>> batch = new java.util.ArrayList<>();
+            while (open) {
+                try {
+                    Map<byte[], byte[]> first = outgoing.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    outgoing.drainTo(batch);
+                    try (Pipeline p = client.pipelined()) {
+                        for (Map<byte[], byte[]> fields : batch) {
+                            p.xadd(taskKey, capped, fields);
+                        }
+                        p.sync();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (RuntimeException e) {
+                    if (open) {
+                        failAll(e);
+                    }
+                } finally {
+                    batch.clear();
+                }
+            }
         }
 
         private void readReplies() {
@@ -192,6 +228,7 @@ final class RedisBench extends BrokerBench {
             open = false;
             replyReader.join(2_000);
             worker.join(2_000);
+            sender.join(2_000);
             client.del(tasks, replies);
             callerReads.close();
             workerReads.close();

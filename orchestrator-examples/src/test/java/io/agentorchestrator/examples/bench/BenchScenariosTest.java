@@ -25,7 +25,7 @@ class BenchScenariosTest {
     void dispatchReportsOrchestratorBaselineAndObservabilityFigures() throws Exception {
         BenchRun run = BenchRun.of(dir, "dispatch").reportsPositive("throughput_per_s.orchestrator", "throughput_per_s.baseline",
                 "ratio.vs_baseline", "p99_us.orchestrator", "ratio.observability_on_vs_off", "throughput_per_s.orchestrator.1",
-                "ratio.vs_baseline.1", "events_seen.observability_on");
+                "ratio.vs_baseline.1", "events_seen.observability_on", "ratio.tracing_on_vs_off", "observations_seen.tracing_on");
         assertThat(run.out).contains("ratio.vs_baseline").contains("bench dispatch (quick)");
         assertThat(run.err).as("progress").contains("round 1/12");
     }
