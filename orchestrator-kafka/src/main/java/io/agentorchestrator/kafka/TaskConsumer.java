@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -177,6 +178,7 @@ final class TaskConsumer implements Transport.Listener {
                 }
                 consumer.assign(inbox);
                 inbox.forEach(tp -> partitions.put(tp, new PartitionState(tp)));
+                inherit(inbox);
                 owned = inbox.size();
                 // Resolve the committed (or earliest) position now, so that the first task sent
                 // after listen() returns is fetched at once.
@@ -227,7 +229,10 @@ final class TaskConsumer implements Transport.Listener {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     PartitionState ps = partitions.get(new TopicPartition(r.topic(), r.partition()));
-                    if (ps != null) {
+                    if (ps != null && ps.answeredBefore(r.offset())) {
+                        transport.countDuplicate();
+                        log.debug("Agent {} skips {}@{}: answered by the partition's previous owner", agent.id(), ps.tp, r.offset());
+                    } else if (ps != null) {
                         ps.offsets.put(r.offset(), Boolean.FALSE);
                         backlog.add(r);
                     }
@@ -254,11 +259,21 @@ final class TaskConsumer implements Transport.Listener {
         }
         try {
             applyAcks();
+            if (!crash) {
+                // Replies already handed to the producer are about to land: wait for them (bounded),
+                // or their tasks stay uncommitted and the partitions' next owner runs them again.
+                awaitAnswers(partitions.values(), false);
+            }
             for (PartitionState ps : partitions.values()) {
                 abandonLive(ps);
             }
             if (!crash) {
-                commitSync(partitions.values());
+                try {
+                    commitSync(partitions.values());
+                } catch (WakeupException e) {
+                    // close() woke the consumer while it was not polling; a wakeup fires only once.
+                    commitSync(partitions.values());
+                }
             }
         } catch (RuntimeException e) {
             log.debug("Final commit of agent {} failed", agent.id(), e);
@@ -389,8 +404,9 @@ final class TaskConsumer implements Transport.Listener {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         List<PartitionState> states = new ArrayList<>();
         for (PartitionState ps : partitions.values()) {
-            if (ps.commitPosition > ps.committed && !ps.commitInFlight) {
-                offsets.put(ps.tp, new OffsetAndMetadata(ps.commitPosition));
+            OffsetAndMetadata c = ps.commitInFlight ? null : ps.toCommit();
+            if (c != null) {
+                offsets.put(ps.tp, c);
                 ps.commitInFlight = true;
                 states.add(ps);
             }
@@ -402,7 +418,7 @@ final class TaskConsumer implements Transport.Listener {
             for (PartitionState ps : states) {
                 ps.commitInFlight = false;
                 if (error == null) {
-                    ps.committed = Math.max(ps.committed, offsets.get(ps.tp).offset());
+                    ps.committed(offsets.get(ps.tp));
                 }
             }
             if (error != null) {
@@ -414,8 +430,9 @@ final class TaskConsumer implements Transport.Listener {
     private void commitSync(Collection<PartitionState> states) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (PartitionState ps : states) {
-            if (ps.commitPosition > ps.committed) {
-                offsets.put(ps.tp, new OffsetAndMetadata(ps.commitPosition));
+            OffsetAndMetadata c = ps.toCommit();
+            if (c != null) {
+                offsets.put(ps.tp, c);
             }
         }
         if (offsets.isEmpty()) {
@@ -424,7 +441,10 @@ final class TaskConsumer implements Transport.Listener {
         try {
             consumer.commitSync(offsets, Duration.ofSeconds(5));
             for (PartitionState ps : states) {
-                ps.committed = Math.max(ps.committed, ps.commitPosition);
+                OffsetAndMetadata c = offsets.get(ps.tp);
+                if (c != null) {
+                    ps.committed(c);
+                }
             }
         } catch (WakeupException e) {
             // Closing: the commit is retried once more in shutdown, then whatever is left is redelivered.
@@ -444,16 +464,65 @@ final class TaskConsumer implements Transport.Listener {
         }
     }
 
-    private boolean hasUnanswered(Collection<PartitionState> states) {
+    /**
+     * Applies acknowledgements until no task of {@code states} waits for its reply (and, with
+     * {@code includeRunning}, none is still running), or {@code revokeGrace} has passed.
+     */
+    private void awaitAnswers(Collection<PartitionState> states, boolean includeRunning) {
+        long deadline = System.nanoTime() + config.revokeGrace().toNanos();
+        try {
+            applyAcks();
+            while (hasUnanswered(states, includeRunning)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                Ack a = acks.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+                if (a != null) {
+                    apply(a);
+                }
+                applyAcks();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean hasUnanswered(Collection<PartitionState> states, boolean includeRunning) {
         for (PartitionState ps : states) {
             for (Delivery d : ps.live) {
                 int s = d.state.get();
-                if (s == RUNNING || s == REPLYING) {
+                if (s == REPLYING || (includeRunning && s == RUNNING)) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * Reads what the previous owners of {@code parts} committed: offsets they answered beyond
+     * their committed position are skipped here instead of run a second time.
+     */
+    private void inherit(Collection<TopicPartition> parts) {
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = consumer.committed(new HashSet<>(parts), Duration.ofSeconds(5));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            log.warn("Agent {} could not read the committed offsets of {} ({}); tasks answered by their previous owner may run again",
+                    agent.id(), parts, e.toString());
+            return;
+        }
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
+            PartitionState ps = partitions.get(e.getKey());
+            OffsetAndMetadata c = e.getValue();
+            if (ps != null && c != null) {
+                ps.committed(c);
+                ps.doneAhead.addAll(DoneOffsets.decode(c.offset(), c.metadata()));
+            }
+        }
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -463,6 +532,7 @@ final class TaskConsumer implements Transport.Listener {
             for (TopicPartition tp : parts) {
                 partitions.put(tp, new PartitionState(tp));
             }
+            inherit(parts);
             owned = partitions.size();
             log.debug("Agent {} got partitions {}", agent.id(), parts);
             if (!partitions.isEmpty()) {
@@ -479,25 +549,13 @@ final class TaskConsumer implements Transport.Listener {
                     states.add(ps);
                 }
             }
+            // Records fetched but not started are dropped uncommitted: the next owner runs them.
             backlog.removeIf(r -> parts.contains(new TopicPartition(r.topic(), r.partition())));
             // Give running tasks of these partitions a bounded chance to answer, so that they are
-            // committed here rather than run again by the partitions' next owner.
-            long deadline = System.nanoTime() + config.revokeGrace().toNanos();
-            try {
-                applyAcks();
-                while (running && hasUnanswered(states)) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    Ack a = acks.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
-                    if (a != null) {
-                        apply(a);
-                    }
-                    applyAcks();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            // committed here rather than run again by the partitions' next owner. When the consumer
+            // is closing, shutdown() has already waited for what can still be answered.
+            if (running) {
+                awaitAnswers(states, true);
             }
             for (PartitionState ps : states) {
                 abandonLive(ps);
@@ -532,8 +590,11 @@ final class TaskConsumer implements Transport.Listener {
         final TreeMap<Long, Boolean> offsets = new TreeMap<>();
         final Set<Delivery> live = new HashSet<>();
         final Set<String> busyKeys = new HashSet<>();
+        /** Offsets not polled yet that the previous owner answered (from its commit's metadata). */
+        final TreeSet<Long> doneAhead = new TreeSet<>();
         long commitPosition = -1;
         long committed = -1;
+        String committedNote = "";
         boolean commitInFlight;
 
         PartitionState(TopicPartition tp) {
@@ -548,6 +609,46 @@ final class TaskConsumer implements Transport.Listener {
             while ((first = offsets.firstEntry()) != null && first.getValue()) {
                 offsets.pollFirstEntry();
                 commitPosition = first.getKey() + 1;
+            }
+            doneAhead.headSet(commitPosition).clear();
+        }
+
+        /** Whether a polled record was answered by the previous owner; if so it counts as done here. */
+        boolean answeredBefore(long offset) {
+            if (!doneAhead.remove(offset)) {
+                return false;
+            }
+            offsets.put(offset, Boolean.FALSE);
+            markDone(offset);
+            return true;
+        }
+
+        /**
+         * What to commit: the first polled offset not answered yet (or past the last answered one),
+         * with the answered offsets above it as metadata; null when there is nothing new.
+         */
+        OffsetAndMetadata toCommit() {
+            long position = offsets.isEmpty() ? commitPosition : offsets.firstKey();
+            if (position < 0 || position < committed) {
+                return null;
+            }
+            TreeSet<Long> done = new TreeSet<>(doneAhead);
+            for (Map.Entry<Long, Boolean> e : offsets.entrySet()) {
+                if (e.getValue()) {
+                    done.add(e.getKey());
+                }
+            }
+            String note = DoneOffsets.encode(position, done);
+            if (position == committed && note.equals(committedNote)) {
+                return null;
+            }
+            return new OffsetAndMetadata(position, note);
+        }
+
+        void committed(OffsetAndMetadata c) {
+            if (c.offset() >= committed) {
+                committed = c.offset();
+                committedNote = c.metadata() == null ? "" : c.metadata();
             }
         }
     }
