@@ -62,6 +62,8 @@ final class AgentRegistry {
     }
     /** Deregistered agents that still had tasks in flight, by id; guarded by this. */
     private final Map<String, AgentState> departed = new HashMap<>();
+    /** Departed agents remembered before idle ones are forgotten. */
+    private static final int MAX_DEPARTED = 4_096;
 
     Snapshot snapshot() {
         Snapshot s = snapshot;
@@ -87,12 +89,18 @@ final class AgentRegistry {
             throw new AgentRegistrationException(descriptor.id(),
                     "Agent '" + descriptor.id() + "' is already registered with a different descriptor; use update() to change it or deregister it first");
         }
-        // An agent that comes back while tasks sent before it left are still running keeps its
-        // counters: a fresh in-flight count of zero would overload it.
+        // An agent that comes back keeps its counters, even when idle right now: a dispatcher that
+        // read a snapshot from before it left may still take a slot on its old state, and a fresh
+        // in-flight count of zero beside that would overload it.
         AgentState state = departed.remove(descriptor.id());
         if (state != null && state.inFlight() > 0) {
             state = state.with(descriptor);
             state.status(io.agentorchestrator.api.AgentStatus.HEALTHY);
+        } else if (state != null) {
+            // Idle: its counters, with fresh guards as for a new agent.
+            state = state.with(descriptor);
+            state.status(io.agentorchestrator.api.AgentStatus.HEALTHY);
+            attachGuards.accept(state, settings);
         } else {
             state = new AgentState(descriptor, decayNanos);
             attachGuards.accept(state, settings);
@@ -155,7 +163,10 @@ final class AgentRegistry {
         }
         snapshot = null;
         // Kept even when idle: a dispatch that read the previous snapshot may still take a slot on it.
-        departed.values().removeIf(d -> d.inFlight() == 0);
+        // Idle ones are forgotten only when many have piled up, which bounds the memory.
+        if (departed.size() >= MAX_DEPARTED) {
+            departed.values().removeIf(d -> d.inFlight() == 0);
+        }
         departed.put(agentId, state);
         return state;
     }
