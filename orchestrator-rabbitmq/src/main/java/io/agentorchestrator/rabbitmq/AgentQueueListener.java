@@ -1,5 +1,7 @@
 package io.agentorchestrator.rabbitmq;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
@@ -9,7 +11,6 @@ import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,15 @@ import org.slf4j.LoggerFactory;
  * is answered again from memory; neither runs the handler twice. A redelivered task that is new
  * here is published again with its delivery count raised (classic queues keep no count) and
  * acknowledged, and dead-lettered once the count passes the delivery limit.
+ *
+ * <p>The memory of tasks is a Caffeine cache bounded by weight. A running task weighs 0, so it is
+ * never evicted (its deliveries must be acked with its answer). An answered task weighs its
+ * result payload bytes plus {@link #ENTRY_COST} = {@link #REMEMBERED_BYTES} / {@link
+ * #REMEMBERED_TASKS}, and the maximum weight is {@link #REMEMBERED_BYTES}: hence at most {@link
+ * #REMEMBERED_TASKS} answers (each weighs at least {@link #ENTRY_COST}) and at most {@link
+ * #REMEMBERED_BYTES} of result payloads are kept; a mix of both shares the one budget. Which
+ * answers go first is Caffeine's choice (those least likely to be asked for again), not strictly
+ * the oldest.
  */
 final class AgentQueueListener extends DefaultConsumer implements Transport.Listener {
 
@@ -35,6 +45,8 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
     static final int REMEMBERED_TASKS = 10_000;
     /** Most bytes of remembered results: past this, the oldest answers are forgotten first. */
     static final long REMEMBERED_BYTES = 32L * 1024 * 1024;
+    /** Weight of an answered task on top of its payload bytes: its share of the task limit. */
+    static final long ENTRY_COST = REMEMBERED_BYTES / REMEMBERED_TASKS;
 
     private final RabbitMqTransport transport;
     private final AgentDescriptor agent;
@@ -43,10 +55,17 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
     private final ConfirmingPublisher publisher;
     private final AtomicBoolean warnedNoReplyTo = new AtomicBoolean();
     private final AtomicBoolean cancelled = new AtomicBoolean();
-    /** Insertion order: the oldest answers are forgotten first. */
-    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
-    /** Bytes of result payloads held in {@link #entries}. Guarded by {@code entries}. */
-    private long rememberedBytes;
+    /**
+     * Tasks by id and attempt. Every write happens under {@link #lock}, with the entry's fields
+     * already set: the weigher reads them, and an entry is re-put when answered to be re-weighed.
+     */
+    private final Cache<String, Entry> entries = Caffeine.newBuilder()
+            .<String, Entry>weigher((key, entry) -> weight(entry))
+            .maximumWeight(REMEMBERED_BYTES)
+            .executor(Runnable::run)
+            .build();
+    /** Guards compound updates of {@link #entries} together with the fields of their {@link Entry}. */
+    private final Object lock = new Object();
     private final Object replies = new Object();
     private int repliesInFlight;
     private volatile boolean closed;
@@ -61,7 +80,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         this.publisher = publisher;
     }
 
-    /** One task (id and attempt) seen by this listener. Guarded by {@code entries}. */
+    /** One task (id and attempt) seen by this listener. Guarded by {@code lock}. */
     private static final class Entry {
         final List<Long> tags = new ArrayList<>(1);
         final String replyTo;
@@ -98,8 +117,8 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         String key = task.taskId() + "#" + task.attempt();
         String replyTo = props.getReplyTo() != null ? props.getReplyTo() : task.replyTo();
         Entry entry;
-        synchronized (entries) {
-            entry = entries.get(key);
+        synchronized (lock) {
+            entry = entries.getIfPresent(key);
             if (entry != null && !entry.done) {
                 entry.tags.add(tag);
                 transport.duplicatesSuppressed.increment();
@@ -118,9 +137,8 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             return;
         }
         Entry fresh = new Entry(tag, replyTo, props, body);
-        synchronized (entries) {
+        synchronized (lock) {
             entries.put(key, fresh);
-            forgetOldAnswers();
         }
         try {
             receiver.onTask(task, result -> replied(key, fresh, result.withAttempt(task.attempt())));
@@ -188,7 +206,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         boolean giveBack;
         AMQP.BasicProperties props;
         byte[] body;
-        synchronized (entries) {
+        synchronized (lock) {
             if (entry.done) {
                 return;
             }
@@ -200,8 +218,9 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             body = entry.body;
             entry.props = null;
             entry.body = null;
-            rememberedBytes += result.payload().size();
-            forgetOldAnswers();
+            if (entries.getIfPresent(key) == entry) {
+                entries.put(key, entry); // re-weighed: from 0 while running to its answer's weight
+            }
             if (closed) {
                 // The channel is closed and the broker has put the task back; whoever takes it answers it.
                 forget(key);
@@ -226,26 +245,17 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
     }
 
-    /** Guarded by {@code entries}. */
+    /** Guarded by {@code lock}. */
     private void forget(String key) {
-        Entry e = entries.remove(key);
-        if (e != null && e.result != null) {
-            rememberedBytes -= e.result.payload().size();
-        }
+        entries.invalidate(key);
     }
 
-    /** Drops the oldest answered tasks past {@link #REMEMBERED_TASKS} or {@link #REMEMBERED_BYTES}. Guarded by {@code entries}. */
-    private void forgetOldAnswers() {
-        if (entries.size() <= REMEMBERED_TASKS && rememberedBytes <= REMEMBERED_BYTES) {
-            return;
+    /** Running tasks weigh 0 and so are never evicted; see the class comment for the rule. */
+    private static int weight(Entry entry) {
+        if (entry.result == null) {
+            return 0;
         }
-        for (var it = entries.values().iterator(); it.hasNext() && (entries.size() > REMEMBERED_TASKS || rememberedBytes > REMEMBERED_BYTES); ) {
-            Entry e = it.next();
-            if (e.done) {
-                rememberedBytes -= e.result.payload().size();
-                it.remove();
-            }
-        }
+        return (int) Math.min(Integer.MAX_VALUE, entry.result.payload().size() + ENTRY_COST);
     }
 
     /**
@@ -350,7 +360,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
                 }
             }
         }
-        synchronized (entries) {
+        synchronized (lock) {
             closed = true;
         }
         transport.removed(this);
