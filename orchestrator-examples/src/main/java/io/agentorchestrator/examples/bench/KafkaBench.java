@@ -103,8 +103,8 @@ final class KafkaBench extends BrokerBench {
             // Both groups must own their partition before the first request, or early replies are skipped by "latest".
             awaitAssignment(callerConsumer);
             awaitAssignment(workerConsumer);
-            replyReader = thread("raw-kafka-replies", this::readReplies);
-            worker = thread("raw-kafka-worker", this::work);
+            replyReader = RawRequestReply.daemon("raw-kafka-replies", this::readReplies);
+            worker = RawRequestReply.daemon("raw-kafka-worker", this::work);
         }
 
         private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
@@ -137,13 +137,6 @@ final class KafkaBench extends BrokerBench {
                     throw new IllegalStateException("the raw consumer got no partition within 30 s");
                 }
             }
-        }
-
-        private static Thread thread(String name, Runnable body) {
-            Thread t = new Thread(body, name);
-            t.setDaemon(true);
-            t.start();
-            return t;
         }
 
         @Override

@@ -12,6 +12,14 @@ interface RawRequestReply extends AutoCloseable {
     /** Sends {@code body} to the worker and returns its echo. */
     CompletableFuture<byte[]> call(byte[] body) throws Exception;
 
+    /** Starts a daemon thread, so a raw client left open never keeps the runner alive. */
+    static Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     @Override
     void close() throws Exception;
 }

@@ -98,16 +98,9 @@ final class RedisBench extends BrokerBench {
                     throw e;
                 }
             }
-            replyReader = thread("raw-redis-replies", this::readReplies);
-            worker = thread("raw-redis-worker", this::work);
-            sender = thread("raw-redis-sender", this::send);
-        }
-
-        private static Thread thread(String name, Runnable body) {
-            Thread t = new Thread(body, name);
-            t.setDaemon(true);
-            t.start();
-            return t;
+            replyReader = RawRequestReply.daemon("raw-redis-replies", this::readReplies);
+            worker = RawRequestReply.daemon("raw-redis-worker", this::work);
+            sender = RawRequestReply.daemon("raw-redis-sender", this::send);
         }
 
         @Override
