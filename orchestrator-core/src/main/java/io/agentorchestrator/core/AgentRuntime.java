@@ -11,6 +11,7 @@ import io.agentorchestrator.api.ValidationException;
 import io.agentorchestrator.core.internal.ProviderLookup;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -65,8 +66,9 @@ public final class AgentRuntime implements AutoCloseable {
     private final AgentHandler handler;
     private final Transport transport;
     private final boolean ownsTransport;
-    private final ExecutorService executor;
-    private final boolean ownsExecutor;
+    private final Executor executor;
+    /** The runtime's own pool, shut down on close; null when the host gave the executor. */
+    private final ExecutorService ownExecutor;
     private final Clock clock;
     private final Duration drainTimeout;
     private final Semaphore permits;
@@ -94,7 +96,7 @@ public final class AgentRuntime implements AutoCloseable {
         this.permits = new Semaphore(agent.maxConcurrency());
         if (b.executor != null) {
             this.executor = b.executor;
-            this.ownsExecutor = false;
+            this.ownExecutor = null;
         } else {
             int threads = Math.min(agent.maxConcurrency(), MAX_OWN_THREADS);
             AtomicInteger ids = new AtomicInteger();
@@ -105,7 +107,7 @@ public final class AgentRuntime implements AutoCloseable {
             });
             pool.allowCoreThreadTimeOut(true);
             this.executor = pool;
-            this.ownsExecutor = true;
+            this.ownExecutor = pool;
         }
     }
 
@@ -128,8 +130,8 @@ public final class AgentRuntime implements AutoCloseable {
         try {
             listener = transport.listen(agent, this::onTask);
         } catch (RuntimeException e) {
-            if (ownsExecutor) {
-                executor.shutdownNow();
+            if (ownExecutor != null) {
+                ownExecutor.shutdownNow();
             }
             if (ownsTransport) {
                 transport.close();
@@ -294,8 +296,8 @@ public final class AgentRuntime implements AutoCloseable {
         if (l != null) {
             l.close();
         }
-        if (ownsExecutor) {
-            executor.shutdownNow();
+        if (ownExecutor != null) {
+            ownExecutor.shutdownNow();
         }
         if (ownsTransport) {
             transport.close();
@@ -309,7 +311,7 @@ public final class AgentRuntime implements AutoCloseable {
         private AgentHandler handler;
         private Transport transport;
         private boolean ownsTransport;
-        private ExecutorService executor;
+        private Executor executor;
         private Clock clock = Clock.systemUTC();
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
@@ -348,8 +350,20 @@ public final class AgentRuntime implements AutoCloseable {
          * Runs handlers here instead of on the runtime's own daemon threads
          * ({@code agent-<id>-N}, at most {@value #MAX_OWN_THREADS}). Not shut down by the runtime.
          */
-        public Builder executor(ExecutorService executor) {
+        public Builder executor(Executor executor) {
             this.executor = ValidationException.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Runs the handler on the thread that delivers the task (the transport's consumer), with
+         * no hand-off to a worker thread: one thread hop less per task, for handlers that never
+         * block &mdash; they compute briefly or hand their work to something asynchronous. A
+         * handler that blocks here stalls the delivery of every other task to this agent, so
+         * leave it off (the default) for LLM calls, HTTP requests and database queries.
+         */
+        public Builder directExecutor() {
+            this.executor = Runnable::run;
             return this;
         }
 

@@ -52,6 +52,23 @@ class AgentRuntimeTest {
     }
 
     @Test
+    void directExecutorRunsTheHandlerOnTheDeliveringThreadAndTheDefaultHandsItToAWorker() throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        try (AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).announce(false).directExecutor()
+                .handler(t -> Payload.ofUtf8(Thread.currentThread().getName())).start()) {
+            // The in-process transport delivers on the sender's thread.
+            ResultEnvelope r = transport.send(agent, envelope(deadline)).get(10, TimeUnit.SECONDS);
+            assertThat(r.payload().asUtf8()).isEqualTo(Thread.currentThread().getName());
+            assertThat(runtime.running()).isZero();
+        }
+        try (AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).announce(false)
+                .handler(t -> Payload.ofUtf8(Thread.currentThread().getName())).start()) {
+            ResultEnvelope r = transport.send(agent, envelope(deadline)).get(10, TimeUnit.SECONDS);
+            assertThat(r.payload().asUtf8()).startsWith("agent-" + id + "-");
+        }
+    }
+
+    @Test
     void refusesTasksPastTheirDeadlineWithoutRunningThem() throws Exception {
         try (AgentRuntime runtime = AgentRuntime.builder(agent).transport(transport).announce(false)
                 .handler(t -> { throw new AssertionError("must not run"); }).start()) {

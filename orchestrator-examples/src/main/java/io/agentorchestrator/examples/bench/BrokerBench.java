@@ -18,7 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * and at 64 tasks in flight, through an orchestrator and an {@link AgentRuntime} on the broker
  * transport against the simplest correct hand-written request/reply over the same client and the
  * same broker primitives ({@link RawRequestReply}), measured in alternating rounds. Both sides
- * echo the payload. Metric names carry the in-flight level as a suffix ({@code .1}); the plain
+ * echo the payload on the thread that consumed the task: the raw worker inline, the agent with
+ * {@link AgentRuntime.Builder#directExecutor()} (what a host would choose for a handler that never blocks). Metric names carry the in-flight level as a suffix ({@code .1}); the plain
  * names are for 64.
  */
 abstract class BrokerBench implements Scenario {
@@ -70,7 +71,7 @@ abstract class BrokerBench implements Scenario {
             try (Orchestrator orchestrator = Orchestrator.builder().transport(uri).watchAgentDirectory(false).security(insecure)
                     .defaultTimeout(Duration.ofSeconds(30)).build();
                     AgentRuntime runtime = AgentRuntime.builder(agent).transport(uri).announce(false).security(insecure)
-                            .handler(task -> task.payload()).start();
+                            .directExecutor().handler(task -> task.payload()).start();
                     RawRequestReply raw = raw(options, run)) {
                 orchestrator.register(agent);
                 for (int inFlight : IN_FLIGHT) {
