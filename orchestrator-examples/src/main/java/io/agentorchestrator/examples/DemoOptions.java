@@ -154,7 +154,8 @@ record DemoOptions(int tasks, String balancer, boolean verbose, boolean help, bo
                   --prometheus-port N
                                    serve the orchestrator's meters at http://127.0.0.1:N/metrics
                                    in Prometheus format during the run, and after it until the
-                                   runner is stopped (Ctrl-C); 1 to 65535 (default: off)
+                                   runner is stopped (Ctrl-C); with --admin-port, while the live
+                                   demo runs; 1 to 65535 (default: off)
                   -v, --verbose    log at INFO (default: WARN only)
                   -h, --help       print this help and exit
 

@@ -10,6 +10,7 @@ import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.OutlierDetectionConfig;
 import io.agentorchestrator.core.admin.AdminRole;
 import io.agentorchestrator.core.admin.AdminServerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -52,6 +53,8 @@ final class LiveDemo implements AutoCloseable {
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService scheduler;
     private Orchestrator orchestrator;
+    /** Where the orchestrator's meters go, or null for none. */
+    private MeterRegistry meters;
     private int dispatched;
     private int chaosStep;
 
@@ -76,13 +79,23 @@ final class LiveDemo implements AutoCloseable {
         return HexFormat.of().formatHex(bytes);
     }
 
+    /** Records the orchestrator's meters in {@code registry} (what {@code --prometheus-port} serves); call before {@link #start()}. */
+    LiveDemo meterRegistry(MeterRegistry registry) {
+        this.meters = registry;
+        return this;
+    }
+
     /** Starts the agents, the orchestrator with its admin server, the task trickle and the chaos. */
     LiveDemo start() {
         AdminServerConfig.Builder admin = AdminServerConfig.builder().port(port).tokensFromEnvironment().token(adminToken, AdminRole.ADMIN);
         for (String capability : LogisticsScene.CAPABILITIES) {
             admin.requireHealthy(capability, 1);
         }
-        orchestrator = Orchestrator.builder()
+        Orchestrator.Builder builder = Orchestrator.builder();
+        if (meters != null) {
+            builder.meterRegistry(meters);
+        }
+        orchestrator = builder
                 .transport("inproc:")
                 .balancer(options.balancer() != null ? options.balancer() : DemoOptions.DEFAULT_BALANCER)
                 .defaultTimeout(TASK_TIMEOUT)
@@ -194,22 +207,40 @@ final class LiveDemo implements AutoCloseable {
      */
     static int runUntilInterrupted(DemoOptions options, java.io.PrintStream out, java.io.PrintStream err) {
         LiveDemo demo = new LiveDemo(options, options.adminPort(), null, true, OUTAGE, out::println);
+        PrometheusEndpoint endpoint = null;
         try {
+            if (options.prometheusPort() != 0) {
+                endpoint = PrometheusEndpoint.start(options.prometheusPort());
+                demo.meterRegistry(endpoint.registry());
+            }
             demo.start();
+        } catch (java.io.IOException e) {
+            err.println("error: --prometheus-port " + options.prometheusPort() + " cannot be served: " + e.getMessage());
+            return ExampleRunner.EXIT_USAGE;
         } catch (RuntimeException e) {
             err.println("error: the live demo did not start: " + e.getMessage());
             demo.close();
+            if (endpoint != null) {
+                endpoint.close();
+            }
             return ExampleRunner.EXIT_INCOMPLETE;
         }
+        PrometheusEndpoint metrics = endpoint;
         Thread main = Thread.currentThread();
         Thread hook = new Thread(() -> {
             main.interrupt();
             demo.close();
+            if (metrics != null) {
+                metrics.close();
+            }
         }, "live-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("live demo: " + demo.agentIds().size() + " agents, " + TASKS_PER_SECOND + " tasks/s; an agent fails or crashes every "
                 + CHAOS_PERIOD.toSeconds() + " s");
         out.println("dashboard: " + demo.dashboard());
+        if (metrics != null) {
+            out.println("metrics: serving " + metrics.url());
+        }
         out.println("admin API: " + demo.base() + "api/agents (Authorization: Bearer " + demo.adminToken() + "); Ctrl-C stops");
         try {
             new java.util.concurrent.CountDownLatch(1).await();

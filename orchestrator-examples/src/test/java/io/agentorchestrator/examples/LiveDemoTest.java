@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agentorchestrator.api.OrchestratorEvent;
+import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -46,6 +49,17 @@ class LiveDemoTest {
             assertThat(lines).anyMatch(l -> l.startsWith("chaos: cert-jakim-1 fails its tasks"))
                     .anyMatch(l -> l.startsWith("chaos: coldchain-penang-1 crashes"));
             assertThat(demo.orchestrator().stats().capabilities()).containsKeys(LogisticsScene.CAPABILITIES.toArray(String[]::new));
+        }
+    }
+
+    @Test
+    void recordsTheOrchestratorsMetersInTheRegistryGivenForPrometheus() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (LiveDemo demo = new LiveDemo(DemoOptions.defaults(), 0, "live-demo-test-token-0123", false, Duration.ofSeconds(1), line -> { })
+                .meterRegistry(registry).start()) {
+            // The trickle dispatches on its own; its tasks show up in the registry's meters.
+            await().atMost(Duration.ofSeconds(15)).until(() -> registry.find(OrchestratorMetricNames.TASKS_COMPLETED).counters().stream()
+                    .mapToDouble(Counter::count).sum() > 0);
         }
     }
 }
