@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  * maximum weight is {@link #REMEMBERED_BYTES}: hence at most {@link #REMEMBERED_TASKS} answers
  * (each weighs at least {@link #ENTRY_COST}) and at most {@link #REMEMBERED_BYTES} of result
  * payloads are kept; a mix of both shares the one budget. Which answers go first is Caffeine's
- * choice (those least likely to be asked for again), not strictly the oldest. A task moves from
- * the one to the other under one lock, so a duplicate delivery always finds it in one of them;
- * and it enters the cache once, when answered (a cache write runs Caffeine's upkeep on the
- * writing thread, which is what a task costs most here after its decoding).
+ * choice (those least likely to be asked for again), not strictly the oldest. An answered task
+ * stays in the map, with its answer, until it is in the cache, so a duplicate delivery always
+ * finds it in one of them. It enters the cache once, after its reply is published: a cache write
+ * runs Caffeine's upkeep on the writing thread, the largest cost of a task here after decoding,
+ * and the reply need not wait for it.
  */
 final class AgentQueueListener extends DefaultConsumer implements Transport.Listener {
 
@@ -96,6 +97,8 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         AMQP.BasicProperties props;
         byte[] body;
         boolean done;
+        /** Set when answered; the entry stays in running until the answer is in the cache. */
+        ResultEnvelope result;
 
         Entry(long tag, String replyTo, AMQP.BasicProperties props, byte[] body) {
             tags.add(tag);
@@ -107,10 +110,12 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
 
     @Override
     public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        long tag = envelope.getDeliveryTag();
+        // First: no ack may cover this delivery until it is settled, even if it is dropped here.
+        publisher.delivered(tag);
         if (closed) {
             return; // the channel is closing: the broker requeues it
         }
-        long tag = envelope.getDeliveryTag();
         if (envelope.isRedeliver()) {
             transport.redeliveries.increment();
         }
@@ -126,14 +131,14 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         ResultEnvelope answer;
         synchronized (lock) {
             Entry entry = running.get(key);
-            if (entry != null) {
+            if (entry != null && !entry.done) {
                 entry.tags.add(tag);
                 transport.duplicatesSuppressed.increment();
                 log.debug("Task {} attempt {} delivered again while running on agent {}; will ack both", task.taskId(), task.attempt(), agent.id());
                 return;
             }
-            // Under the lock: a task leaves running and enters answered in one step.
-            answer = answered.getIfPresent(key);
+            // Under the lock: a task is in the cache before it leaves running.
+            answer = entry != null ? entry.result : answered.getIfPresent(key);
         }
         if (answer != null) {
             transport.duplicatesSuppressed.increment();
@@ -226,20 +231,28 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             body = entry.body;
             entry.props = null;
             entry.body = null;
-            running.remove(key, entry);
             if (closed) {
                 // The channel is closed and the broker has put the task back; whoever takes it answers it.
+                running.remove(key, entry);
                 log.debug("Agent {} answered task {} after its listener closed; the task was requeued", agent.id(), result.taskId());
                 return;
             }
             giveBack = route.shared && !result.success()
                     && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode()) || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()));
-            if (!giveBack) {
-                answered.put(key, result);
+            if (giveBack) {
+                running.remove(key, entry);
+            } else {
+                // A delivery of it from now on is answered again with this result.
+                entry.result = result;
             }
         }
         if (!giveBack) {
             sendReply(result, entry.replyTo, tags);
+            // After the reply is on its way: the cache's upkeep need not delay it.
+            synchronized (lock) {
+                answered.put(key, result);
+                running.remove(key, entry);
+            }
             return;
         }
         // On a shared queue another agent of the capability can take it: give it back rather than
