@@ -488,6 +488,26 @@ class RabbitMqBrokerIT {
     }
 
     @Test
+    void aPublishTheBrokerDoesNotConfirmInTimeFailsTheSend() throws Exception {
+        RabbitMqSettings direct = RabbitMqSettings.parse(java.net.URI.create(RabbitMqTestBroker.URL));
+        CuttableProxy proxy = track(new CuttableProxy(direct.host(), direct.port()));
+        String viaProxy = RabbitMqTestBroker.transportUri(PREFIX, "confirmTimeout=300ms&publishRetries=0")
+                .replaceFirst("@[^/]+/", "@127.0.0.1:" + proxy.port() + "/");
+        RabbitMqTransport orchestratorSide = track((RabbitMqTransport) new RabbitMqTransportProvider().create(java.net.URI.create(viaProxy)));
+        AgentDescriptor silent = agent("unconfirmed", "unconfirmed", 1);
+        String queue = orchestratorSide.route(silent.endpoint()).queue;
+        orchestratorSide.send(silent, envelope("confirmed-" + run, "unconfirmed", "1", 4)); // connects and declares
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+
+        proxy.stall(); // the broker takes the next publish, but its confirm never gets through
+        CompletableFuture<ResultEnvelope> unconfirmed = orchestratorSide.send(silent, envelope("unconfirmed-" + run, "unconfirmed", "2", 4));
+
+        assertThat(unconfirmed).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class).havingCause()
+                .isInstanceOf(TransportException.class).withMessageContaining("No confirm from the broker within 300 ms (confirmTimeout)");
+        proxy.restore();
+    }
+
+    @Test
     void brokerRefusingAPublishFailsTheSendAfterItsRetries() throws Exception {
         // A queue that takes one message and nacks the rest: the broker's own way to refuse a publish.
         AgentDescriptor full = agent("full", "full", 1);
