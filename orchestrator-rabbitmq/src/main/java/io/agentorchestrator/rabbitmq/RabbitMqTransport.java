@@ -84,6 +84,8 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     private static final int MAX_REMEMBERED_ROUTES = 4_096;
 
     private final RabbitMqSettings settings;
+    /** {@link RabbitMqSettings#tasksExchange()}, built once rather than on every send. */
+    private final String tasksExchange;
     private final String instanceId = UUID.randomUUID().toString().substring(0, 8);
     private final int instance = INSTANCES.incrementAndGet();
     private final Object lock = new Object();
@@ -120,6 +122,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     /** With the ticker the directory measures leases by; tests pass a fake one. */
     RabbitMqTransport(RabbitMqSettings settings, Ticker ticker) {
         this.settings = settings;
+        this.tasksExchange = settings.tasksExchange();
         this.directory = new RabbitMqAgentDirectory(this, ticker);
     }
 
@@ -229,7 +232,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
                 .type("task")
                 .timestamp(new java.util.Date())
                 .build();
-        publisher.publish(settings.tasksExchange(), route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
+        publisher.publish(tasksExchange, route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
             if (e != null) {
                 if (e instanceof ConfirmingPublisher.UnroutableException) {
                     // The queue was deleted behind our back (x-expires, an operator): declare it again next time.
