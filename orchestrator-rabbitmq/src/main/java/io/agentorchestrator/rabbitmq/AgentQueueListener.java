@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +30,18 @@ import org.slf4j.LoggerFactory;
  * here is published again with its delivery count raised (classic queues keep no count) and
  * acknowledged, and dead-lettered once the count passes the delivery limit.
  *
- * <p>The memory of tasks is a Caffeine cache bounded by weight. A running task weighs 0, so it is
- * never evicted (its deliveries must be acked with its answer). An answered task weighs its
- * result payload bytes plus {@link #ENTRY_COST} = {@link #REMEMBERED_BYTES} / {@link
- * #REMEMBERED_TASKS}, and the maximum weight is {@link #REMEMBERED_BYTES}: hence at most {@link
- * #REMEMBERED_TASKS} answers (each weighs at least {@link #ENTRY_COST}) and at most {@link
- * #REMEMBERED_BYTES} of result payloads are kept; a mix of both shares the one budget. Which
- * answers go first is Caffeine's choice (those least likely to be asked for again), not strictly
- * the oldest.
+ * <p>Running tasks are kept in a plain map, never evicted (their deliveries must be acked with
+ * their answer, and there are at most prefetch = max concurrency of them). Answered tasks are
+ * remembered in a Caffeine cache bounded by weight: an answer weighs its result payload bytes
+ * plus {@link #ENTRY_COST} = {@link #REMEMBERED_BYTES} / {@link #REMEMBERED_TASKS}, and the
+ * maximum weight is {@link #REMEMBERED_BYTES}: hence at most {@link #REMEMBERED_TASKS} answers
+ * (each weighs at least {@link #ENTRY_COST}) and at most {@link #REMEMBERED_BYTES} of result
+ * payloads are kept; a mix of both shares the one budget. Which answers go first is Caffeine's
+ * choice (those least likely to be asked for again), not strictly the oldest. An answered task
+ * stays in the map, with its answer, until it is in the cache, so a duplicate delivery always
+ * finds it in one of them. It enters the cache once, after its reply is published: a cache write
+ * runs Caffeine's upkeep on the writing thread, the largest cost of a task here after decoding,
+ * and the reply need not wait for it.
  */
 final class AgentQueueListener extends DefaultConsumer implements Transport.Listener {
 
@@ -55,19 +60,23 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
     private final ConfirmingPublisher publisher;
     private final AtomicBoolean warnedNoReplyTo = new AtomicBoolean();
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    /** Running tasks by id and attempt. Guarded by {@link #lock}. */
+    private final Map<String, Entry> running = new HashMap<>();
     /**
-     * Tasks by id and attempt. Every write happens under {@link #lock}, with the entry's fields
-     * already set: the weigher reads them, and an entry is re-put when answered to be re-weighed.
+     * Answers by task id and attempt. Written under {@link #lock} (together with {@link #running});
+     * read without it.
      */
-    private final Cache<String, Entry> entries = Caffeine.newBuilder()
-            .<String, Entry>weigher((key, entry) -> weight(entry))
+    private final Cache<String, ResultEnvelope> answered = Caffeine.newBuilder()
+            .<String, ResultEnvelope>weigher((key, result) -> weight(result))
             .maximumWeight(REMEMBERED_BYTES)
             .executor(Runnable::run)
             .build();
-    /** Guards compound updates of {@link #entries} together with the fields of their {@link Entry}. */
+    /** Guards {@link #running}, the fields of its entries, and moves from it to {@link #answered}. */
     private final Object lock = new Object();
+    /** Notified, once closing, when the last reply in flight settles. */
     private final Object replies = new Object();
-    private int repliesInFlight;
+    private final AtomicInteger repliesInFlight = new AtomicInteger();
+    private volatile boolean closing;
     private volatile boolean closed;
 
     AgentQueueListener(RabbitMqTransport transport, AgentDescriptor agent, RabbitMqTransport.Route route, Transport.TaskReceiver receiver,
@@ -80,7 +89,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         this.publisher = publisher;
     }
 
-    /** One task (id and attempt) seen by this listener. Guarded by {@code lock}. */
+    /** One running task (id and attempt). Guarded by {@code lock}. */
     private static final class Entry {
         final List<Long> tags = new ArrayList<>(1);
         final String replyTo;
@@ -88,6 +97,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         AMQP.BasicProperties props;
         byte[] body;
         boolean done;
+        /** Set when answered; the entry stays in running until the answer is in the cache. */
         ResultEnvelope result;
 
         Entry(long tag, String replyTo, AMQP.BasicProperties props, byte[] body) {
@@ -100,10 +110,12 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
 
     @Override
     public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+        long tag = envelope.getDeliveryTag();
+        // First: no ack may cover this delivery until it is settled, even if it is dropped here.
+        publisher.delivered(tag);
         if (closed) {
             return; // the channel is closing: the broker requeues it
         }
-        long tag = envelope.getDeliveryTag();
         if (envelope.isRedeliver()) {
             transport.redeliveries.increment();
         }
@@ -116,20 +128,22 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
         String key = task.taskId() + "#" + task.attempt();
         String replyTo = props.getReplyTo() != null ? props.getReplyTo() : task.replyTo();
-        Entry entry;
+        ResultEnvelope answer;
         synchronized (lock) {
-            entry = entries.getIfPresent(key);
+            Entry entry = running.get(key);
             if (entry != null && !entry.done) {
                 entry.tags.add(tag);
                 transport.duplicatesSuppressed.increment();
                 log.debug("Task {} attempt {} delivered again while running on agent {}; will ack both", task.taskId(), task.attempt(), agent.id());
                 return;
             }
+            // Under the lock: a task is in the cache before it leaves running.
+            answer = entry != null ? entry.result : answered.getIfPresent(key);
         }
-        if (entry != null) {
+        if (answer != null) {
             transport.duplicatesSuppressed.increment();
             log.debug("Task {} attempt {} delivered again after agent {} answered it; answering again", task.taskId(), task.attempt(), agent.id());
-            sendReply(entry.result, replyTo, List.of(tag));
+            sendReply(answer, replyTo, List.of(tag));
             return;
         }
         if (envelope.isRedeliver()) {
@@ -138,7 +152,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
         Entry fresh = new Entry(tag, replyTo, props, body);
         synchronized (lock) {
-            entries.put(key, fresh);
+            running.put(key, fresh);
         }
         try {
             receiver.onTask(task, result -> replied(key, fresh, result.withAttempt(task.attempt())));
@@ -211,30 +225,34 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
                 return;
             }
             entry.done = true;
-            entry.result = result;
             tags = List.copyOf(entry.tags);
             entry.tags.clear();
             props = entry.props;
             body = entry.body;
             entry.props = null;
             entry.body = null;
-            if (entries.getIfPresent(key) == entry) {
-                entries.put(key, entry); // re-weighed: from 0 while running to its answer's weight
-            }
             if (closed) {
                 // The channel is closed and the broker has put the task back; whoever takes it answers it.
-                forget(key);
+                running.remove(key, entry);
                 log.debug("Agent {} answered task {} after its listener closed; the task was requeued", agent.id(), result.taskId());
                 return;
             }
             giveBack = route.shared && !result.success()
                     && (ResultEnvelope.AGENT_STOPPING.equals(result.errorCode()) || ResultEnvelope.AGENT_BUSY.equals(result.errorCode()));
             if (giveBack) {
-                forget(key);
+                running.remove(key, entry);
+            } else {
+                // A delivery of it from now on is answered again with this result.
+                entry.result = result;
             }
         }
         if (!giveBack) {
             sendReply(result, entry.replyTo, tags);
+            // After the reply is on its way: the cache's upkeep need not delay it.
+            synchronized (lock) {
+                answered.put(key, result);
+                running.remove(key, entry);
+            }
             return;
         }
         // On a shared queue another agent of the capability can take it: give it back rather than
@@ -245,17 +263,9 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
     }
 
-    /** Guarded by {@code lock}. */
-    private void forget(String key) {
-        entries.invalidate(key);
-    }
-
-    /** Running tasks weigh 0 and so are never evicted; see the class comment for the rule. */
-    private static int weight(Entry entry) {
-        if (entry.result == null) {
-            return 0;
-        }
-        return (int) Math.min(Integer.MAX_VALUE, entry.result.payload().size() + ENTRY_COST);
+    /** See the class comment for the rule. */
+    private static int weight(ResultEnvelope result) {
+        return (int) Math.min(Integer.MAX_VALUE, result.payload().size() + ENTRY_COST);
     }
 
     /**
@@ -322,9 +332,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
                 .type("result")
                 .deliveryMode(1)
                 .build();
-        synchronized (replies) {
-            repliesInFlight++;
-        }
+        repliesInFlight.incrementAndGet();
         publisher.publish("", replyTo, false, props, WireFormat.encodeResult(result)).whenComplete((ok, e) -> {
             try {
                 if (e == null) {
@@ -334,9 +342,10 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
                             e.getMessage());
                 }
             } finally {
-                synchronized (replies) {
-                    repliesInFlight--;
-                    replies.notifyAll();
+                if (repliesInFlight.decrementAndGet() == 0 && closing) {
+                    synchronized (replies) {
+                        replies.notifyAll();
+                    }
                 }
             }
         });
@@ -349,9 +358,10 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
             return;
         }
         long deadline = System.nanoTime() + transport.settings().confirmTimeout().toNanos();
+        closing = true;
         synchronized (replies) {
             long left;
-            while (repliesInFlight > 0 && (left = deadline - System.nanoTime()) > 0) {
+            while (repliesInFlight.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(replies, left);
                 } catch (InterruptedException e) {

@@ -6,19 +6,27 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.TransportException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,24 +42,60 @@ import org.slf4j.LoggerFactory;
  * publishes; a caller never waits for another's write. Confirms arrive on the
  * connection's I/O thread; failures are completed on the transport's scheduler so that whatever
  * the caller chains (a retry that publishes again) never blocks that thread.
+ *
+ * <p>Confirm timeouts are not one scheduled timer per message (a lock on the timer's queue and
+ * a wake-up of the timer thread per publish, on every side of every task): publishes wait in a
+ * queue in the order of their deadlines (one timeout for all, so publish order), and one check,
+ * scheduled only while something is waiting, fails those past their deadline and forgets the
+ * settled ones at the head.
+ *
+ * <p>A consumer on this channel may report its deliveries ({@link #delivered(long)}); then the
+ * acks asked for while one broker confirm is being handled (the tasks whose replies it
+ * confirmed) go out together, as one {@code multiple} ack for the run of them that starts at
+ * the oldest delivery not settled yet, and singly for the rest. A delivery not reported, or
+ * reported and not acked, is never covered by a {@code multiple} ack.
  */
 final class ConfirmingPublisher implements ConfirmListener, ReturnListener, ShutdownListener {
 
     private static final Logger log = LoggerFactory.getLogger(ConfirmingPublisher.class);
+    /**
+     * Longest pause between two checks while publishes wait: confirmed publishes behind an
+     * unconfirmed one are forgotten only when the check passes them, so this bounds how many pile up.
+     */
+    static final long CHECK_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Channel channel;
     private final ScheduledExecutorService scheduler;
     private final Duration confirmTimeout;
+    private final long confirmTimeoutNanos;
+    private final Ticker ticker;
     private final int retries;
     private final String address;
     private final ConcurrentNavigableMap<Long, Outstanding> outstanding = new ConcurrentSkipListMap<>();
     private final ChannelWriter writer = new ChannelWriter();
+    /** Every publish not yet forgotten, oldest (so earliest deadline) first; read only by the check. */
+    private final Queue<Outstanding> byDeadline = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean checkScheduled = new AtomicBoolean();
+    /** Deliveries reported by the consumer and not yet acked or nacked. Removed from only by writes. */
+    private final ConcurrentSkipListSet<Long> unsettled = new ConcurrentSkipListSet<>();
+    /** The thread handling a broker confirm right now, if any; its acks are collected in {@link #confirmedAcks}. */
+    private volatile Thread confirming;
+    /** Acks asked for by {@link #confirming} during the confirm; only that thread touches it. */
+    private final List<Long> confirmedAcks = new ArrayList<>();
 
     ConfirmingPublisher(Channel channel, ScheduledExecutorService scheduler, Duration confirmTimeout, int retries, String address)
             throws IOException {
+        this(channel, scheduler, confirmTimeout, retries, address, Ticker.system());
+    }
+
+    /** With the ticker deadlines are measured by; the checks themselves run on {@code scheduler}. */
+    ConfirmingPublisher(Channel channel, ScheduledExecutorService scheduler, Duration confirmTimeout, int retries, String address,
+            Ticker ticker) throws IOException {
         this.channel = channel;
         this.scheduler = scheduler;
         this.confirmTimeout = confirmTimeout;
+        this.confirmTimeoutNanos = confirmTimeout.toNanos();
+        this.ticker = ticker;
         this.retries = retries;
         this.address = address;
         channel.confirmSelect();
@@ -74,15 +118,47 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
      * the future.
      */
     CompletableFuture<Void> publish(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body) {
-        Outstanding o = new Outstanding(exchange, routingKey, mandatory, props, body, retries);
-        try {
-            o.timeout = scheduler.schedule(() -> timedOut(o), confirmTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            o.future.completeExceptionally(new TransportException(RabbitMqTransport.SCHEME, address, "The amqp transport is closed", false, e));
+        Outstanding o = new Outstanding(exchange, routingKey, mandatory, props, body, retries, ticker.read() + confirmTimeoutNanos);
+        byDeadline.add(o);
+        // Added before this: a check that is just ending sees it and schedules the next one.
+        if (checkScheduled.compareAndSet(false, true) && !scheduleCheck(confirmTimeoutNanos)) {
+            o.future.completeExceptionally(new TransportException(RabbitMqTransport.SCHEME, address, "The amqp transport is closed", false,
+                    null));
             return o.future;
         }
         send(o);
         return o.future;
+    }
+
+    private boolean scheduleCheck(long delayNanos) {
+        try {
+            scheduler.schedule(this::checkDeadlines, Math.min(delayNanos, CHECK_PERIOD_NANOS), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (RejectedExecutionException closing) {
+            checkScheduled.set(false);
+            return false;
+        }
+    }
+
+    /** Fails the publishes past their deadline, forgets the settled ones at the head, and comes back while any wait. */
+    void checkDeadlines() {
+        long now = ticker.read();
+        Outstanding o;
+        // Only this check takes from the queue, and one runs at a time: what peek sees, poll takes.
+        while ((o = byDeadline.peek()) != null) {
+            if (!o.future.isDone()) {
+                if (o.deadline - now > 0) {
+                    break;
+                }
+                timedOut(o);
+            }
+            byDeadline.poll();
+        }
+        checkScheduled.set(false);
+        Outstanding head = byDeadline.peek();
+        if (head != null && checkScheduled.compareAndSet(false, true)) {
+            scheduleCheck(Math.max(TimeUnit.MILLISECONDS.toNanos(1), head.deadline - now));
+        }
     }
 
     private void send(Outstanding o) {
@@ -107,13 +183,65 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
         }
     }
 
+    /**
+     * Records a delivery of this channel's consumer, before anything else is done with it, so that
+     * acks can be merged up to it once it is settled. Call it for every delivery or for none.
+     */
+    void delivered(long deliveryTag) {
+        unsettled.add(deliveryTag);
+    }
+
     /** Acknowledges a delivery on this channel; a lost connection makes the broker redeliver it instead. */
     void ack(long deliveryTag) {
+        if (Thread.currentThread() == confirming) {
+            confirmedAcks.add(deliveryTag);
+            return;
+        }
         writer.submit(() -> {
-            try {
-                channel.basicAck(deliveryTag, false);
-            } catch (IOException | ShutdownSignalException | IllegalStateException e) {
-                log.debug("Ack of delivery {} not sent ({}); the broker will redeliver", deliveryTag, e.getMessage());
+            unsettled.remove(deliveryTag);
+            sendAck(deliveryTag, false);
+        });
+    }
+
+    private void sendAck(long deliveryTag, boolean multiple) {
+        try {
+            channel.basicAck(deliveryTag, multiple);
+        } catch (IOException | ShutdownSignalException | IllegalStateException e) {
+            log.debug("Ack of delivery {} not sent ({}); the broker will redeliver", deliveryTag, e.getMessage());
+        }
+    }
+
+    /** Sends the acks collected during one confirm: a {@code multiple} one for the oldest run, single ones for the rest. */
+    private void ackCollected() {
+        if (confirmedAcks.isEmpty()) {
+            return;
+        }
+        long[] tags = new long[confirmedAcks.size()];
+        for (int i = 0; i < tags.length; i++) {
+            tags[i] = confirmedAcks.get(i);
+        }
+        confirmedAcks.clear();
+        Arrays.sort(tags);
+        writer.submit(() -> {
+            // In the writer: no other ack or nack changes what is unsettled meanwhile, and a
+            // delivery reported meanwhile is newer than every tag here, so it ends the run.
+            int run = 0;
+            Iterator<Long> oldest = unsettled.iterator();
+            while (run < tags.length && oldest.hasNext() && oldest.next() == tags[run]) {
+                run++;
+            }
+            if (run > 0) {
+                for (int i = 0; i < run; i++) {
+                    unsettled.remove(tags[i]);
+                }
+                sendAck(tags[run - 1], run > 1);
+            }
+            for (int i = run; i < tags.length; i++) {
+                if (i > run && tags[i] == tags[i - 1]) {
+                    continue;
+                }
+                unsettled.remove(tags[i]);
+                sendAck(tags[i], false);
             }
         });
     }
@@ -121,6 +249,7 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
     /** Gives a delivery back to its queue ({@code requeue}) or to its dead-letter exchange. */
     void nack(long deliveryTag, boolean requeue) {
         writer.submit(() -> {
+            unsettled.remove(deliveryTag);
             try {
                 channel.basicNack(deliveryTag, false, requeue);
             } catch (IOException | ShutdownSignalException | IllegalStateException e) {
@@ -131,14 +260,22 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
 
     @Override
     public void handleAck(long seq, boolean multiple) {
-        for (Outstanding o : take(seq, multiple)) {
-            o.timeout.cancel(false);
-            if (o.returnedBecause != null) {
-                fail(o, new UnroutableException(address, "The broker could not route the message to exchange '"
-                        + o.exchange + "' with routing key '" + o.routingKey + "': " + o.returnedBecause));
-            } else {
-                o.future.complete(null);
+        // Confirms arrive on the connection's one I/O thread, one at a time.
+        confirming = Thread.currentThread();
+        try {
+            for (Outstanding o : take(seq, multiple)) {
+                if (o.returnedBecause != null) {
+                    fail(o, new UnroutableException(address, "The broker could not route the message to exchange '"
+                            + o.exchange + "' with routing key '" + o.routingKey + "': " + o.returnedBecause));
+                } else {
+                    // Confirmed and never sent again: the body need not wait for the check to pass it.
+                    o.body = null;
+                    o.future.complete(null);
+                }
             }
+        } finally {
+            confirming = null;
+            ackCollected();
         }
     }
 
@@ -175,6 +312,9 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
 
     @Override
     public void shutdownCompleted(ShutdownSignalException cause) {
+        // The broker has taken back every delivery not acked; their tags are void (the client
+        // drops acks of them after recovery), so they must not keep later acks from merging.
+        unsettled.clear();
         // Sequence numbers start again after recovery: nothing outstanding can be confirmed any more.
         for (Long seq : outstanding.keySet()) {
             Outstanding o = outstanding.remove(seq);
@@ -207,7 +347,6 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
     }
 
     private void fail(Outstanding o, TransportException e) {
-        o.timeout.cancel(false);
         Executor executor = scheduler;
         try {
             executor.execute(() -> o.future.completeExceptionally(e));
@@ -230,20 +369,23 @@ final class ConfirmingPublisher implements ConfirmListener, ReturnListener, Shut
         final String routingKey;
         final boolean mandatory;
         final AMQP.BasicProperties props;
-        final byte[] body;
+        /** Cleared once confirmed; only a publish not confirmed yet is written (again). */
+        byte[] body;
+        final long deadline;
         final CompletableFuture<Void> future = new CompletableFuture<>();
         volatile int retriesLeft;
         volatile long seq;
         volatile String returnedBecause;
-        volatile ScheduledFuture<?> timeout;
 
-        Outstanding(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body, int retriesLeft) {
+        Outstanding(String exchange, String routingKey, boolean mandatory, AMQP.BasicProperties props, byte[] body, int retriesLeft,
+                long deadline) {
             this.exchange = exchange;
             this.routingKey = routingKey;
             this.mandatory = mandatory;
             this.props = props;
             this.body = body;
             this.retriesLeft = retriesLeft;
+            this.deadline = deadline;
         }
     }
 }

@@ -80,13 +80,19 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     static final String CONTENT_TYPE = "application/json";
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
+    /** Past this many endpoints the remembered routes are forgotten, so agents coming and going cannot grow them without end. */
+    private static final int MAX_REMEMBERED_ROUTES = 4_096;
 
     private final RabbitMqSettings settings;
+    /** {@link RabbitMqSettings#tasksExchange()}, built once rather than on every send. */
+    private final String tasksExchange;
     private final String instanceId = UUID.randomUUID().toString().substring(0, 8);
     private final int instance = INSTANCES.incrementAndGet();
     private final Object lock = new Object();
     private final ConcurrentHashMap<String, CompletableFuture<ResultEnvelope>> pending = new ConcurrentHashMap<>();
     private final Set<String> declaredQueues = ConcurrentHashMap.newKeySet();
+    /** Endpoints already mapped to their routes, so a send does not parse and validate the endpoint again. */
+    private final ConcurrentHashMap<URI, Route> routes = new ConcurrentHashMap<>();
     private final Set<AgentQueueListener> listeners = ConcurrentHashMap.newKeySet();
     private final RabbitMqAgentDirectory directory;
     private final RecoveryLogging recoveryLogging = new RecoveryLogging();
@@ -116,6 +122,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     /** With the ticker the directory measures leases by; tests pass a fake one. */
     RabbitMqTransport(RabbitMqSettings settings, Ticker ticker) {
         this.settings = settings;
+        this.tasksExchange = settings.tasksExchange();
         this.directory = new RabbitMqAgentDirectory(this, ticker);
     }
 
@@ -189,7 +196,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         ConfirmingPublisher publisher;
         String replyTo;
         try {
-            route = route(agent.endpoint());
+            route = sendRoute(agent.endpoint());
         } catch (ValidationException e) {
             return CompletableFuture.failedFuture(new TransportException(SCHEME, String.valueOf(agent.endpoint()),
                     "Agent '" + agent.id() + "' has an endpoint this transport cannot reach: " + e.getMessage(), false, e));
@@ -225,7 +232,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
                 .type("task")
                 .timestamp(new java.util.Date())
                 .build();
-        publisher.publish(settings.tasksExchange(), route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
+        publisher.publish(tasksExchange, route.routingKey, true, props, WireFormat.encodeTask(wire)).whenComplete((ok, e) -> {
             if (e != null) {
                 if (e instanceof ConfirmingPublisher.UnroutableException) {
                     // The queue was deleted behind our back (x-expires, an operator): declare it again next time.
@@ -240,6 +247,19 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
             reply.completeExceptionally(new TransportException(SCHEME, settings.address(), "The amqp transport is closed", false, null));
         }
         return reply;
+    }
+
+    /** {@link #route(URI)}, remembered for the endpoints this transport sends to (a bounded number). */
+    private Route sendRoute(URI endpoint) {
+        Route route = endpoint == null ? null : routes.get(endpoint);
+        if (route == null) {
+            route = route(endpoint);
+            if (routes.size() >= MAX_REMEMBERED_ROUTES) {
+                routes.clear();
+            }
+            routes.put(endpoint, route);
+        }
+        return route;
     }
 
     /** The publisher for tasks, with this instance's reply queue consumed; set up on first use. */

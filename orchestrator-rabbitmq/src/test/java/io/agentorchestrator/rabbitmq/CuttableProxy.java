@@ -12,7 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A TCP proxy in front of the broker that a test can cut (every connection dropped, new ones
  * refused, as in a network partition) and restore, so that a client's loss of the broker can last
- * as long as the test wants without stopping the shared broker.
+ * as long as the test wants without stopping the shared broker. It can also stall: hold what the
+ * broker sends (its confirms, deliveries) while the connections stay open, as a broker that has
+ * stopped answering would.
  */
 final class CuttableProxy implements AutoCloseable {
 
@@ -22,6 +24,8 @@ final class CuttableProxy implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean cut;
+    private volatile boolean stalled;
+    private final Object flowing = new Object();
 
     CuttableProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -39,14 +43,39 @@ final class CuttableProxy implements AutoCloseable {
     /** Drops every proxied connection and refuses new ones until {@link #restore()}. */
     void cut() {
         cut = true;
+        synchronized (flowing) {
+            flowing.notifyAll();
+        }
         for (Socket s : sockets) {
             closeQuietly(s);
         }
         sockets.clear();
     }
 
+    /** Holds every byte the broker sends, connections open, until {@link #restore()}. */
+    void stall() {
+        stalled = true;
+    }
+
     void restore() {
         cut = false;
+        synchronized (flowing) {
+            stalled = false;
+            flowing.notifyAll();
+        }
+    }
+
+    private void awaitFlowing() throws IOException {
+        synchronized (flowing) {
+            while (stalled && !cut) {
+                try {
+                    flowing.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while stalled", e);
+                }
+            }
+        }
     }
 
     private void accept() {
@@ -65,20 +94,23 @@ final class CuttableProxy implements AutoCloseable {
                 Socket upstream = new Socket(targetHost, targetPort);
                 sockets.add(client);
                 sockets.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, false);
+                pump(upstream, client, true);
             } catch (IOException e) {
                 closeQuietly(client);
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean fromBroker) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    if (fromBroker) {
+                        awaitFlowing();
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }

@@ -305,6 +305,48 @@ class RabbitMqBrokerIT {
     }
 
     @Test
+    void aTaskStillRunningIsNotAckedTogetherWithTheTasksAroundItThatWereAnswered() throws Exception {
+        String capability = "merged-acks-" + run;
+        String endpoint = "amqp:capability/" + capability;
+        RabbitMqTransport orchestratorSide = transport("");
+        AgentDescriptor pool = agentAt("pool", capability, 16, endpoint);
+        String held = "held-" + run;
+        int others = 25;
+        CountDownLatch allArrived = new CountDownLatch(others + 1);
+        List<Runnable> replies = Collections.synchronizedList(new ArrayList<>());
+        Transport.Listener busy = transport("").listen(agentAt("busy", capability, 32, endpoint), (task, reply) -> {
+            if (!task.taskId().equals(held)) { // the held one is never answered here
+                replies.add(() -> reply.reply(ResultEnvelope.success(task.taskId(), "busy", task.payload())));
+            }
+            allArrived.countDown();
+        });
+        // Sent in order from one thread, so delivered in order: the held task between the others.
+        List<CompletableFuture<ResultEnvelope>> answered = new ArrayList<>();
+        CompletableFuture<ResultEnvelope> heldReply = null;
+        for (int i = 0; i < others; i++) {
+            if (i == others / 2) {
+                heldReply = orchestratorSide.send(pool, envelope(held, capability, "held", 4));
+            }
+            answered.add(orchestratorSide.send(pool, envelope("answered-" + i + "-" + run, capability, "a" + i, 4)));
+        }
+        assertThat(allArrived.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        // Answered in one burst, so that the broker confirms the replies in batches and the agent
+        // merges their acks where it may.
+        replies.forEach(Runnable::run);
+        for (CompletableFuture<ResultEnvelope> f : answered) {
+            assertThat(get(f).agentId()).isEqualTo("busy");
+        }
+
+        busy.close(); // the held task was never acked: the broker puts it back
+        resources.push(transport("").listen(agentAt("rescuer", capability, 4, endpoint),
+                (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), "rescuer", task.payload()))));
+
+        assertThat(get(heldReply).agentId()).isEqualTo("rescuer");
+        String queue = orchestratorSide.route(pool.endpoint()).queue;
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 0);
+    }
+
+    @Test
     void aStoppingWorkerGivesSharedTasksBackForAnotherWorker() throws Exception {
         String capability = "handover-" + run;
         String endpoint = "amqp:capability/" + capability;
@@ -443,6 +485,26 @@ class RabbitMqBrokerIT {
         String queue = agentSide.route(agent.endpoint()).queue;
         agentSide.close();
         assertThat(messagesIn(queue)).isZero();
+    }
+
+    @Test
+    void aPublishTheBrokerDoesNotConfirmInTimeFailsTheSend() throws Exception {
+        RabbitMqSettings direct = RabbitMqSettings.parse(java.net.URI.create(RabbitMqTestBroker.URL));
+        CuttableProxy proxy = track(new CuttableProxy(direct.host(), direct.port()));
+        String viaProxy = RabbitMqTestBroker.transportUri(PREFIX, "confirmTimeout=300ms&publishRetries=0")
+                .replaceFirst("@[^/]+/", "@127.0.0.1:" + proxy.port() + "/");
+        RabbitMqTransport orchestratorSide = track((RabbitMqTransport) new RabbitMqTransportProvider().create(java.net.URI.create(viaProxy)));
+        AgentDescriptor silent = agent("unconfirmed", "unconfirmed", 1);
+        String queue = orchestratorSide.route(silent.endpoint()).queue;
+        orchestratorSide.send(silent, envelope("confirmed-" + run, "unconfirmed", "1", 4)); // connects and declares
+        await().atMost(PATIENCE).until(() -> messagesIn(queue) == 1);
+
+        proxy.stall(); // the broker takes the next publish, but its confirm never gets through
+        CompletableFuture<ResultEnvelope> unconfirmed = orchestratorSide.send(silent, envelope("unconfirmed-" + run, "unconfirmed", "2", 4));
+
+        assertThat(unconfirmed).failsWithin(PATIENCE).withThrowableOfType(ExecutionException.class).havingCause()
+                .isInstanceOf(TransportException.class).withMessageContaining("No confirm from the broker within 300 ms (confirmTimeout)");
+        proxy.restore();
     }
 
     @Test
