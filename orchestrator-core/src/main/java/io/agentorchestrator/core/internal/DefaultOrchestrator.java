@@ -127,8 +127,8 @@ public final class DefaultOrchestrator implements Orchestrator {
                 : new AutoScaler(settings.scalingPolicy(), settings.ticker(), settings.scalingHook());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), LiveSettings.initial(settings), this::attachGuards);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        // Fed directly by the engine, not as a listener: an orchestrator nobody listens to builds no events.
         this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
-        this.listeners.add(stats);
         this.tracer = settings.tracer();
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
@@ -348,6 +348,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             return false;
         }
         log.debug("Deregistered agent {}", agentId);
+        stats.agentRemoved(agentId);
         if (observed()) {
             emit(new OrchestratorEvent.AgentDeregistered(now(), removed.descriptor()));
         }
@@ -790,16 +791,23 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return;
             }
             if (error == null && result.success()) {
-                agent.recordSuccess(elapsed, settings.ticker().read());
-                if (observed()) {
-                    emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
+                agent.recordSuccess(elapsed, now);
+                stats.attemptEnded(descriptor.id(), elapsed, false);
+                // One time stamp for both events: the attempt and the task end at the same moment.
+                Instant at = observed() ? now() : null;
+                if (at != null) {
+                    emit(new OrchestratorEvent.AttemptCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
                             Duration.ofNanos(elapsed), "success"));
                 }
+                long latency = now - ex.startNanos;
                 TaskResult taskResult = new TaskResult(ex.task.id(), ex.task.capability(), descriptor.id(), result.payload(), ex.attempts,
-                        Duration.ofNanos(settings.ticker().read() - ex.startNanos));
-                if (ex.future.complete(taskResult) && observed()) {
-                    emit(new OrchestratorEvent.TaskCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
-                            taskResult.latency()));
+                        Duration.ofNanos(latency));
+                if (ex.future.complete(taskResult)) {
+                    stats.taskCompleted(ex.task.capability(), latency);
+                    if (at != null && observed()) {
+                        emit(new OrchestratorEvent.TaskCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
+                                taskResult.latency()));
+                    }
                 }
                 return;
             }
@@ -825,6 +833,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                 retryable = result.retryable();
             }
             ex.lastError = failure;
+            stats.attemptEnded(descriptor.id(), elapsed, true);
             if (observed()) {
                 emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
                         Duration.ofNanos(elapsed), failure.getClass().getSimpleName()));
@@ -1216,7 +1225,11 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void fail(TaskExecution ex, OrchestratorException error) {
-        if (ex.future.completeExceptionally(error) && observed()) {
+        if (!ex.future.completeExceptionally(error)) {
+            return;
+        }
+        stats.taskFailed(ex.task.capability());
+        if (observed()) {
             AgentState last = ex.current;
             emit(new OrchestratorEvent.TaskFailed(now(), ex.task.id(), ex.task.capability(), last == null ? null : last.id(),
                     ex.attempts, error, Duration.ofNanos(Math.max(0, settings.ticker().read() - ex.startNanos))));
