@@ -82,7 +82,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final AgentRegistry registry;
     private final CopyOnWriteArrayList<OrchestratorListener> listeners;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
-    private final Set<TaskExecution> active = ConcurrentHashMap.newKeySet();
+    private final PendingSet<TaskExecution> active = new PendingSet<>();
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder lateReplies = new LongAdder();
     private final Object lifecycle = new Object();
@@ -446,7 +446,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             return ex.future;
         }
         retryBudget.onRequest(start);
-        active.add(ex);
+        ex.running = active.track(ex);
         ex.future.whenComplete((r, e) -> cleanUp(ex));
         if (tracer != null) {
             Object trace = tracer.started(task);
@@ -762,7 +762,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        ex.attemptReplies.add(reply);
+        ex.addReply(reply);
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
@@ -1237,14 +1237,14 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void cleanUp(TaskExecution ex) {
-        active.remove(ex);
+        active.untrack(ex.running);
         var handle = ex.timeoutHandle;
         if (handle != null) {
             handle.cancel(false);
         }
         // The attempts still running (a hedged task's loser, a timed-out attempt) are cancelled.
         CompletableFuture<ResultEnvelope> reply;
-        while ((reply = ex.attemptReplies.poll()) != null) {
+        while ((reply = ex.pollReply()) != null) {
             if (!reply.isDone()) {
                 reply.cancel(false);
             }

@@ -31,10 +31,17 @@ final class TaskExecution {
     volatile int attempts;
     /** The agent holding the current attempt, or null while waiting for one. */
     volatile AgentState current;
-    /** Replies of the attempts still outstanding, cancelled when the task ends. */
-    final java.util.Queue<CompletableFuture<ResultEnvelope>> attemptReplies = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * The first attempt's reply, until the task ends and takes it to cancel it if still running;
+     * most tasks make one attempt, so the others' replies go to {@link #moreReplies}, made on
+     * demand.
+     */
+    private volatile CompletableFuture<ResultEnvelope> firstReply;
+    private volatile java.util.Queue<CompletableFuture<ResultEnvelope>> moreReplies;
     /** Attempts sent whose reply has not been handled yet. */
     final java.util.concurrent.atomic.AtomicInteger attemptsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** Its place among the engine's running tasks; set before anything can end it. */
+    PendingSet.Entry<TaskExecution> running;
     volatile ScheduledFuture<?> timeoutHandle;
     /** When {@link TimeoutScheduler} stamped it ({@link System#nanoTime()}), until it gets a scheduler entry; 0 otherwise. */
     volatile long armedAt;
@@ -67,6 +74,53 @@ final class TaskExecution {
         }
         return false;
     }
+
+    private static final java.lang.invoke.VarHandle FIRST_REPLY;
+    private static final java.lang.invoke.VarHandle MORE_REPLIES;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            FIRST_REPLY = lookup.findVarHandle(TaskExecution.class, "firstReply", CompletableFuture.class);
+            MORE_REPLIES = lookup.findVarHandle(TaskExecution.class, "moreReplies", java.util.Queue.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Keeps an attempt's reply, for {@link #pollReply()} to cancel when the task ends. */
+    void addReply(CompletableFuture<ResultEnvelope> reply) {
+        if (firstReply == null && FIRST_REPLY.compareAndSet(this, null, reply)) {
+            return;
+        }
+        java.util.Queue<CompletableFuture<ResultEnvelope>> more = moreReplies;
+        if (more == null) {
+            MORE_REPLIES.compareAndSet(this, null, new java.util.concurrent.ConcurrentLinkedQueue<CompletableFuture<ResultEnvelope>>());
+            more = moreReplies;
+        }
+        more.add(reply);
+    }
+
+    /**
+     * Takes one kept reply, or null when none is left. The first slot is never refilled once
+     * taken (a later reply goes to the queue), so a reply added after the task ended is either
+     * taken here or cancelled by its sender, which checks the task's future after adding.
+     */
+    @SuppressWarnings("unchecked")
+    CompletableFuture<ResultEnvelope> pollReply() {
+        CompletableFuture<ResultEnvelope> first = firstReply;
+        if (first != null && first != TAKEN) {
+            first = (CompletableFuture<ResultEnvelope>) FIRST_REPLY.getAndSet(this, TAKEN);
+            if (first != TAKEN) {
+                return first;
+            }
+        }
+        java.util.Queue<CompletableFuture<ResultEnvelope>> more = moreReplies;
+        return more == null ? null : more.poll();
+    }
+
+    /** Marks the first slot as emptied by {@link #pollReply()}. */
+    private static final CompletableFuture<ResultEnvelope> TAKEN = new CompletableFuture<>();
 
     /** Records the start of an attempt on {@code agent} and returns its number (1-based). */
     synchronized int beginAttempt(AgentState agent) {
