@@ -447,11 +447,16 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         retryBudget.onRequest(start);
         ex.running = active.track(ex);
-        ex.future.whenComplete((r, e) -> cleanUp(ex));
-        if (tracer != null) {
-            Object trace = tracer.started(task);
+        Object trace = tracer == null ? null : tracer.started(task);
+        if (trace == null) {
+            ex.future.whenComplete((r, e) -> cleanUp(ex));
+        } else {
             ex.trace = trace;
-            ex.future.whenComplete((r, e) -> tracer.ended(trace, r, e));
+            // One callback for both: the task's trace ends first, as when each had its own.
+            ex.future.whenComplete((r, e) -> {
+                tracer.ended(trace, r, e);
+                cleanUp(ex);
+            });
         }
         // close() may have begun between the check above and the add: it must not miss this task.
         if (state != RUNNING) {
