@@ -447,17 +447,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         retryBudget.onRequest(start);
         ex.running = active.track(ex);
-        Object trace = tracer == null ? null : tracer.started(task);
-        if (trace == null) {
-            ex.future.whenComplete((r, e) -> cleanUp(ex));
-        } else {
-            ex.trace = trace;
-            // One callback for both: the task's trace ends first, as when each had its own.
-            ex.future.whenComplete((r, e) -> {
-                tracer.ended(trace, r, e);
-                cleanUp(ex);
-            });
-        }
+        ex.trace = tracer == null ? null : tracer.started(task);
+        ex.future.onEnd(ending);
         // close() may have begun between the check above and the add: it must not miss this task.
         if (state != RUNNING) {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
@@ -713,6 +704,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void drain(Set<String> capabilities) {
+        // Runs after every reply: no iterator over the capabilities while no task ever had to wait.
+        if (queues.isEmpty()) {
+            return;
+        }
         for (String capability : capabilities) {
             drain(capability);
         }
@@ -1239,6 +1234,18 @@ public final class DefaultOrchestrator implements Orchestrator {
             emit(new OrchestratorEvent.TaskFailed(now(), ex.task.id(), ex.task.capability(), last == null ? null : last.id(),
                     ex.attempts, error, Duration.ofNanos(Math.max(0, settings.ticker().read() - ex.startNanos))));
         }
+    }
+
+    /** Runs once each task's future completed, after the caller's own callbacks. */
+    private final TaskExecution.Ending ending = this::ended;
+
+    private void ended(TaskExecution ex, TaskResult result, Throwable error) {
+        Object trace = ex.trace;
+        if (trace != null) {
+            // The task's trace ends before the attempts still running are cancelled below.
+            tracer.ended(trace, result, error);
+        }
+        cleanUp(ex);
     }
 
     private void cleanUp(TaskExecution ex) {

@@ -18,7 +18,7 @@ import java.util.concurrent.ScheduledFuture;
 final class TaskExecution {
 
     final Task task;
-    final CompletableFuture<TaskResult> future = new CompletableFuture<>();
+    final Future future = new Future(this);
     final long startNanos;
     final long deadlineNanos;
     final long timeoutNanos;
@@ -147,6 +147,114 @@ final class TaskExecution {
     @Override
     public boolean equals(Object o) {
         return this == o;
+    }
+
+    /** What the engine does once a task's future completed, however it completed. */
+    @FunctionalInterface
+    interface Ending {
+        void ended(TaskExecution task, TaskResult result, Throwable error);
+    }
+
+    /**
+     * The task's future. Once it completes, by whatever means (the engine, or the caller completing
+     * or cancelling the future it was given), it runs the engine's {@link Ending} exactly once,
+     * after the callers' own dependents: what a {@code whenComplete} registered at dispatch would
+     * do, without the dependent stage, its completion object and its lambda for every task.
+     */
+    static final class Future extends CompletableFuture<TaskResult> {
+        private static final java.lang.invoke.VarHandle ENDED;
+
+        static {
+            try {
+                ENDED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Future.class, "ended", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final TaskExecution task;
+        /** Set once the task is running, before anything else can complete the future. */
+        private Ending ending;
+        private volatile boolean ended;
+
+        private Future(TaskExecution task) {
+            this.task = task;
+        }
+
+        void onEnd(Ending ending) {
+            this.ending = ending;
+        }
+
+        private void end(TaskResult result, Throwable error) {
+            Ending e = ending;
+            if (e != null && !ended && ENDED.compareAndSet(this, false, true)) {
+                e.ended(task, result, error);
+            }
+        }
+
+        @Override
+        public boolean complete(TaskResult value) {
+            boolean completed = super.complete(value);
+            if (completed) {
+                end(value, null);
+            }
+            return completed;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            boolean completed = super.completeExceptionally(ex);
+            if (completed) {
+                end(null, ex);
+            }
+            return completed;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled && ending != null && !ended) {
+                Throwable error = null;
+                try {
+                    join();
+                } catch (java.util.concurrent.CancellationException | java.util.concurrent.CompletionException failed) {
+                    error = failed;
+                }
+                end(null, error);
+            }
+            return cancelled;
+        }
+
+        @Override
+        public void obtrudeValue(TaskResult value) {
+            super.obtrudeValue(value);
+            end(value, null);
+        }
+
+        @Override
+        public void obtrudeException(Throwable ex) {
+            super.obtrudeException(ex);
+            end(null, ex);
+        }
+
+        /** Through {@link #complete} and {@link #completeExceptionally}, which the inherited one bypasses. */
+        @Override
+        public CompletableFuture<TaskResult> completeAsync(java.util.function.Supplier<? extends TaskResult> supplier,
+                java.util.concurrent.Executor executor) {
+            if (supplier == null || executor == null) {
+                throw new NullPointerException();
+            }
+            executor.execute(() -> {
+                if (!isDone()) {
+                    try {
+                        complete(supplier.get());
+                    } catch (Throwable t) {
+                        completeExceptionally(t);
+                    }
+                }
+            });
+            return this;
+        }
     }
 
     /** Orders waiting tasks: higher priority first, then first come first served. */
