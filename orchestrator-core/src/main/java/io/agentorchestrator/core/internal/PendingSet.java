@@ -112,6 +112,15 @@ final class PendingSet<T> extends AbstractCollection<T> {
         return taken;
     }
 
+    /** Entries still linked, removed items' included until a walk unlinks them; for tests. */
+    int entries() {
+        int n = 0;
+        for (Entry<T> e = head.get(); e != null; e = e.next) {
+            n++;
+        }
+        return n;
+    }
+
     /** The items present; a count kept apart from the entries, so it may briefly lag a racing add or remove. */
     @Override
     public int size() {
