@@ -80,7 +80,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Null when auto-scaling signals are off. */
     private final AutoScaler autoScaler;
     private final AgentRegistry registry;
-    private final CopyOnWriteArrayList<OrchestratorListener> listeners;
+    /** Listeners in the order added; written under its own lock, read through {@link #listenerArray}. */
+    private final List<OrchestratorListener> listeners;
+    /** The listeners as an array, replaced on every change: each event walks it with no iterator. */
+    private volatile OrchestratorListener[] listenerArray;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
     private final PendingSet<TaskExecution> active = new PendingSet<>();
     private final AtomicLong sequence = new AtomicLong();
@@ -126,7 +129,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.autoScaler = settings.scalingPolicy() == null ? null
                 : new AutoScaler(settings.scalingPolicy(), settings.ticker(), settings.scalingHook());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), LiveSettings.initial(settings), this::attachGuards);
-        this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.listeners = new ArrayList<>(settings.listeners());
+        this.listenerArray = listeners.toArray(new OrchestratorListener[0]);
         // Fed directly by the engine, not as a listener: an orchestrator nobody listens to builds no events.
         this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
         this.tracer = settings.tracer();
@@ -1381,16 +1385,24 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     @Override
     public void addListener(OrchestratorListener listener) {
-        listeners.add(ValidationException.requireNonNull(listener, "listener"));
+        ValidationException.requireNonNull(listener, "listener");
+        synchronized (listeners) {
+            listeners.add(listener);
+            listenerArray = listeners.toArray(new OrchestratorListener[0]);
+        }
     }
 
     @Override
     public boolean removeListener(OrchestratorListener listener) {
-        return listeners.remove(listener);
+        synchronized (listeners) {
+            boolean removed = listeners.remove(listener);
+            listenerArray = listeners.toArray(new OrchestratorListener[0]);
+            return removed;
+        }
     }
 
     private boolean observed() {
-        return !listeners.isEmpty();
+        return listenerArray.length != 0;
     }
 
     private Instant now() {
@@ -1398,7 +1410,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void emit(OrchestratorEvent event) {
-        for (OrchestratorListener listener : listeners) {
+        for (OrchestratorListener listener : listenerArray) {
             try {
                 listener.onEvent(event);
             } catch (RuntimeException | Error e) {

@@ -146,6 +146,12 @@ final class PendingSet<T> extends AbstractCollection<T> {
         return Collections.unmodifiableList(live).iterator();
     }
 
+    /** Over a snapshot, of no promised size: the count may lag the entries. */
+    @Override
+    public java.util.Spliterator<T> spliterator() {
+        return java.util.Spliterators.spliteratorUnknownSize(iterator(), java.util.Spliterator.NONNULL);
+    }
+
     /**
      * Unlinks cleared entries after the head (the head itself is left: adders race for it), and
      * collects the items still present into {@code into} unless it is null. Under the walk lock.
