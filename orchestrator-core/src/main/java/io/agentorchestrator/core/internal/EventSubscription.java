@@ -43,9 +43,9 @@ final class EventSubscription implements Flow.Subscription {
     private final AtomicReferenceArray<OrchestratorEvent> ring;
     private final int mask;
     /** Next slot to claim; emitters advance it by compare-and-set. */
-    private final AtomicLong writeIndex = new AtomicLong();
+    private final AtomicLong writeIndex = new PaddedIndex();
     /** Next slot to deliver; only the delivery thread moves it, publishing in batches. */
-    private final AtomicLong readIndex = new AtomicLong();
+    private final AtomicLong readIndex = new PaddedIndex();
     /**
      * A write index below which the ring surely has room, refreshed from {@link #readIndex} only
      * when reached, so emitters seldom read the line the delivery thread writes.
@@ -69,6 +69,16 @@ final class EventSubscription implements Flow.Subscription {
         this.ring = new AtomicReferenceArray<>(slots);
         this.mask = slots - 1;
         this.writeLimit = capacity;
+    }
+
+    /**
+     * An index on a cache line of its own: the write index is contended by every emitting thread,
+     * and allocated next to the read index (or the demand) it would make the delivery thread's
+     * line bounce with it.
+     */
+    @SuppressWarnings({"serial", "unused"})
+    private static final class PaddedIndex extends AtomicLong {
+        long p1, p2, p3, p4, p5, p6, p7;
     }
 
     Flow.Subscriber<? super OrchestratorEvent> subscriber() {

@@ -134,10 +134,7 @@ final class TaskExecution {
         return n + 1;
     }
 
-    /**
-     * From the dispatch sequence, unique per orchestrator: the engine keeps every task in a
-     * concurrent set while it runs, and an identity hash costs more to compute the first time.
-     */
+    /** From the dispatch sequence, unique per orchestrator: cheaper than a first identity hash, for hashed collections of tasks. */
     @Override
     public int hashCode() {
         return Long.hashCode(sequence * 0x9E3779B97F4A7C15L);
