@@ -745,7 +745,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private void send(TaskExecution ex, AgentState agent, long permit) {
         int attempt = ex.beginAttempt(agent);
         AgentDescriptor descriptor = agent.descriptor();
-        Transport transport = settings.transports().get(descriptor.scheme());
+        Transport transport = agent.transport(settings.transports());
         TaskEnvelope envelope = TaskEnvelope.of(ex.task, ex.deadlineEpochMillis, attempt, null);
         TaskTracer.Attempt traced = tracer == null ? null : tracer.attempt(ex.trace, descriptor, envelope);
         if (traced != null) {
