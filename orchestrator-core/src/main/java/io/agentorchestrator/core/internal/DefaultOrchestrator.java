@@ -1253,7 +1253,6 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void cleanUp(TaskExecution ex) {
-        active.untrack(ex.running);
         var handle = ex.timeoutHandle;
         if (handle != null) {
             handle.cancel(false);
@@ -1265,6 +1264,8 @@ public final class DefaultOrchestrator implements Orchestrator {
                 reply.cancel(false);
             }
         }
+        // Last: once tasksInFlight() no longer counts the task, its attempts are cancelled.
+        active.untrack(ex.running);
     }
 
     private static Throwable unwrap(Throwable t) {
