@@ -198,6 +198,8 @@ class OrchestratorMetricsTest {
                     .timeout(Duration.ofMillis(50)).build());
             assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(io.agentorchestrator.api.TaskTimeoutException.class);
+            // The caller may wake before the engine has cancelled the attempt; the answer is late only after that.
+            await().atMost(Duration.ofSeconds(10)).until(() -> orchestrator.tasksInFlight() == 0);
             release.countDown();
             await().atMost(Duration.ofSeconds(10)).until(
                     () -> registry.get(OrchestratorMetricNames.TRANSPORT_LATE_REPLIES).tags(inproc).functionCounter().count() == 1);

@@ -4,9 +4,11 @@ import io.agentorchestrator.api.Agent;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentStatus;
 import io.agentorchestrator.api.CircuitState;
+import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.internal.resilience.CircuitBreaker;
 import io.agentorchestrator.core.internal.resilience.OutlierDetector;
 import io.agentorchestrator.core.internal.resilience.TokenBucket;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -46,6 +48,12 @@ public final class AgentState implements Agent {
     // Set by the engine before this incarnation is published in a snapshot; null when the feature is off.
     private volatile CircuitBreaker breaker;
     private volatile TokenBucket limiter;
+    /**
+     * The transport of this incarnation's endpoint, found on its first send: a send then reads a
+     * field instead of lower-casing the scheme and looking it up. Racy on purpose, as every
+     * sender finds the same one.
+     */
+    private Transport transport;
 
     /** The first incarnation, which holds the fields below for all of them; {@code this} for the first. */
     private final AgentState core;
@@ -91,6 +99,16 @@ public final class AgentState implements Agent {
         this.decayNanos = core.decayNanos;
         this.completed = null;
         this.failed = null;
+    }
+
+    /** The transport for this incarnation's endpoint, from {@code transports} by scheme on first use; null when none. */
+    Transport transport(Map<String, Transport> transports) {
+        Transport t = transport;
+        if (t == null) {
+            t = transports.get(descriptor.scheme());
+            transport = t;
+        }
+        return t;
     }
 
     /**

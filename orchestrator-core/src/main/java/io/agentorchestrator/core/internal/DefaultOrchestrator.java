@@ -80,9 +80,12 @@ public final class DefaultOrchestrator implements Orchestrator {
     /** Null when auto-scaling signals are off. */
     private final AutoScaler autoScaler;
     private final AgentRegistry registry;
-    private final CopyOnWriteArrayList<OrchestratorListener> listeners;
+    /** Listeners in the order added; written under its own lock, read through {@link #listenerArray}. */
+    private final List<OrchestratorListener> listeners;
+    /** The listeners as an array, replaced on every change: each event walks it with no iterator. */
+    private volatile OrchestratorListener[] listenerArray;
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
-    private final Set<TaskExecution> active = ConcurrentHashMap.newKeySet();
+    private final PendingSet<TaskExecution> active = new PendingSet<>();
     private final AtomicLong sequence = new AtomicLong();
     private final LongAdder lateReplies = new LongAdder();
     private final Object lifecycle = new Object();
@@ -126,9 +129,10 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.autoScaler = settings.scalingPolicy() == null ? null
                 : new AutoScaler(settings.scalingPolicy(), settings.ticker(), settings.scalingHook());
         this.registry = new AgentRegistry(settings.latencyDecay().toNanos(), LiveSettings.initial(settings), this::attachGuards);
-        this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.listeners = new ArrayList<>(settings.listeners());
+        this.listenerArray = listeners.toArray(new OrchestratorListener[0]);
+        // Fed directly by the engine, not as a listener: an orchestrator nobody listens to builds no events.
         this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
-        this.listeners.add(stats);
         this.tracer = settings.tracer();
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
@@ -348,6 +352,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             return false;
         }
         log.debug("Deregistered agent {}", agentId);
+        stats.agentRemoved(agentId);
         if (observed()) {
             emit(new OrchestratorEvent.AgentDeregistered(now(), removed.descriptor()));
         }
@@ -445,13 +450,9 @@ public final class DefaultOrchestrator implements Orchestrator {
             return ex.future;
         }
         retryBudget.onRequest(start);
-        active.add(ex);
-        ex.future.whenComplete((r, e) -> cleanUp(ex));
-        if (tracer != null) {
-            Object trace = tracer.started(task);
-            ex.trace = trace;
-            ex.future.whenComplete((r, e) -> tracer.ended(trace, r, e));
-        }
+        ex.running = active.track(ex);
+        ex.trace = tracer == null ? null : tracer.started(task);
+        ex.future.onEnd(ending);
         // close() may have begun between the check above and the add: it must not miss this task.
         if (state != RUNNING) {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
@@ -707,6 +708,10 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void drain(Set<String> capabilities) {
+        // Runs after every reply: no iterator over the capabilities while no task ever had to wait.
+        if (queues.isEmpty()) {
+            return;
+        }
         for (String capability : capabilities) {
             drain(capability);
         }
@@ -740,7 +745,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private void send(TaskExecution ex, AgentState agent, long permit) {
         int attempt = ex.beginAttempt(agent);
         AgentDescriptor descriptor = agent.descriptor();
-        Transport transport = settings.transports().get(descriptor.scheme());
+        Transport transport = agent.transport(settings.transports());
         TaskEnvelope envelope = TaskEnvelope.of(ex.task, ex.deadlineEpochMillis, attempt, null);
         TaskTracer.Attempt traced = tracer == null ? null : tracer.attempt(ex.trace, descriptor, envelope);
         if (traced != null) {
@@ -761,7 +766,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         } catch (RuntimeException e) {
             reply = CompletableFuture.failedFuture(e);
         }
-        ex.attemptReplies.add(reply);
+        ex.addReply(reply);
         if (ex.future.isDone()) {
             reply.cancel(false);
         }
@@ -790,16 +795,23 @@ public final class DefaultOrchestrator implements Orchestrator {
                 return;
             }
             if (error == null && result.success()) {
-                agent.recordSuccess(elapsed, settings.ticker().read());
-                if (observed()) {
-                    emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
+                agent.recordSuccess(elapsed, now);
+                stats.attemptEnded(descriptor.id(), elapsed, false);
+                // One time stamp for both events: the attempt and the task end at the same moment.
+                Instant at = observed() ? now() : null;
+                if (at != null) {
+                    emit(new OrchestratorEvent.AttemptCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
                             Duration.ofNanos(elapsed), "success"));
                 }
+                long latency = now - ex.startNanos;
                 TaskResult taskResult = new TaskResult(ex.task.id(), ex.task.capability(), descriptor.id(), result.payload(), ex.attempts,
-                        Duration.ofNanos(settings.ticker().read() - ex.startNanos));
-                if (ex.future.complete(taskResult) && observed()) {
-                    emit(new OrchestratorEvent.TaskCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
-                            taskResult.latency()));
+                        Duration.ofNanos(latency));
+                if (ex.future.complete(taskResult)) {
+                    stats.taskCompleted(ex.task.capability(), latency);
+                    if (at != null && observed()) {
+                        emit(new OrchestratorEvent.TaskCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
+                                taskResult.latency()));
+                    }
                 }
                 return;
             }
@@ -825,6 +837,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                 retryable = result.retryable();
             }
             ex.lastError = failure;
+            stats.attemptEnded(descriptor.id(), elapsed, true);
             if (observed()) {
                 emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
                         Duration.ofNanos(elapsed), failure.getClass().getSimpleName()));
@@ -1216,26 +1229,43 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void fail(TaskExecution ex, OrchestratorException error) {
-        if (ex.future.completeExceptionally(error) && observed()) {
+        if (!ex.future.completeExceptionally(error)) {
+            return;
+        }
+        stats.taskFailed(ex.task.capability());
+        if (observed()) {
             AgentState last = ex.current;
             emit(new OrchestratorEvent.TaskFailed(now(), ex.task.id(), ex.task.capability(), last == null ? null : last.id(),
                     ex.attempts, error, Duration.ofNanos(Math.max(0, settings.ticker().read() - ex.startNanos))));
         }
     }
 
+    /** Runs once each task's future completed, after the caller's own callbacks. */
+    private final TaskExecution.Ending ending = this::ended;
+
+    private void ended(TaskExecution ex, TaskResult result, Throwable error) {
+        Object trace = ex.trace;
+        if (trace != null) {
+            // The task's trace ends before the attempts still running are cancelled below.
+            tracer.ended(trace, result, error);
+        }
+        cleanUp(ex);
+    }
+
     private void cleanUp(TaskExecution ex) {
-        active.remove(ex);
         var handle = ex.timeoutHandle;
         if (handle != null) {
             handle.cancel(false);
         }
         // The attempts still running (a hedged task's loser, a timed-out attempt) are cancelled.
         CompletableFuture<ResultEnvelope> reply;
-        while ((reply = ex.attemptReplies.poll()) != null) {
+        while ((reply = ex.pollReply()) != null) {
             if (!reply.isDone()) {
                 reply.cancel(false);
             }
         }
+        // Last: once tasksInFlight() no longer counts the task, its attempts are cancelled.
+        active.untrack(ex.running);
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -1356,16 +1386,24 @@ public final class DefaultOrchestrator implements Orchestrator {
 
     @Override
     public void addListener(OrchestratorListener listener) {
-        listeners.add(ValidationException.requireNonNull(listener, "listener"));
+        ValidationException.requireNonNull(listener, "listener");
+        synchronized (listeners) {
+            listeners.add(listener);
+            listenerArray = listeners.toArray(new OrchestratorListener[0]);
+        }
     }
 
     @Override
     public boolean removeListener(OrchestratorListener listener) {
-        return listeners.remove(listener);
+        synchronized (listeners) {
+            boolean removed = listeners.remove(listener);
+            listenerArray = listeners.toArray(new OrchestratorListener[0]);
+            return removed;
+        }
     }
 
     private boolean observed() {
-        return !listeners.isEmpty();
+        return listenerArray.length != 0;
     }
 
     private Instant now() {
@@ -1373,7 +1411,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void emit(OrchestratorEvent event) {
-        for (OrchestratorListener listener : listeners) {
+        for (OrchestratorListener listener : listenerArray) {
             try {
                 listener.onEvent(event);
             } catch (RuntimeException | Error e) {

@@ -37,6 +37,8 @@ final class EventHub implements EventStream, OrchestratorListener {
     private final int id = IDS.incrementAndGet();
     private final AtomicInteger threads = new AtomicInteger();
     private final List<EventSubscription> subscriptions = new CopyOnWriteArrayList<>();
+    /** The subscriptions as an array, replaced on every change: each event walks it with no iterator. */
+    private volatile EventSubscription[] live = new EventSubscription[0];
     private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
     private final Object lock = new Object();
     private boolean attached;
@@ -63,9 +65,10 @@ final class EventHub implements EventStream, OrchestratorListener {
                     // Before the first subscription, so it sees every event from then on.
                     attach.accept(this);
                 }
-                EventSubscription s = new EventSubscription(subscriber, bufferSize, dropped, subscriptions::remove);
+                EventSubscription s = new EventSubscription(subscriber, bufferSize, dropped, this::ended);
                 // Under the lock, so close() cannot miss it.
                 subscriptions.add(s);
+                live = subscriptions.toArray(new EventSubscription[0]);
                 s.start("orchestrator-events-" + id + "-" + threads.incrementAndGet());
             }
         }
@@ -86,8 +89,15 @@ final class EventHub implements EventStream, OrchestratorListener {
 
     @Override
     public void onEvent(OrchestratorEvent event) {
-        for (EventSubscription s : subscriptions) {
+        for (EventSubscription s : live) {
             s.offer(event);
+        }
+    }
+
+    private void ended(EventSubscription s) {
+        synchronized (lock) {
+            subscriptions.remove(s);
+            live = subscriptions.toArray(new EventSubscription[0]);
         }
     }
 

@@ -1,12 +1,10 @@
 package io.agentorchestrator.core.internal;
 
 import io.agentorchestrator.api.OrchestratorEvent;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -21,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * as requested, serially on the delivery thread; {@code onComplete} once the stream closed and
  * the buffer is delivered; {@code onError} for a request of less than one or when the subscriber
  * throws, which also ends the subscription.
+ *
+ * <p>The buffer is a bounded ring that many emitting threads write and the delivery thread reads:
+ * an event costs its emitter one compare-and-set on the write index and one ordered store, with
+ * no lock, no allocation and no shared size counter; a full ring drops the event and counts it.
  */
 final class EventSubscription implements Flow.Subscription {
 
@@ -30,15 +32,25 @@ final class EventSubscription implements Flow.Subscription {
     static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Polls that find nothing before the delivery thread sleeps until woken (about 50 ms idle). */
     static final int IDLE_POLLS = 50;
-    /** Events delivered between two updates of the buffered count. */
+    /** Events delivered between two publications of the read index, which frees their slots for writers. */
     static final int SIZE_BATCH = 32;
 
     private final Flow.Subscriber<? super OrchestratorEvent> subscriber;
     private final int capacity;
     private final LongAdder dropped;
     private final Consumer<EventSubscription> onEnd;
-    private final Queue<OrchestratorEvent> buffer = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger size = new AtomicInteger();
+    /** Slots, a power of two at least {@link #capacity} long; a slot is null until its event is written. */
+    private final AtomicReferenceArray<OrchestratorEvent> ring;
+    private final int mask;
+    /** Next slot to claim; emitters advance it by compare-and-set. */
+    private final AtomicLong writeIndex = new PaddedIndex();
+    /** Next slot to deliver; only the delivery thread moves it, publishing in batches. */
+    private final AtomicLong readIndex = new PaddedIndex();
+    /**
+     * A write index below which the ring surely has room, refreshed from {@link #readIndex} only
+     * when reached, so emitters seldom read the line the delivery thread writes.
+     */
+    private volatile long writeLimit;
     private final AtomicLong demand = new AtomicLong();
     private volatile boolean sleeping;
     private volatile boolean cancelled;
@@ -53,6 +65,20 @@ final class EventSubscription implements Flow.Subscription {
         this.capacity = capacity;
         this.dropped = dropped;
         this.onEnd = onEnd;
+        int slots = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
+        this.ring = new AtomicReferenceArray<>(slots);
+        this.mask = slots - 1;
+        this.writeLimit = capacity;
+    }
+
+    /**
+     * An index on a cache line of its own: the write index is contended by every emitting thread,
+     * and allocated next to the read index (or the demand) it would make the delivery thread's
+     * line bounce with it.
+     */
+    @SuppressWarnings({"serial", "unused"})
+    private static final class PaddedIndex extends AtomicLong {
+        long p1, p2, p3, p4, p5, p6, p7;
     }
 
     Flow.Subscriber<? super OrchestratorEvent> subscriber() {
@@ -71,12 +97,19 @@ final class EventSubscription implements Flow.Subscription {
         if (cancelled || completing) {
             return;
         }
-        if (size.incrementAndGet() > capacity) {
-            size.decrementAndGet();
-            dropped.increment();
-            return;
-        }
-        buffer.offer(event);
+        long index;
+        do {
+            index = writeIndex.get();
+            if (index >= writeLimit) {
+                long limit = readIndex.get() + capacity;
+                if (index >= limit) {
+                    dropped.increment();
+                    return;
+                }
+                writeLimit = limit;
+            }
+        } while (!writeIndex.compareAndSet(index, index + 1));
+        ring.lazySet((int) index & mask, event);
         if (sleeping) {
             wake();
         }
@@ -130,6 +163,25 @@ final class EventSubscription implements Flow.Subscription {
         }
     }
 
+    /** Whether every event written so far has been delivered; false while an emitter is between its claim and its write. */
+    private boolean isEmpty() {
+        return readIndex.get() == writeIndex.get();
+    }
+
+    /**
+     * Takes the event at read index {@code read}, or null when none is written there yet (an
+     * emitter that claimed the slot may not have stored its event: the next poll finds it).
+     */
+    private OrchestratorEvent take(long read) {
+        int slot = (int) read & mask;
+        OrchestratorEvent event = ring.get(slot);
+        if (event != null) {
+            // Cleared before the read index passes it, so the emitter that claims the slot next finds it free.
+            ring.lazySet(slot, null);
+        }
+        return event;
+    }
+
     private void deliver() {
         try {
             subscriber.onSubscribe(this);
@@ -142,18 +194,20 @@ final class EventSubscription implements Flow.Subscription {
                     return;
                 }
                 boolean delivered = false;
-                // The size shared with the emitting threads is lowered once per few events rather than
-                // once per event: one contended atomic fewer per event, for a bound that is at most
-                // SIZE_BATCH events early.
+                // The read index shared with the emitters is published once per few events rather than
+                // once per event: a write fewer to a contended line per event, for a bound that is at
+                // most SIZE_BATCH events early.
+                long read = readIndex.get();
                 int taken = 0;
                 try {
                     while (!cancelled && demand.get() > 0) {
-                        OrchestratorEvent event = buffer.poll();
+                        OrchestratorEvent event = take(read);
                         if (event == null) {
                             break;
                         }
+                        read++;
                         if (++taken == SIZE_BATCH) {
-                            size.addAndGet(-taken);
+                            readIndex.lazySet(read);
                             taken = 0;
                         }
                         if (demand.get() != Long.MAX_VALUE) {
@@ -163,12 +217,12 @@ final class EventSubscription implements Flow.Subscription {
                         delivered = true;
                     }
                 } finally {
-                    size.addAndGet(-taken);
+                    readIndex.set(read);
                 }
                 if (cancelled) {
                     return;
                 }
-                if (completing && buffer.isEmpty()) {
+                if (completing && isEmpty()) {
                     cancelled = true;
                     subscriber.onComplete();
                     return;
@@ -182,7 +236,7 @@ final class EventSubscription implements Flow.Subscription {
                 } else {
                     // Nothing for a while: sleep until an event, a request, a cancel or close wakes us.
                     sleeping = true;
-                    if (buffer.isEmpty() || demand.get() == 0) {
+                    if (isEmpty() || demand.get() == 0) {
                         LockSupport.park(this);
                     }
                     sleeping = false;
@@ -198,8 +252,6 @@ final class EventSubscription implements Flow.Subscription {
                 log.debug("Event subscriber {} threw from onError too", subscriber, again);
             }
         } finally {
-            buffer.clear();
-            size.set(0);
             onEnd.accept(this);
             done.countDown();
         }

@@ -100,8 +100,8 @@ public final class InProcessTransport implements Transport {
         private final String name;
         private final String uri;
         private final TaskReceiver receiver;
-        /** Replies not given yet, each with the transport that sent the task, which counts what happens to it. */
-        private final ConcurrentHashMap<CompletableFuture<ResultEnvelope>, InProcessTransport> pending = new ConcurrentHashMap<>();
+        /** Replies not given yet. */
+        private final PendingSet<Reply> pending = new PendingSet<>();
         private volatile boolean closed;
 
         Endpoint(String name, String uri, TaskReceiver receiver) {
@@ -111,22 +111,22 @@ public final class InProcessTransport implements Transport {
         }
 
         CompletableFuture<ResultEnvelope> deliver(TaskEnvelope envelope, InProcessTransport sender) {
-            CompletableFuture<ResultEnvelope> reply = new CompletableFuture<>();
-            pending.put(reply, sender);
+            Reply reply = new Reply(sender);
+            PendingSet.Entry<Reply> entry = pending.track(reply);
             // close() may have swept pending before the add: check again so the reply cannot hang.
             if (closed) {
-                fail(reply);
+                fail(pending.untrack(entry));
                 return reply;
             }
             try {
                 receiver.onTask(envelope, result -> {
                     // Not pending, or not completed: the sender cancelled it (timeout, a hedge won) before the answer.
-                    if (pending.remove(reply) == null || !reply.complete(result)) {
+                    if (pending.untrack(entry) == null || !reply.complete(result)) {
                         sender.lateReplies.increment();
                     }
                 });
             } catch (RuntimeException e) {
-                if (pending.remove(reply) != null) {
+                if (pending.untrack(entry) != null) {
                     sender.sendErrors.increment();
                     reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " threw while receiving a task", true, e));
                 }
@@ -137,17 +137,26 @@ public final class InProcessTransport implements Transport {
         void close() {
             closed = true;
             ENDPOINTS.remove(name, this);
-            for (CompletableFuture<ResultEnvelope> reply : pending.keySet()) {
+            for (Reply reply : pending.untrackAll()) {
                 fail(reply);
             }
         }
 
-        private void fail(CompletableFuture<ResultEnvelope> reply) {
-            InProcessTransport sender = pending.remove(reply);
-            if (sender != null) {
-                sender.sendErrors.increment();
+        /** Fails a reply this caller took out of {@link #pending}; does nothing for null (someone else took it). */
+        private void fail(Reply reply) {
+            if (reply != null) {
+                reply.sender.sendErrors.increment();
                 reply.completeExceptionally(new TransportException(SCHEME, uri, "Agent at " + uri + " stopped before replying"));
             }
+        }
+    }
+
+    /** A reply not given yet, with the transport that sent the task, which counts what happens to it. */
+    private static final class Reply extends CompletableFuture<ResultEnvelope> {
+        final InProcessTransport sender;
+
+        Reply(InProcessTransport sender) {
+            this.sender = sender;
         }
     }
 

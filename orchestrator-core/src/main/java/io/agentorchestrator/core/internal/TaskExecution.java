@@ -18,7 +18,7 @@ import java.util.concurrent.ScheduledFuture;
 final class TaskExecution {
 
     final Task task;
-    final CompletableFuture<TaskResult> future = new CompletableFuture<>();
+    final Future future = new Future(this);
     final long startNanos;
     final long deadlineNanos;
     final long timeoutNanos;
@@ -31,10 +31,17 @@ final class TaskExecution {
     volatile int attempts;
     /** The agent holding the current attempt, or null while waiting for one. */
     volatile AgentState current;
-    /** Replies of the attempts still outstanding, cancelled when the task ends. */
-    final java.util.Queue<CompletableFuture<ResultEnvelope>> attemptReplies = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * The first attempt's reply, until the task ends and takes it to cancel it if still running;
+     * most tasks make one attempt, so the others' replies go to {@link #moreReplies}, made on
+     * demand.
+     */
+    private volatile CompletableFuture<ResultEnvelope> firstReply;
+    private volatile java.util.Queue<CompletableFuture<ResultEnvelope>> moreReplies;
     /** Attempts sent whose reply has not been handled yet. */
     final java.util.concurrent.atomic.AtomicInteger attemptsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** Its place among the engine's running tasks; set before anything can end it. */
+    PendingSet.Entry<TaskExecution> running;
     volatile ScheduledFuture<?> timeoutHandle;
     /** When {@link TimeoutScheduler} stamped it ({@link System#nanoTime()}), until it gets a scheduler entry; 0 otherwise. */
     volatile long armedAt;
@@ -68,6 +75,53 @@ final class TaskExecution {
         return false;
     }
 
+    private static final java.lang.invoke.VarHandle FIRST_REPLY;
+    private static final java.lang.invoke.VarHandle MORE_REPLIES;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            FIRST_REPLY = lookup.findVarHandle(TaskExecution.class, "firstReply", CompletableFuture.class);
+            MORE_REPLIES = lookup.findVarHandle(TaskExecution.class, "moreReplies", java.util.Queue.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Keeps an attempt's reply, for {@link #pollReply()} to cancel when the task ends. */
+    void addReply(CompletableFuture<ResultEnvelope> reply) {
+        if (firstReply == null && FIRST_REPLY.compareAndSet(this, null, reply)) {
+            return;
+        }
+        java.util.Queue<CompletableFuture<ResultEnvelope>> more = moreReplies;
+        if (more == null) {
+            MORE_REPLIES.compareAndSet(this, null, new java.util.concurrent.ConcurrentLinkedQueue<CompletableFuture<ResultEnvelope>>());
+            more = moreReplies;
+        }
+        more.add(reply);
+    }
+
+    /**
+     * Takes one kept reply, or null when none is left. The first slot is never refilled once
+     * taken (a later reply goes to the queue), so a reply added after the task ended is either
+     * taken here or cancelled by its sender, which checks the task's future after adding.
+     */
+    @SuppressWarnings("unchecked")
+    CompletableFuture<ResultEnvelope> pollReply() {
+        CompletableFuture<ResultEnvelope> first = firstReply;
+        if (first != null && first != TAKEN) {
+            first = (CompletableFuture<ResultEnvelope>) FIRST_REPLY.getAndSet(this, TAKEN);
+            if (first != TAKEN) {
+                return first;
+            }
+        }
+        java.util.Queue<CompletableFuture<ResultEnvelope>> more = moreReplies;
+        return more == null ? null : more.poll();
+    }
+
+    /** Marks the first slot as emptied by {@link #pollReply()}. */
+    private static final CompletableFuture<ResultEnvelope> TAKEN = new CompletableFuture<>();
+
     /** Records the start of an attempt on {@code agent} and returns its number (1-based). */
     synchronized int beginAttempt(AgentState agent) {
         int n = attempts;
@@ -80,10 +134,7 @@ final class TaskExecution {
         return n + 1;
     }
 
-    /**
-     * From the dispatch sequence, unique per orchestrator: the engine keeps every task in a
-     * concurrent set while it runs, and an identity hash costs more to compute the first time.
-     */
+    /** From the dispatch sequence, unique per orchestrator: cheaper than a first identity hash, for hashed collections of tasks. */
     @Override
     public int hashCode() {
         return Long.hashCode(sequence * 0x9E3779B97F4A7C15L);
@@ -93,6 +144,114 @@ final class TaskExecution {
     @Override
     public boolean equals(Object o) {
         return this == o;
+    }
+
+    /** What the engine does once a task's future completed, however it completed. */
+    @FunctionalInterface
+    interface Ending {
+        void ended(TaskExecution task, TaskResult result, Throwable error);
+    }
+
+    /**
+     * The task's future. Once it completes, by whatever means (the engine, or the caller completing
+     * or cancelling the future it was given), it runs the engine's {@link Ending} exactly once,
+     * after the callers' own dependents: what a {@code whenComplete} registered at dispatch would
+     * do, without the dependent stage, its completion object and its lambda for every task.
+     */
+    static final class Future extends CompletableFuture<TaskResult> {
+        private static final java.lang.invoke.VarHandle ENDED;
+
+        static {
+            try {
+                ENDED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Future.class, "ended", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final TaskExecution task;
+        /** Set once the task is running, before anything else can complete the future. */
+        private Ending ending;
+        private volatile boolean ended;
+
+        private Future(TaskExecution task) {
+            this.task = task;
+        }
+
+        void onEnd(Ending ending) {
+            this.ending = ending;
+        }
+
+        private void end(TaskResult result, Throwable error) {
+            Ending e = ending;
+            if (e != null && !ended && ENDED.compareAndSet(this, false, true)) {
+                e.ended(task, result, error);
+            }
+        }
+
+        @Override
+        public boolean complete(TaskResult value) {
+            boolean completed = super.complete(value);
+            if (completed) {
+                end(value, null);
+            }
+            return completed;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            boolean completed = super.completeExceptionally(ex);
+            if (completed) {
+                end(null, ex);
+            }
+            return completed;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled && ending != null && !ended) {
+                Throwable error = null;
+                try {
+                    join();
+                } catch (java.util.concurrent.CancellationException | java.util.concurrent.CompletionException failed) {
+                    error = failed;
+                }
+                end(null, error);
+            }
+            return cancelled;
+        }
+
+        @Override
+        public void obtrudeValue(TaskResult value) {
+            super.obtrudeValue(value);
+            end(value, null);
+        }
+
+        @Override
+        public void obtrudeException(Throwable ex) {
+            super.obtrudeException(ex);
+            end(null, ex);
+        }
+
+        /** Through {@link #complete} and {@link #completeExceptionally}, which the inherited one bypasses. */
+        @Override
+        public CompletableFuture<TaskResult> completeAsync(java.util.function.Supplier<? extends TaskResult> supplier,
+                java.util.concurrent.Executor executor) {
+            if (supplier == null || executor == null) {
+                throw new NullPointerException();
+            }
+            executor.execute(() -> {
+                if (!isDone()) {
+                    try {
+                        complete(supplier.get());
+                    } catch (Throwable t) {
+                        completeExceptionally(t);
+                    }
+                }
+            });
+            return this;
+        }
     }
 
     /** Orders waiting tasks: higher priority first, then first come first served. */

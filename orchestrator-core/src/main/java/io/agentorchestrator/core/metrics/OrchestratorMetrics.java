@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
 /**
@@ -122,6 +123,7 @@ public final class OrchestratorMetrics implements MeterBinder {
         }
         boolean first = registries.isEmpty();
         registries.add(registry);
+        bound = registries.toArray(new MeterRegistry[0]);
         for (Agent agent : orchestrator.agents()) {
             see(agent.descriptor());
         }
@@ -180,13 +182,13 @@ public final class OrchestratorMetrics implements MeterBinder {
 
     private void record(OrchestratorEvent event) {
         if (event instanceof OrchestratorEvent.TaskDispatched e) {
-            see(e.capability());
+            CapabilityMeters meters = meters(e.capability());
             if (e.attempt() == 1) {
                 if (agentTags) {
                     count(TASKS_DISPATCHED, e.capability(), null, agent(e.agentId()));
                 } else {
-                    for (MeterRegistry registry : registries) {
-                        common(registry, e.capability()).dispatched.increment();
+                    for (CommonMeters m : meters.common) {
+                        m.dispatched.increment();
                     }
                 }
             }
@@ -194,16 +196,17 @@ public final class OrchestratorMetrics implements MeterBinder {
             if (agentTags) {
                 count(TASKS_COMPLETED, e.capability(), OUTCOME_SUCCESS, agent(e.agentId()));
             }
-            for (MeterRegistry registry : registries) {
-                CommonMeters meters = common(registry, e.capability());
+            long nanos = e.latency().toNanos();
+            for (CommonMeters m : meters(e.capability()).common) {
                 if (!agentTags) {
-                    meters.completed.increment();
+                    m.completed.increment();
                 }
-                meters.latency.record(e.latency());
+                m.latency.record(nanos, TimeUnit.NANOSECONDS);
             }
         } else if (event instanceof OrchestratorEvent.AttemptCompleted e && !agentTags && OUTCOME_SUCCESS.equals(e.outcome())) {
-            for (MeterRegistry registry : registries) {
-                common(registry, e.capability()).attemptLatency.record(e.latency());
+            long nanos = e.latency().toNanos();
+            for (CommonMeters m : meters(e.capability()).common) {
+                m.attemptLatency.record(nanos, TimeUnit.NANOSECONDS);
             }
         } else if (event instanceof OrchestratorEvent.TaskFailed e) {
             see(e.capability());
@@ -255,6 +258,38 @@ public final class OrchestratorMetrics implements MeterBinder {
                 attemptLatency = Timer.builder(ATTEMPT_LATENCY).tags(success).publishPercentileHistogram().register(registry);
             }
         }
+    }
+
+    /** The registries bound, in a fixed array that identifies which ones a {@link CapabilityMeters} was resolved for. */
+    private volatile MeterRegistry[] bound = new MeterRegistry[0];
+    /** The common meters of each capability in every bound registry. */
+    private final Map<String, CapabilityMeters> byCapability = new ConcurrentHashMap<>();
+    /** The last capability's meters: a run of tasks of one capability looks nothing up. */
+    private volatile CapabilityMeters last;
+
+    /** One capability's {@link CommonMeters}, one per registry of {@link #bound} at the time it was resolved. */
+    private record CapabilityMeters(String capability, MeterRegistry[] registries, CommonMeters[] common) {
+    }
+
+    /** Resolves once per capability (and again after another registry is bound); also registers the capability's gauges. */
+    private CapabilityMeters meters(String capability) {
+        MeterRegistry[] current = bound;
+        CapabilityMeters m = last;
+        if (m != null && m.registries == current && (m.capability == capability || m.capability.equals(capability))) {
+            return m;
+        }
+        m = byCapability.get(capability);
+        if (m == null || m.registries != current) {
+            see(capability);
+            CommonMeters[] common = new CommonMeters[current.length];
+            for (int i = 0; i < current.length; i++) {
+                common[i] = common(current[i], capability);
+            }
+            m = new CapabilityMeters(capability, current, common);
+            byCapability.put(capability, m);
+        }
+        last = m;
+        return m;
     }
 
     /** Per registry, then per capability: two lookups by identity and by a string whose hash is cached. */

@@ -24,12 +24,16 @@ final class LatencyHistogram {
         return Math.min(MAX_MICROS, Math.max(1, nanos / 1000));
     }
 
-    void add(AtomicIntegerArray bucket) {
+    /** Adds a live histogram's counts; returns how many samples it held. */
+    long add(AtomicIntegerArray bucket) {
+        long added = 0;
         for (int i = 0; i < BINS; i++) {
             int c = bucket.get(i);
             counts[i] += c;
-            total += c;
+            added += c;
         }
+        total += added;
+        return added;
     }
 
     /** The mean latency, from the bins' midpoints. */

@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * buckets covering the longest window: bounded memory whatever the traffic. A bucket's histogram
  * is allocated the first time it gets a latency and reused when the ring comes round.
  *
- * <p>Recording is lock-free (two atomic increments) because it runs on the dispatch path; only
+ * <p>Recording is lock-free because it runs on the dispatch path: an outcome with a latency is one
+ * atomic increment of its histogram bin (the request count is the histogram's total plus the
+ * outcomes without a latency), a failure one more; only
  * moving a bucket to a new 10 s epoch, once per bucket and lap, takes the bucket's monitor. A
  * bucket is reused only a whole ring (15 minutes) later, so a writer never races with the reset
  * of the bucket it writes to.
@@ -23,7 +25,8 @@ final class Series {
 
     private static final class Bucket {
         volatile long epoch = Long.MIN_VALUE;
-        final AtomicLong requests = new AtomicLong();
+        /** Outcomes without a latency (failed tasks); the others are counted by the histogram alone. */
+        final AtomicLong unmeasured = new AtomicLong();
         final AtomicLong errors = new AtomicLong();
         final AtomicReference<AtomicIntegerArray> latency = new AtomicReference<>();
 
@@ -57,12 +60,13 @@ final class Series {
         if (b.epoch != epoch && !advance(b, epoch)) {
             return;
         }
-        b.requests.incrementAndGet();
         if (error) {
             b.errors.incrementAndGet();
         }
         if (latencyNanos >= 0) {
             b.latency().incrementAndGet(LatencyHistogram.bin(LatencyHistogram.micros(latencyNanos)));
+        } else {
+            b.unmeasured.incrementAndGet();
         }
     }
 
@@ -73,7 +77,7 @@ final class Series {
                 return false;
             }
             if (b.epoch < epoch) {
-                b.requests.set(0);
+                b.unmeasured.set(0);
                 b.errors.set(0);
                 AtomicIntegerArray h = b.latency.get();
                 if (h != null) {
@@ -93,11 +97,11 @@ final class Series {
         for (long e = Math.max(fromEpoch, toEpoch - ring.length + 1); e <= toEpoch; e++) {
             Bucket b = ring[(int) Math.floorMod(e, (long) ring.length)];
             if (b.epoch == e) {
-                into.requests += b.requests.get();
+                into.requests += b.unmeasured.get();
                 into.errors += b.errors.get();
                 AtomicIntegerArray h = b.latency.get();
                 if (h != null) {
-                    into.latency.add(h);
+                    into.requests += into.latency.add(h);
                 }
             }
         }

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  * counted in {@link #untracked()}). Time comes from the injected {@link Ticker}, so tests move a
  * fake one.
  *
- * <p>Thread-safe. Recording an event takes a map lookup and two or three atomic increments, no lock.
+ * <p>Thread-safe. Recording an outcome takes a map lookup and one or two atomic increments, no lock.
  */
 public final class StatsCollector implements OrchestratorListener {
 
@@ -74,13 +74,44 @@ public final class StatsCollector implements OrchestratorListener {
     @Override
     public void onEvent(OrchestratorEvent event) {
         if (event instanceof OrchestratorEvent.TaskCompleted c) {
-            record(capabilities, c.capability(), c.latency().toNanos(), false);
+            taskCompleted(c.capability(), c.latency().toNanos());
         } else if (event instanceof OrchestratorEvent.TaskFailed f) {
-            record(capabilities, f.capability(), -1, true);
+            taskFailed(f.capability());
         } else if (event instanceof OrchestratorEvent.AttemptCompleted a) {
-            record(agents, a.agentId(), a.latency().toNanos(), !"success".equals(a.outcome()));
+            attemptEnded(a.agentId(), a.latency().toNanos(), !"success".equals(a.outcome()));
         } else if (event instanceof OrchestratorEvent.AgentDeregistered d) {
-            agents.remove(d.agent().id());
+            agentRemoved(d.agent().id());
+        }
+    }
+
+    /**
+     * Counts a task of {@code capability} that completed, as a {@code TaskCompleted} event does,
+     * without the event: the engine feeds its own collector this way, so that an orchestrator
+     * nobody listens to builds no events.
+     */
+    public void taskCompleted(String capability, long latencyNanos) {
+        record(capabilities, capability, latencyNanos, false);
+    }
+
+    /** Counts a task of {@code capability} that failed, as a {@code TaskFailed} event does. */
+    public void taskFailed(String capability) {
+        record(capabilities, capability, -1, true);
+    }
+
+    /**
+     * Counts an attempt on agent {@code agentId} that ended, as an {@code AttemptCompleted} event
+     * does.
+     *
+     * @param failed whether the attempt's outcome was anything but success
+     */
+    public void attemptEnded(String agentId, long latencyNanos, boolean failed) {
+        record(agents, agentId, latencyNanos, failed);
+    }
+
+    /** Forgets an agent's series, as an {@code AgentDeregistered} event does. */
+    public void agentRemoved(String agentId) {
+        if (agentId != null) {
+            agents.remove(agentId);
         }
     }
 

@@ -36,6 +36,12 @@ public final class ObservationTaskTracer implements TaskTracer {
     private static final Logger log = LoggerFactory.getLogger(ObservationTaskTracer.class);
 
     private final ObservationRegistry registry;
+    /** Contextual names by capability, built once each instead of once per task: capabilities are few. */
+    private final Map<String, String[]> names = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Most capabilities whose contextual names are kept. */
+    static final int MAX_CACHED_NAMES = 1024;
+    /** The attempt numbers most tasks use, as strings. */
+    private static final String[] ATTEMPTS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
     /** Observations go to {@code registry}. */
     public ObservationTaskTracer(ObservationRegistry registry) {
@@ -47,7 +53,7 @@ public final class ObservationTaskTracer implements TaskTracer {
         try {
             // No explicit parent: the caller's current observation, if any, becomes the parent.
             return Observation.createNotStarted(TASK, registry)
-                    .contextualName("task " + task.capability())
+                    .contextualName(names(task.capability())[0])
                     .lowCardinalityKeyValue(CAPABILITY, task.capability())
                     .highCardinalityKeyValue(TASK_ID, task.id())
                     .start();
@@ -89,19 +95,33 @@ public final class ObservationTaskTracer implements TaskTracer {
         }
     }
 
+    /** The task's and the attempt's contextual names for {@code capability}. */
+    private String[] names(String capability) {
+        String[] n = names.get(capability);
+        if (n == null) {
+            n = new String[] {"task " + capability, "dispatch " + capability};
+            // Bounded: tasks for capabilities nobody serves must not grow it without end.
+            if (names.size() < MAX_CACHED_NAMES) {
+                names.putIfAbsent(capability, n);
+            }
+        }
+        return n;
+    }
+
     private SentAttempt traced(Observation task, AgentDescriptor agent, TaskEnvelope envelope) {
+        int attempt = envelope.attempt();
         Map<String, String> headers = new HashMap<>(envelope.headers());
         SenderContext<Map<String, String>> context = new SenderContext<>((carrier, key, value) -> carrier.put(key, value), Kind.CLIENT);
         context.setCarrier(headers);
         context.setRemoteServiceName(agent.id());
         Observation observation = Observation.createNotStarted(DISPATCH, () -> context, registry)
                 .parentObservation(task)
-                .contextualName("dispatch " + envelope.capability())
+                .contextualName(names(envelope.capability())[1])
                 .lowCardinalityKeyValue(CAPABILITY, envelope.capability())
                 .lowCardinalityKeyValue(TRANSPORT, agent.scheme())
                 .highCardinalityKeyValue(TASK_ID, envelope.taskId())
                 .highCardinalityKeyValue(AGENT, agent.id())
-                .highCardinalityKeyValue(ATTEMPT, Integer.toString(envelope.attempt()))
+                .highCardinalityKeyValue(ATTEMPT, attempt < ATTEMPTS.length ? ATTEMPTS[attempt] : Integer.toString(attempt))
                 .start();
         TaskEnvelope traced = headers.equals(envelope.headers()) ? envelope
                 : new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(), envelope.priority(),
