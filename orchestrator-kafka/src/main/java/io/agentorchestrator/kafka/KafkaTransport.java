@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -82,10 +83,25 @@ public final class KafkaTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
     private static final long ADMIN_WAIT_MILLIS = 30_000;
+    /** What a record costs the producer's buffer beyond its key and value (headers, framing), roughly. */
+    private static final int RECORD_OVERHEAD_BYTES = 128;
 
     private final KafkaTransportConfig config;
     private final Topics topics;
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TopicUse> topicUses = new ConcurrentHashMap<>();
+    /** Sends handed to the sender thread and not yet given to the producer. */
+    private final AtomicInteger queuedSends = new AtomicInteger();
+    /** Bytes of tasks in the producer's buffer or on their way to the broker. */
+    private final AtomicLong unacknowledgedTaskBytes = new AtomicLong();
+    /**
+     * Up to how many such bytes a task is produced on the caller's thread: a quarter of the
+     * producer's {@code buffer.memory}, far from the point where {@code send()} blocks for room
+     * (as it would while the broker is away).
+     */
+    private final long directSendBytes;
+    /** How long the producer keeps a topic's metadata without sends to it ({@code metadata.max.idle.ms}). */
+    private final long metadataIdleNanos;
     private final Set<TaskConsumer> listeners = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> watches = ConcurrentHashMap.newKeySet();
     private final LongAdder lateReplies = new LongAdder();
@@ -98,7 +114,8 @@ public final class KafkaTransport implements Transport {
     private final Object lock = new Object();
     private volatile boolean closed;
     private Admin admin;
-    private Producer<byte[], byte[]> producer;
+    private volatile Producer<byte[], byte[]> producer;
+    private volatile Producer<byte[], byte[]> replyProducer;
     private ScheduledThreadPoolExecutor executor;
     private ReplyReader replies;
 
@@ -106,6 +123,21 @@ public final class KafkaTransport implements Transport {
         this.config = config;
         this.topics = new Topics(this::admin, config.createTopics(), config.replicationFactor());
         this.directory = new KafkaAgentDirectory(this);
+        this.directSendBytes = longProperty(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024) / 4;
+        this.metadataIdleNanos = TimeUnit.MILLISECONDS.toNanos(longProperty(ProducerConfig.METADATA_MAX_IDLE_CONFIG, 300_000));
+    }
+
+    /** A numeric client property the user set, or the client's default; 0 for a value the client will refuse anyway. */
+    private long longProperty(String name, long clientDefault) {
+        Object value = config.clientProperties().get(name);
+        if (value == null) {
+            return clientDefault;
+        }
+        try {
+            return Long.parseLong(value.toString().trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /**
@@ -180,34 +212,54 @@ public final class KafkaTransport implements Transport {
             fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " failed", e));
             return future;
         }
+        TopicUse use = topicUse(target.topic());
+        if (queuedSends.get() == 0 && replyPartition.isDone() && !replyPartition.isCompletedExceptionally() && use.fresh()
+                && unacknowledgedTaskBytes.get() < directSendBytes) {
+            // The usual case: the reply partition is known, the producer has the topic's metadata
+            // and room in its buffer (so send() cannot block on either), and no earlier task waits
+            // on the sender thread to be overtaken. Producing here saves a thread hop per task.
+            produceTask(p, target, use, envelope, replyPartition.join());
+            return future;
+        }
         // One sender thread, fed in call order: tasks reach the producer (and so a partition) in
         // the order they were sent, even the first ones to a topic still being created.
+        queuedSends.incrementAndGet();
         try {
             executor().execute(() -> {
-                int partition;
                 try {
-                    // Not waiting for topicReady: creation runs alongside, and the producer waits for
-                    // the topic's metadata itself (up to max.block.ms), which saves a round trip on
-                    // the first task to an agent. The reply partition, though, must be read first.
-                    partition = replyPartition.get(config.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                    }
-                    fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to " + target.topic() + " failed", e));
-                    return;
-                }
-                if (!future.isDone()) {
-                    produceTask(p, target, envelope, partition);
+                    produceQueued(p, target, use, envelope, replyPartition);
+                } finally {
+                    queuedSends.decrementAndGet();
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
+            queuedSends.decrementAndGet();
             fail(p, new TransportException(SCHEME, p.endpoint, "Kafka transport is closed; task " + p.taskId + " not sent", false, e));
         }
         return future;
     }
 
-    private void produceTask(Pending p, Target target, TaskEnvelope envelope, int replyPartition) {
+    /** On the sender thread: waits for the reply partition, then produces the task unless it is over already. */
+    private void produceQueued(Pending p, Target target, TopicUse use, TaskEnvelope envelope, CompletableFuture<Integer> replyPartition) {
+        int partition;
+        try {
+            // Not waiting for topicReady: creation runs alongside, and the producer waits for
+            // the topic's metadata itself (up to max.block.ms), which saves a round trip on
+            // the first task to an agent. The reply partition, though, must be read first.
+            partition = replyPartition.get(config.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to " + target.topic() + " failed", e));
+            return;
+        }
+        if (!p.future.isDone()) {
+            produceTask(p, target, use, envelope, partition);
+        }
+    }
+
+    private void produceTask(Pending p, Target target, TopicUse use, TaskEnvelope envelope, int replyPartition) {
         try {
             TaskEnvelope wire = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                     envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(),
@@ -217,16 +269,34 @@ public final class KafkaTransport implements Transport {
             headers.add(HEADER_REPLY_PARTITION, Integer.toString(replyPartition).getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_TASK_ID, envelope.taskId().getBytes(StandardCharsets.UTF_8));
             byte[] key = envelope.key() == null ? null : envelope.key().getBytes(StandardCharsets.UTF_8);
+            byte[] value = WireFormat.encodeTask(wire);
+            long size = value.length + (key == null ? 0 : key.length) + RECORD_OVERHEAD_BYTES;
             log.debug("Producing task {} to {}", p.taskId, target.topic());
-            producer().send(new ProducerRecord<>(target.topic(), null, key, WireFormat.encodeTask(wire), headers), (md, error) -> {
-                log.debug("Produced task {}: {}", p.taskId, error == null ? "ok" : error.toString());
-                if (error != null) {
-                    fail(p, new TransportException(SCHEME, p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic()
-                            + " failed: " + error, true, error));
-                }
-            });
+            use.sending();
+            unacknowledgedTaskBytes.addAndGet(size);
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(target.topic(), null, key, value, headers);
+            try {
+                producer().send(record, (md, error) -> {
+                    unacknowledgedTaskBytes.addAndGet(-size);
+                    taskProduced(p, target, use, error);
+                });
+            } catch (RuntimeException e) {
+                unacknowledgedTaskBytes.addAndGet(-size);
+                throw e;
+            }
         } catch (RuntimeException e) {
             fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic() + " failed", e));
+        }
+    }
+
+    /** The producer's callback for a task: on the broker, or failed for good. */
+    private void taskProduced(Pending p, Target target, TopicUse use, Exception error) {
+        log.debug("Produced task {}: {}", p.taskId, error == null ? "ok" : error.toString());
+        if (error == null) {
+            use.delivered();
+        } else {
+            fail(p, new TransportException(SCHEME, p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic()
+                    + " failed: " + error, true, error));
         }
     }
 
@@ -325,9 +395,11 @@ public final class KafkaTransport implements Transport {
 
     private void produceReply(TaskConsumer.Delivery d, ProducerRecord<byte[], byte[]> record, TaskConsumer owner) {
         try {
-            producer().send(record, (md, error) -> {
+            replyProducer().send(record, (md, error) -> {
                 if (error == null) {
-                    replyTrouble.set(false);
+                    if (replyTrouble.get()) {
+                        replyTrouble.set(false);
+                    }
                     d.replied();
                 } else if (d.wanted() && !closed) {
                     retryReply(d, record, owner, error);
@@ -461,27 +533,57 @@ public final class KafkaTransport implements Transport {
 
     // ------------------------------------------------------------------ clients
 
+    /** The producer of tasks, announcements and dead letters, lingering {@code lingerMs}. */
     Producer<byte[], byte[]> producer() {
+        Producer<byte[], byte[]> p = producer;
+        if (p != null && !closed) {
+            return p;
+        }
         synchronized (lock) {
             if (closed) {
                 throw new TransportException(SCHEME, config.bootstrapServers(), "Kafka transport is closed", false, null);
             }
             if (producer == null) {
-                Map<String, Object> p = base("producer");
-                p.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
-                p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                        (int) Math.max(1000, Math.min(10_000, config.deliveryTimeout().toMillis() - config.lingerMs())));
-                p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.deliveryTimeout().toMillis());
-                p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(10_000, config.deliveryTimeout().toMillis()));
-                // The guarantees rest on these: not overridable.
-                p.put(ProducerConfig.ACKS_CONFIG, "all");
-                p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-                p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-                producer = client(() -> new KafkaProducer<>(p), "producer");
+                producer = newProducer("producer", config.lingerMs());
             }
             return producer;
         }
+    }
+
+    /**
+     * The producer of replies, lingering {@code replyLingerMs} (none by default) where tasks linger
+     * {@code lingerMs}: a producer has one {@code linger.ms}, and the two want different ones.
+     * Created on the first reply, so an orchestrator-only transport never opens it.
+     */
+    Producer<byte[], byte[]> replyProducer() {
+        Producer<byte[], byte[]> p = replyProducer;
+        if (p != null && !closed) {
+            return p;
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new TransportException(SCHEME, config.bootstrapServers(), "Kafka transport is closed", false, null);
+            }
+            if (replyProducer == null) {
+                replyProducer = newProducer("reply-producer", config.replyLingerMs());
+            }
+            return replyProducer;
+        }
+    }
+
+    private Producer<byte[], byte[]> newProducer(String purpose, int lingerMs) {
+        Map<String, Object> p = base(purpose);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) Math.max(1000, Math.min(10_000, config.deliveryTimeout().toMillis() - lingerMs)));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.deliveryTimeout().toMillis());
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(10_000, config.deliveryTimeout().toMillis()));
+        // The guarantees rest on these: not overridable.
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return client(() -> new KafkaProducer<>(p), "producer");
     }
 
     Admin admin() {
@@ -599,22 +701,26 @@ public final class KafkaTransport implements Transport {
                     null));
         }
         Producer<byte[], byte[]> p;
+        Producer<byte[], byte[]> rp;
         Admin a;
         ScheduledThreadPoolExecutor e;
         synchronized (lock) {
             // Closed outside the lock: client callbacks may need it while the clients drain.
             p = producer;
+            rp = replyProducer;
             a = admin;
             e = executor;
         }
         if (e != null) {
             e.shutdownNow();
         }
-        if (p != null) {
-            try {
-                p.close(Duration.ofSeconds(5));
-            } catch (RuntimeException ex) {
-                log.debug("Closing the producer failed", ex);
+        for (Producer<byte[], byte[]> each : java.util.Arrays.asList(p, rp)) {
+            if (each != null) {
+                try {
+                    each.close(Duration.ofSeconds(5));
+                } catch (RuntimeException ex) {
+                    log.debug("Closing a producer failed", ex);
+                }
             }
         }
         if (a != null) {
@@ -690,6 +796,44 @@ public final class KafkaTransport implements Transport {
     /** The reply partition an instance reads out of {@code partitions}: a stable hash of its name. */
     static int replyPartitionOf(String instance, int partitions) {
         return Utils.toPositive(Utils.murmur2(instance.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private TopicUse topicUse(String topic) {
+        TopicUse use = topicUses.get(topic);
+        if (use == null) {
+            use = topicUses.computeIfAbsent(topic, t -> new TopicUse(metadataIdleNanos));
+        }
+        return use;
+    }
+
+
+    /**
+     * Whether the producer surely holds a task topic's metadata, so that a send to it cannot
+     * block the caller: a task to it has been delivered, and sends to it are recent enough for
+     * the producer not to have dropped the metadata as idle (half its idle time, to be safe).
+     */
+    private static final class TopicUse {
+        private final long freshNanos;
+        private volatile boolean delivered;
+        private volatile long lastSend;
+
+        TopicUse(long idleNanos) {
+            this.freshNanos = idleNanos / 2;
+        }
+
+        void sending() {
+            lastSend = System.nanoTime();
+        }
+
+        void delivered() {
+            if (!delivered) {
+                delivered = true;
+            }
+        }
+
+        boolean fresh() {
+            return delivered && System.nanoTime() - lastSend < freshNanos;
+        }
     }
 
     private static final class Pending {
