@@ -24,7 +24,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -83,25 +82,10 @@ public final class KafkaTransport implements Transport {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
     private static final long ADMIN_WAIT_MILLIS = 30_000;
-    /** What a record costs the producer's buffer beyond its key and value (headers, framing), roughly. */
-    private static final int RECORD_OVERHEAD_BYTES = 128;
 
     private final KafkaTransportConfig config;
     private final Topics topics;
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, TopicUse> topicUses = new ConcurrentHashMap<>();
-    /** Sends handed to the sender thread and not yet given to the producer. */
-    private final AtomicInteger queuedSends = new AtomicInteger();
-    /** Bytes of tasks in the producer's buffer or on their way to the broker. */
-    private final AtomicLong unacknowledgedTaskBytes = new AtomicLong();
-    /**
-     * Up to how many such bytes a task is produced on the caller's thread: a quarter of the
-     * producer's {@code buffer.memory}, far from the point where {@code send()} blocks for room
-     * (as it would while the broker is away).
-     */
-    private final long directSendBytes;
-    /** How long the producer keeps a topic's metadata without sends to it ({@code metadata.max.idle.ms}). */
-    private final long metadataIdleNanos;
     private final Set<TaskConsumer> listeners = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> watches = ConcurrentHashMap.newKeySet();
     private final LongAdder lateReplies = new LongAdder();
@@ -123,21 +107,6 @@ public final class KafkaTransport implements Transport {
         this.config = config;
         this.topics = new Topics(this::admin, config.createTopics(), config.replicationFactor());
         this.directory = new KafkaAgentDirectory(this);
-        this.directSendBytes = longProperty(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024) / 4;
-        this.metadataIdleNanos = TimeUnit.MILLISECONDS.toNanos(longProperty(ProducerConfig.METADATA_MAX_IDLE_CONFIG, 300_000));
-    }
-
-    /** A numeric client property the user set, or the client's default; 0 for a value the client will refuse anyway. */
-    private long longProperty(String name, long clientDefault) {
-        Object value = config.clientProperties().get(name);
-        if (value == null) {
-            return clientDefault;
-        }
-        try {
-            return Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     /**
@@ -212,35 +181,21 @@ public final class KafkaTransport implements Transport {
             fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " failed", e));
             return future;
         }
-        TopicUse use = topicUse(target.topic());
-        if (queuedSends.get() == 0 && replyPartition.isDone() && !replyPartition.isCompletedExceptionally() && use.fresh()
-                && unacknowledgedTaskBytes.get() < directSendBytes) {
-            // The usual case: the reply partition is known, the producer has the topic's metadata
-            // and room in its buffer (so send() cannot block on either), and no earlier task waits
-            // on the sender thread to be overtaken. Producing here saves a thread hop per task.
-            produceTask(p, target, use, envelope, replyPartition.join());
-            return future;
-        }
         // One sender thread, fed in call order: tasks reach the producer (and so a partition) in
-        // the order they were sent, even the first ones to a topic still being created.
-        queuedSends.incrementAndGet();
+        // the order they were sent, even the first ones to a topic still being created. Never the
+        // caller's thread, even when all looks ready: the producer's send() blocks (up to
+        // max.block.ms) whenever it lacks the topic's metadata, as after losing the broker, and
+        // send() must not block.
         try {
-            executor().execute(() -> {
-                try {
-                    produceQueued(p, target, use, envelope, replyPartition);
-                } finally {
-                    queuedSends.decrementAndGet();
-                }
-            });
+            executor().execute(() -> produceQueued(p, target, envelope, replyPartition));
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            queuedSends.decrementAndGet();
             fail(p, new TransportException(SCHEME, p.endpoint, "Kafka transport is closed; task " + p.taskId + " not sent", false, e));
         }
         return future;
     }
 
     /** On the sender thread: waits for the reply partition, then produces the task unless it is over already. */
-    private void produceQueued(Pending p, Target target, TopicUse use, TaskEnvelope envelope, CompletableFuture<Integer> replyPartition) {
+    private void produceQueued(Pending p, Target target, TaskEnvelope envelope, CompletableFuture<Integer> replyPartition) {
         int partition;
         try {
             // Not waiting for topicReady: creation runs alongside, and the producer waits for
@@ -255,11 +210,11 @@ public final class KafkaTransport implements Transport {
             return;
         }
         if (!p.future.isDone()) {
-            produceTask(p, target, use, envelope, partition);
+            produceTask(p, target, envelope, partition);
         }
     }
 
-    private void produceTask(Pending p, Target target, TopicUse use, TaskEnvelope envelope, int replyPartition) {
+    private void produceTask(Pending p, Target target, TaskEnvelope envelope, int replyPartition) {
         try {
             TaskEnvelope wire = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                     envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(),
@@ -269,32 +224,18 @@ public final class KafkaTransport implements Transport {
             headers.add(HEADER_REPLY_PARTITION, Integer.toString(replyPartition).getBytes(StandardCharsets.UTF_8));
             headers.add(HEADER_TASK_ID, envelope.taskId().getBytes(StandardCharsets.UTF_8));
             byte[] key = envelope.key() == null ? null : envelope.key().getBytes(StandardCharsets.UTF_8);
-            byte[] value = WireFormat.encodeTask(wire);
-            long size = value.length + (key == null ? 0 : key.length) + RECORD_OVERHEAD_BYTES;
             log.debug("Producing task {} to {}", p.taskId, target.topic());
-            use.sending();
-            unacknowledgedTaskBytes.addAndGet(size);
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(target.topic(), null, key, value, headers);
-            try {
-                producer().send(record, (md, error) -> {
-                    unacknowledgedTaskBytes.addAndGet(-size);
-                    taskProduced(p, target, use, error);
-                });
-            } catch (RuntimeException e) {
-                unacknowledgedTaskBytes.addAndGet(-size);
-                throw e;
-            }
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(target.topic(), null, key, WireFormat.encodeTask(wire), headers);
+            producer().send(record, (md, error) -> taskProduced(p, target, error));
         } catch (RuntimeException e) {
             fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic() + " failed", e));
         }
     }
 
     /** The producer's callback for a task: on the broker, or failed for good. */
-    private void taskProduced(Pending p, Target target, TopicUse use, Exception error) {
+    private void taskProduced(Pending p, Target target, Exception error) {
         log.debug("Produced task {}: {}", p.taskId, error == null ? "ok" : error.toString());
-        if (error == null) {
-            use.delivered();
-        } else {
+        if (error != null) {
             fail(p, new TransportException(SCHEME, p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic()
                     + " failed: " + error, true, error));
         }
@@ -796,44 +737,6 @@ public final class KafkaTransport implements Transport {
     /** The reply partition an instance reads out of {@code partitions}: a stable hash of its name. */
     static int replyPartitionOf(String instance, int partitions) {
         return Utils.toPositive(Utils.murmur2(instance.getBytes(StandardCharsets.UTF_8))) % partitions;
-    }
-
-    private TopicUse topicUse(String topic) {
-        TopicUse use = topicUses.get(topic);
-        if (use == null) {
-            use = topicUses.computeIfAbsent(topic, t -> new TopicUse(metadataIdleNanos));
-        }
-        return use;
-    }
-
-
-    /**
-     * Whether the producer surely holds a task topic's metadata, so that a send to it cannot
-     * block the caller: a task to it has been delivered, and sends to it are recent enough for
-     * the producer not to have dropped the metadata as idle (half its idle time, to be safe).
-     */
-    private static final class TopicUse {
-        private final long freshNanos;
-        private volatile boolean delivered;
-        private volatile long lastSend;
-
-        TopicUse(long idleNanos) {
-            this.freshNanos = idleNanos / 2;
-        }
-
-        void sending() {
-            lastSend = System.nanoTime();
-        }
-
-        void delivered() {
-            if (!delivered) {
-                delivered = true;
-            }
-        }
-
-        boolean fresh() {
-            return delivered && System.nanoTime() - lastSend < freshNanos;
-        }
     }
 
     private static final class Pending {
