@@ -98,7 +98,8 @@ public final class KafkaTransport implements Transport {
     private final Object lock = new Object();
     private volatile boolean closed;
     private Admin admin;
-    private Producer<byte[], byte[]> producer;
+    private volatile Producer<byte[], byte[]> producer;
+    private volatile Producer<byte[], byte[]> replyProducer;
     private ScheduledThreadPoolExecutor executor;
     private ReplyReader replies;
 
@@ -181,30 +182,36 @@ public final class KafkaTransport implements Transport {
             return future;
         }
         // One sender thread, fed in call order: tasks reach the producer (and so a partition) in
-        // the order they were sent, even the first ones to a topic still being created.
+        // the order they were sent, even the first ones to a topic still being created. Never the
+        // caller's thread, even when all looks ready: the producer's send() blocks (up to
+        // max.block.ms) whenever it lacks the topic's metadata, as after losing the broker, and
+        // send() must not block.
         try {
-            executor().execute(() -> {
-                int partition;
-                try {
-                    // Not waiting for topicReady: creation runs alongside, and the producer waits for
-                    // the topic's metadata itself (up to max.block.ms), which saves a round trip on
-                    // the first task to an agent. The reply partition, though, must be read first.
-                    partition = replyPartition.get(config.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                    }
-                    fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to " + target.topic() + " failed", e));
-                    return;
-                }
-                if (!future.isDone()) {
-                    produceTask(p, target, envelope, partition);
-                }
-            });
+            executor().execute(() -> produceQueued(p, target, envelope, replyPartition));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             fail(p, new TransportException(SCHEME, p.endpoint, "Kafka transport is closed; task " + p.taskId + " not sent", false, e));
         }
         return future;
+    }
+
+    /** On the sender thread: waits for the reply partition, then produces the task unless it is over already. */
+    private void produceQueued(Pending p, Target target, TaskEnvelope envelope, CompletableFuture<Integer> replyPartition) {
+        int partition;
+        try {
+            // Not waiting for topicReady: creation runs alongside, and the producer waits for
+            // the topic's metadata itself (up to max.block.ms), which saves a round trip on
+            // the first task to an agent. The reply partition, though, must be read first.
+            partition = replyPartition.get(config.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to " + target.topic() + " failed", e));
+            return;
+        }
+        if (!p.future.isDone()) {
+            produceTask(p, target, envelope, partition);
+        }
     }
 
     private void produceTask(Pending p, Target target, TaskEnvelope envelope, int replyPartition) {
@@ -218,15 +225,19 @@ public final class KafkaTransport implements Transport {
             headers.add(HEADER_TASK_ID, envelope.taskId().getBytes(StandardCharsets.UTF_8));
             byte[] key = envelope.key() == null ? null : envelope.key().getBytes(StandardCharsets.UTF_8);
             log.debug("Producing task {} to {}", p.taskId, target.topic());
-            producer().send(new ProducerRecord<>(target.topic(), null, key, WireFormat.encodeTask(wire), headers), (md, error) -> {
-                log.debug("Produced task {}: {}", p.taskId, error == null ? "ok" : error.toString());
-                if (error != null) {
-                    fail(p, new TransportException(SCHEME, p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic()
-                            + " failed: " + error, true, error));
-                }
-            });
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(target.topic(), null, key, WireFormat.encodeTask(wire), headers);
+            producer().send(record, (md, error) -> taskProduced(p, target, error));
         } catch (RuntimeException e) {
             fail(p, asTransportException(p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic() + " failed", e));
+        }
+    }
+
+    /** The producer's callback for a task: on the broker, or failed for good. */
+    private void taskProduced(Pending p, Target target, Exception error) {
+        log.debug("Produced task {}: {}", p.taskId, error == null ? "ok" : error.toString());
+        if (error != null) {
+            fail(p, new TransportException(SCHEME, p.endpoint, "Sending task " + p.taskId + " to topic " + target.topic()
+                    + " failed: " + error, true, error));
         }
     }
 
@@ -325,9 +336,11 @@ public final class KafkaTransport implements Transport {
 
     private void produceReply(TaskConsumer.Delivery d, ProducerRecord<byte[], byte[]> record, TaskConsumer owner) {
         try {
-            producer().send(record, (md, error) -> {
+            replyProducer().send(record, (md, error) -> {
                 if (error == null) {
-                    replyTrouble.set(false);
+                    if (replyTrouble.get()) {
+                        replyTrouble.set(false);
+                    }
                     d.replied();
                 } else if (d.wanted() && !closed) {
                     retryReply(d, record, owner, error);
@@ -461,27 +474,57 @@ public final class KafkaTransport implements Transport {
 
     // ------------------------------------------------------------------ clients
 
+    /** The producer of tasks, announcements and dead letters, lingering {@code lingerMs}. */
     Producer<byte[], byte[]> producer() {
+        Producer<byte[], byte[]> p = producer;
+        if (p != null && !closed) {
+            return p;
+        }
         synchronized (lock) {
             if (closed) {
                 throw new TransportException(SCHEME, config.bootstrapServers(), "Kafka transport is closed", false, null);
             }
             if (producer == null) {
-                Map<String, Object> p = base("producer");
-                p.put(ProducerConfig.LINGER_MS_CONFIG, config.lingerMs());
-                p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                        (int) Math.max(1000, Math.min(10_000, config.deliveryTimeout().toMillis() - config.lingerMs())));
-                p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.deliveryTimeout().toMillis());
-                p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(10_000, config.deliveryTimeout().toMillis()));
-                // The guarantees rest on these: not overridable.
-                p.put(ProducerConfig.ACKS_CONFIG, "all");
-                p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-                p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-                producer = client(() -> new KafkaProducer<>(p), "producer");
+                producer = newProducer("producer", config.lingerMs());
             }
             return producer;
         }
+    }
+
+    /**
+     * The producer of replies, lingering {@code replyLingerMs} (none by default) where tasks linger
+     * {@code lingerMs}: a producer has one {@code linger.ms}, and the two want different ones.
+     * Created on the first reply, so an orchestrator-only transport never opens it.
+     */
+    Producer<byte[], byte[]> replyProducer() {
+        Producer<byte[], byte[]> p = replyProducer;
+        if (p != null && !closed) {
+            return p;
+        }
+        synchronized (lock) {
+            if (closed) {
+                throw new TransportException(SCHEME, config.bootstrapServers(), "Kafka transport is closed", false, null);
+            }
+            if (replyProducer == null) {
+                replyProducer = newProducer("reply-producer", config.replyLingerMs());
+            }
+            return replyProducer;
+        }
+    }
+
+    private Producer<byte[], byte[]> newProducer(String purpose, int lingerMs) {
+        Map<String, Object> p = base(purpose);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) Math.max(1000, Math.min(10_000, config.deliveryTimeout().toMillis() - lingerMs)));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.deliveryTimeout().toMillis());
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.min(10_000, config.deliveryTimeout().toMillis()));
+        // The guarantees rest on these: not overridable.
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return client(() -> new KafkaProducer<>(p), "producer");
     }
 
     Admin admin() {
@@ -599,22 +642,26 @@ public final class KafkaTransport implements Transport {
                     null));
         }
         Producer<byte[], byte[]> p;
+        Producer<byte[], byte[]> rp;
         Admin a;
         ScheduledThreadPoolExecutor e;
         synchronized (lock) {
             // Closed outside the lock: client callbacks may need it while the clients drain.
             p = producer;
+            rp = replyProducer;
             a = admin;
             e = executor;
         }
         if (e != null) {
             e.shutdownNow();
         }
-        if (p != null) {
-            try {
-                p.close(Duration.ofSeconds(5));
-            } catch (RuntimeException ex) {
-                log.debug("Closing the producer failed", ex);
+        for (Producer<byte[], byte[]> each : java.util.Arrays.asList(p, rp)) {
+            if (each != null) {
+                try {
+                    each.close(Duration.ofSeconds(5));
+                } catch (RuntimeException ex) {
+                    log.debug("Closing a producer failed", ex);
+                }
             }
         }
         if (a != null) {

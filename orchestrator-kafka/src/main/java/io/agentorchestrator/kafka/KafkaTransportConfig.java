@@ -37,6 +37,12 @@ public final class KafkaTransportConfig {
     public static final short DEFAULT_REPLICATION_FACTOR = -1;
     /** Producer {@code linger.ms}, pinned rather than left to the client's default: {@value}. */
     public static final int DEFAULT_LINGER_MS = 5;
+    /**
+     * {@code linger.ms} of the agent side's replies: {@value}. A reply completes a caller that is
+     * waiting for it; lingering would only add to its latency, and the replies to one poll's
+     * tasks are produced back to back, so they share requests anyway while one is in flight.
+     */
+    public static final int DEFAULT_REPLY_LINGER_MS = 0;
     /** How long a send (task or reply) may take, retries included, before it fails: 30 s. */
     public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(30);
     /** Consumer group session timeout: a crashed agent's partitions move after this long: 10 s. */
@@ -60,6 +66,7 @@ public final class KafkaTransportConfig {
     private final short replicationFactor;
     private final boolean createTopics;
     private final int lingerMs;
+    private final int replyLingerMs;
     private final Duration deliveryTimeout;
     private final Duration sessionTimeout;
     private final Duration revokeGrace;
@@ -79,6 +86,7 @@ public final class KafkaTransportConfig {
         this.replicationFactor = b.replicationFactor;
         this.createTopics = b.createTopics;
         this.lingerMs = b.lingerMs;
+        this.replyLingerMs = b.replyLingerMs;
         this.deliveryTimeout = b.deliveryTimeout;
         this.sessionTimeout = b.sessionTimeout;
         this.revokeGrace = b.revokeGrace;
@@ -183,9 +191,14 @@ public final class KafkaTransportConfig {
         return createTopics;
     }
 
-    /** The producer's {@code linger.ms}. */
+    /** The producer's {@code linger.ms} for tasks, announcements and dead letters. */
     public int lingerMs() {
         return lingerMs;
+    }
+
+    /** The reply producer's {@code linger.ms}. */
+    public int replyLingerMs() {
+        return replyLingerMs;
     }
 
     /** Upper bound of one send, retries included. */
@@ -287,6 +300,7 @@ public final class KafkaTransportConfig {
         private boolean tls;
         private boolean saslProtocolDefaulted;
         private int lingerMs = DEFAULT_LINGER_MS;
+        private int replyLingerMs = DEFAULT_REPLY_LINGER_MS;
         private Duration deliveryTimeout = DEFAULT_DELIVERY_TIMEOUT;
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private Duration revokeGrace = DEFAULT_REVOKE_GRACE;
@@ -356,9 +370,21 @@ public final class KafkaTransportConfig {
             return this;
         }
 
-        /** The producer's {@code linger.ms}, 0 to 60000; default {@value #DEFAULT_LINGER_MS}. */
+        /**
+         * The producer's {@code linger.ms} for tasks, announcements and dead letters, 0 to 60000;
+         * default {@value #DEFAULT_LINGER_MS}. Replies have their own, {@link #replyLingerMs}.
+         */
         public Builder lingerMs(int lingerMs) {
             this.lingerMs = ValidationException.requireInRange(lingerMs, 0, 60_000, "lingerMs");
+            return this;
+        }
+
+        /**
+         * The agent side's {@code linger.ms} for replies (sent by a producer of their own), 0 to
+         * 60000; default {@value #DEFAULT_REPLY_LINGER_MS}: see {@link KafkaTransportConfig#DEFAULT_REPLY_LINGER_MS}.
+         */
+        public Builder replyLingerMs(int replyLingerMs) {
+            this.replyLingerMs = ValidationException.requireInRange(replyLingerMs, 0, 60_000, "replyLingerMs");
             return this;
         }
 
@@ -504,6 +530,7 @@ public final class KafkaTransportConfig {
                 case "replicationFactor" -> replicationFactor(parseInt(name, value));
                 case "createTopics" -> createTopics(parseBoolean(name, value));
                 case "lingerMs" -> lingerMs(parseInt(name, value));
+                case "replyLingerMs" -> replyLingerMs(parseInt(name, value));
                 case "deliveryTimeoutMs" -> deliveryTimeout(Duration.ofMillis(parseInt(name, value)));
                 case "sessionTimeoutMs" -> sessionTimeout(Duration.ofMillis(parseInt(name, value)));
                 case "revokeGraceMs" -> revokeGrace(Duration.ofMillis(parseInt(name, value)));
@@ -518,7 +545,7 @@ public final class KafkaTransportConfig {
                 case "keystore" -> tls(null, null, value, null);
                 case "keystorePassword" -> tls(null, null, null, value);
                 default -> throw new ValidationException("uri option", "must be one of topicPrefix, instance, capabilityPartitions, "
-                        + "replyPartitions, replicationFactor, createTopics, lingerMs, deliveryTimeoutMs, sessionTimeoutMs, "
+                        + "replyPartitions, replicationFactor, createTopics, lingerMs, replyLingerMs, deliveryTimeoutMs, sessionTimeoutMs, "
                         + "revokeGraceMs, dedupeCapacity, keyOrdering, joinCapabilityTopics, replyRetentionMs, saslMechanism, securityProtocol, "
                         + "truststore, truststorePassword, keystore, keystorePassword or kafka.<client property>",
                         name);

@@ -1,6 +1,5 @@
 package io.agentorchestrator.kafka;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
@@ -48,7 +47,6 @@ import org.slf4j.LoggerFactory;
 final class TaskConsumer implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(TaskConsumer.class);
-    private static final Object DONE = new Object();
 
     private static final int RUNNING = 0;
     private static final int REPLYING = 1;
@@ -62,6 +60,7 @@ final class TaskConsumer implements Transport.Listener {
     private final KafkaTransport.Target target;
     private final Transport.TaskReceiver receiver;
     private final int maxInFlight;
+    private final int maxPollRecords;
     private final Thread thread;
     private final AtomicInteger inFlight;
     private final LinkedBlockingQueue<Ack> acks = new LinkedBlockingQueue<>();
@@ -73,8 +72,12 @@ final class TaskConsumer implements Transport.Listener {
     // Poll-thread state.
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
-    private final Map<String, Object> seen;
+    /** Tasks running here by task id and attempt: a redelivery of one joins it instead of running twice. */
+    private final Map<String, Delivery> runningTasks = new HashMap<>();
+    /** Tasks answered here lately, at most {@code dedupeCapacity}: their redeliveries are skipped. */
+    private final AnsweredTasks answered;
     private Consumer<byte[], byte[]> consumer;
+    private boolean paused;
 
     /**
      * @param inFlight the agent's count of tasks in hand, shared by all consumers of one listen so
@@ -89,11 +92,10 @@ final class TaskConsumer implements Transport.Listener {
         this.target = target;
         this.receiver = receiver;
         this.maxInFlight = agent.maxConcurrency();
-        int capacity = config.dedupeCapacity();
-        // A running id weighs nothing, so only settled ids count against the capacity and are ever
-        // evicted: an id still running must stay to catch its redelivery.
-        this.seen = Caffeine.newBuilder().<String, Object>weigher((k, v) -> v == DONE ? 1 : 0).maximumWeight(capacity)
-                .executor(Runnable::run).build().asMap();
+        this.maxPollRecords = Math.max(1, Math.min(500, maxInFlight));
+        // Running ids live apart from answered ones and are never evicted: an id still running
+        // must stay to catch its redelivery. Only answered ones count against the capacity.
+        this.answered = new AnsweredTasks(config.dedupeCapacity());
         this.thread = new Thread(this::run, "ao-kafka-agent-" + agent.id() + (target.shared() ? "-" + target.topic() : ""));
         this.thread.setDaemon(true);
     }
@@ -158,7 +160,7 @@ final class TaskConsumer implements Transport.Listener {
 
     private void run() {
         try {
-            consumer = transport.newTaskConsumer(target.group(), agent.id(), Math.min(500, maxInFlight));
+            consumer = transport.newTaskConsumer(target.group(), agent.id(), maxPollRecords);
             if (target.shared()) {
                 consumer.subscribe(List.of(target.topic()), new Rebalance());
             } else {
@@ -190,14 +192,20 @@ final class TaskConsumer implements Transport.Listener {
             boolean troubleLogged = false;
             while (running) {
                 applyAcks();
-                commit();
+                // Tasks first: the commit is for tasks already answered, and sending it costs the
+                // consumer a network round of its own that a waiting task need not sit behind.
                 dispatch();
+                commit();
                 boolean full = inFlight.get() >= maxInFlight || !backlog.isEmpty();
-                Set<TopicPartition> assignment = consumer.assignment();
-                if (full) {
-                    consumer.pause(assignment);
-                } else if (!consumer.paused().isEmpty()) {
+                // Pausing and resuming cost the fetch session a round each time, and a saturated
+                // agent would do it for nearly every task: records fetched ahead are cheap to hold,
+                // so fetching stops only once a whole poll's worth waits in the backlog.
+                if (backlog.size() >= maxPollRecords) {
+                    consumer.pause(consumer.assignment());
+                    paused = true;
+                } else if (paused) {
                     consumer.resume(consumer.paused());
+                    paused = false;
                 }
                 ConsumerRecords<byte[], byte[]> records;
                 try {
@@ -334,22 +342,22 @@ final class TaskConsumer implements Transport.Listener {
             return;
         }
         String dedupeKey = task.taskId() + "#" + task.attempt();
-        Object prior = seen.get(dedupeKey);
-        if (prior == DONE) {
+        if (answered.contains(dedupeKey)) {
             transport.countDuplicate();
             log.debug("Agent {} skips redelivered task {} (attempt {}): already answered", agent.id(), task.taskId(), task.attempt());
             ps.markDone(r.offset());
             inFlight.decrementAndGet();
             return;
         }
-        if (prior instanceof Delivery running && running.ps == ps && ps.live.contains(running)) {
+        Delivery prior = runningTasks.get(dedupeKey);
+        if (prior != null && prior.ps == ps && ps.live.contains(prior)) {
             transport.countDuplicate();
-            running.duplicates.add(r.offset());
+            prior.duplicates.add(r.offset());
             inFlight.decrementAndGet();
             return;
         }
         Delivery d = new Delivery(ps, r, task, dedupeKey, orderKey, KafkaTransport.replyRoute(r));
-        seen.put(dedupeKey, d);
+        runningTasks.put(dedupeKey, d);
         ps.live.add(d);
         if (orderKey != null) {
             ps.busyKeys.add(orderKey);
@@ -380,7 +388,7 @@ final class TaskConsumer implements Transport.Listener {
         if (a.requeue) {
             // The agent had no slot after all: offer the task again once one frees up.
             ps.live.remove(d);
-            seen.remove(d.dedupeKey, d);
+            runningTasks.remove(d.dedupeKey, d);
             if (d.orderKey != null) {
                 ps.busyKeys.remove(d.orderKey);
             }
@@ -393,7 +401,8 @@ final class TaskConsumer implements Transport.Listener {
             for (long dup : d.duplicates) {
                 ps.markDone(dup);
             }
-            seen.put(d.dedupeKey, DONE);
+            runningTasks.remove(d.dedupeKey, d);
+            answered.add(d.dedupeKey);
             if (d.orderKey != null) {
                 ps.busyKeys.remove(d.orderKey);
             }
@@ -404,7 +413,12 @@ final class TaskConsumer implements Transport.Listener {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         List<PartitionState> states = new ArrayList<>();
         for (PartitionState ps : partitions.values()) {
-            OffsetAndMetadata c = ps.commitInFlight ? null : ps.toCommit();
+            if (ps.commitInFlight || !ps.changed) {
+                continue;
+            }
+            // Cleared before the commit is sent: what settles meanwhile makes it news again.
+            ps.changed = false;
+            OffsetAndMetadata c = ps.toCommit();
             if (c != null) {
                 offsets.put(ps.tp, c);
                 ps.commitInFlight = true;
@@ -419,6 +433,8 @@ final class TaskConsumer implements Transport.Listener {
                 ps.commitInFlight = false;
                 if (error == null) {
                     ps.committed(offsets.get(ps.tp));
+                } else {
+                    ps.changed = true; // try again on the next round
                 }
             }
             if (error != null) {
@@ -455,12 +471,15 @@ final class TaskConsumer implements Transport.Listener {
         }
     }
 
-    /** Marks running tasks of {@code ps} abandoned: their replies are dropped, the partition's next owner runs them. */
+    /**
+     * Marks running tasks of {@code ps} abandoned: their replies are dropped, the partition's next
+     * owner runs them. None of its tasks stays in the memory of running ones, whatever its state:
+     * the partition's acknowledgements are ignored from now on, so nothing would remove it.
+     */
     private void abandonLive(PartitionState ps) {
         for (Delivery d : ps.live) {
-            if (d.state.compareAndSet(RUNNING, ABANDONED)) {
-                seen.remove(d.dedupeKey, d);
-            }
+            d.state.compareAndSet(RUNNING, ABANDONED);
+            runningTasks.remove(d.dedupeKey, d);
         }
     }
 
@@ -596,12 +615,15 @@ final class TaskConsumer implements Transport.Listener {
         long committed = -1;
         String committedNote = "";
         boolean commitInFlight;
+        /** Whether something settled since the last commit was sent: only then is a new one worth computing. */
+        boolean changed;
 
         PartitionState(TopicPartition tp) {
             this.tp = tp;
         }
 
         void markDone(long offset) {
+            changed = true;
             if (offsets.containsKey(offset)) {
                 offsets.put(offset, Boolean.TRUE);
             }

@@ -22,32 +22,75 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.Exit;
 
 /**
  * A real single-node KRaft broker (combined broker and controller) inside the test JVM, on free
  * loopback ports, from the Maven Central artifacts {@code org.apache.kafka:kafka_2.13} and
  * {@code kafka-test-common-runtime} (test scope). {@link #shared()} starts one per test run, used
  * by every *IT class of the module; {@link #start()} a private one.
+ *
+ * <p>The shared broker is stopped by {@link EmbeddedKafkaSession} when the JUnit launcher session
+ * ends, on the test thread and before the test JVM starts to exit, not in a shutdown hook racing
+ * the fork's own exit. And no broker here can end the JVM: Kafka's {@code Exit.exit/halt}, which a
+ * broker calls on a fatal error, only record and report the call (see {@link #exitCalls()}), so a
+ * broker in trouble fails a test instead of killing the test fork with a non-zero exit code.
  */
 final class EmbeddedKafka implements AutoCloseable {
 
+    private static final List<String> exitCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static EmbeddedKafka shared;
 
+    static {
+        Exit.setExitProcedure((status, message) -> refuseExit("exit", status, message));
+        Exit.setHaltProcedure((status, message) -> refuseExit("halt", status, message));
+    }
+
     private final KafkaClusterTestKit cluster;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private EmbeddedKafka(KafkaClusterTestKit cluster) {
         this.cluster = cluster;
     }
 
-    /** The broker shared by the module's tests, started on first use and stopped when the JVM exits. */
+    /**
+     * The broker shared by the module's tests, started on first use and stopped by
+     * {@link #closeShared()} when the launcher session ends (a later call starts a new one).
+     */
     static synchronized EmbeddedKafka shared() {
         if (shared == null) {
-            shared = start();
-            shared.warmUpTransport();
-            EmbeddedKafka s = shared;
-            Runtime.getRuntime().addShutdownHook(new Thread(s::close, "embedded-kafka-shutdown"));
+            EmbeddedKafka started = start();
+            try {
+                started.warmUpTransport();
+            } catch (RuntimeException e) {
+                started.close();
+                throw e;
+            }
+            shared = started;
         }
         return shared;
+    }
+
+    /** Stops the shared broker, if one runs, and waits until it has stopped. */
+    static synchronized void closeShared() {
+        EmbeddedKafka s = shared;
+        shared = null;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    /** Calls of Kafka's {@code Exit.exit/halt} made in this JVM so far, each as {@code "halt(1): reason"}. */
+    static List<String> exitCalls() {
+        return List.copyOf(exitCalls);
+    }
+
+    private static void refuseExit(String kind, int status, String message) {
+        String call = kind + "(" + status + "): " + message;
+        exitCalls.add(call);
+        // On stderr, not through a logger: this may run while logging is being torn down.
+        System.err.println("EmbeddedKafka: Kafka asked the test JVM to " + call + "; refused, so the test fork survives");
+        new Throwable("Exit." + kind + " called here").printStackTrace();
     }
 
     /** Starts a new broker; the caller closes it. */
@@ -165,12 +208,17 @@ final class EmbeddedKafka implements AutoCloseable {
         cluster.waitForReadyBrokers();
     }
 
+    /** Stops the broker and controller and deletes their directories; a second call does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             cluster.close();
         } catch (Exception e) {
-            // Best effort at JVM exit; the test kit deletes its temporary directory itself.
+            // The test kit rethrows the first fault its brokers recorded: report it, the tests are over.
+            System.err.println("EmbeddedKafka: the broker reported a fault while stopping: " + e);
         }
     }
 }

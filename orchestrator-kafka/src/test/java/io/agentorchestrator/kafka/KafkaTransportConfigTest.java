@@ -37,6 +37,7 @@ class KafkaTransportConfigTest {
     void defaultsArePinned() {
         KafkaTransportConfig c = KafkaTransportConfig.fromUri(URI.create("kafka://localhost:9092"));
         assertThat(c.lingerMs()).isEqualTo(KafkaTransportConfig.DEFAULT_LINGER_MS);
+        assertThat(c.replyLingerMs()).isZero();
         assertThat(c.topicPrefix()).isEqualTo("ao.");
         assertThat(c.instance()).startsWith("orch-");
         assertThat(c.keyOrdering()).isTrue();
@@ -46,6 +47,17 @@ class KafkaTransportConfigTest {
                 .isTrue();
         assertThatThrownBy(() -> KafkaTransportConfig.fromUri(URI.create("kafka://localhost:9092?joinCapabilityTopics=yes")))
                 .isInstanceOf(ValidationException.class).hasMessage("joinCapabilityTopics must be true or false, but was 'yes'");
+    }
+
+    @Test
+    void replyLingerIsItsOwnOptionAndValidated() {
+        KafkaTransportConfig c = KafkaTransportConfig.fromUri(URI.create("kafka://localhost:9092?lingerMs=7&replyLingerMs=2"));
+        assertThat(c.lingerMs()).isEqualTo(7);
+        assertThat(c.replyLingerMs()).isEqualTo(2);
+        assertThatThrownBy(() -> KafkaTransportConfig.builder("localhost:9092").replyLingerMs(-1))
+                .isInstanceOf(ValidationException.class).hasMessageContaining("replyLingerMs");
+        assertThatThrownBy(() -> KafkaTransportConfig.fromUri(URI.create("kafka://localhost:9092?replyLingerMs=soon")))
+                .isInstanceOf(ValidationException.class).hasMessage("replyLingerMs must be an integer, but was 'soon'");
     }
 
     @Test
