@@ -1,7 +1,11 @@
 package io.agentorchestrator.rabbitmq;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.kit.NodeAgentInteropKit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,8 +24,17 @@ class RabbitMqNodeInteropPlainQueuesIT extends NodeAgentInteropKit {
     }
 
     @AfterAll
-    static void cleanUp() {
-        RabbitMqTestBroker.deleteTopology(PREFIX);
+    static void everyTaskQueueIsPlainAndCleanUp() {
+        try {
+            // Whichever side declared a queue first, the other one would have met a different
+            // x-max-priority; the broker's listing shows what was actually declared.
+            List<String> taskQueues = new ArrayList<>(RabbitMqTestBroker.queuesWithArguments(PREFIX + ".agent."));
+            taskQueues.addAll(RabbitMqTestBroker.queuesWithArguments(PREFIX + ".capability."));
+            assertThat(taskQueues).anyMatch(q -> q.startsWith(PREFIX + ".agent.node-"));
+            assertThat(taskQueues).allMatch(q -> !q.contains("x-max-priority"), "declared without x-max-priority");
+        } finally {
+            RabbitMqTestBroker.deleteTopology(PREFIX);
+        }
     }
 
     @Override
