@@ -24,7 +24,9 @@ await publisher.assertExchange(`${prefix}.tasks`, 'direct', { durable: true });
 await publisher.assertExchange(`${prefix}.dead-letter`, 'fanout', { durable: true });
 await publisher.assertExchange(`${prefix}.directory`, 'fanout', { durable: true });
 await publisher.assertExchange(`${prefix}.directory-queries`, 'fanout', { durable: true });
-const args = { 'x-max-priority': { '!': 'int', value: 9 }, 'x-dead-letter-exchange': `${prefix}.dead-letter` };
+const args = { 'x-dead-letter-exchange': `${prefix}.dead-letter` };
+// maxPriority 0: a plain queue, as the Java side declares it with the same option.
+if (s.maxPriority > 0) args['x-max-priority'] = { '!': 'int', value: s.maxPriority };
 if (s.queueExpiresMillis > 0) args['x-expires'] = { '!': 'long', value: s.queueExpiresMillis };
 await publisher.assertQueue(queue, { durable: true, arguments: args });
 await publisher.bindQueue(queue, `${prefix}.tasks`, routingKey);

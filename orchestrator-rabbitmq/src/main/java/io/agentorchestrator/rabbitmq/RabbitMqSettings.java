@@ -1,5 +1,6 @@
 package io.agentorchestrator.rabbitmq;
 
+import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.ValidationException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -33,6 +34,7 @@ import java.util.regex.Pattern;
  * @param recoveryTimeout     how long replies are awaited across a lost connection before they fail
  * @param queueExpires        {@code x-expires} of agent and capability queues, {@link Duration#ZERO} for none
  * @param replyQueueExpires   {@code x-expires} of the orchestrator's reply queue
+ * @param maxPriority         {@code x-max-priority} of agent and capability queues, 0 for plain (non-priority) queues
  * @param connectionName      the name the broker shows for the connection
  * @param truststore          for TLS: a PKCS12 trust store file holding the broker's CA, or {@code null} for the JVM's
  *                            default trust store
@@ -58,6 +60,7 @@ record RabbitMqSettings(
         Duration recoveryTimeout,
         Duration queueExpires,
         Duration replyQueueExpires,
+        int maxPriority,
         String connectionName,
         String truststore,
         String truststorePassword,
@@ -73,11 +76,13 @@ record RabbitMqSettings(
     static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(1);
     static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofSeconds(30);
     static final Duration DEFAULT_REPLY_QUEUE_EXPIRES = Duration.ofMinutes(5);
+    /** Queues order waiting tasks by all ten task priorities (0-9) unless told otherwise. */
+    static final int DEFAULT_MAX_PRIORITY = Task.MAX_PRIORITY;
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> OPTIONS = new TreeSet<>(Set.of("prefix", "confirmTimeout", "publishRetries", "deliveryLimit",
             "heartbeat", "connectionTimeout", "recoveryInterval", "recoveryTimeout", "queueExpires", "replyQueueExpires",
-            "connectionName", "truststore", "truststorePassword", "keystore", "keystorePassword"));
+            "maxPriority", "connectionName", "truststore", "truststorePassword", "keystore", "keystorePassword"));
 
     /**
      * Parses and validates a transport URI.
@@ -130,6 +135,7 @@ record RabbitMqSettings(
         Duration recoveryTimeout = positive(q, "recoveryTimeout", DEFAULT_RECOVERY_TIMEOUT);
         Duration queueExpires = nonNegative(q, "queueExpires", Duration.ZERO);
         Duration replyQueueExpires = positive(q, "replyQueueExpires", DEFAULT_REPLY_QUEUE_EXPIRES);
+        int maxPriority = integer(q, "maxPriority", DEFAULT_MAX_PRIORITY, 0, DEFAULT_MAX_PRIORITY);
         String connectionName = q.get("connectionName");
         if (connectionName != null) {
             ValidationException.require(!connectionName.isBlank() && connectionName.length() <= 255, "connectionName",
@@ -151,7 +157,7 @@ record RabbitMqSettings(
                 "needs the keystore option", "(hidden)");
         return new RabbitMqSettings(tls, host, port, virtualHost, username, password, prefix, confirmTimeout, publishRetries,
                 deliveryLimit, heartbeat, connectionTimeout, recoveryInterval, recoveryTimeout, queueExpires, replyQueueExpires,
-                connectionName, truststore, truststorePassword, keystore, keystorePassword);
+                maxPriority, connectionName, truststore, truststorePassword, keystore, keystorePassword);
     }
 
     /** The broker address without credentials, for messages and logs. */

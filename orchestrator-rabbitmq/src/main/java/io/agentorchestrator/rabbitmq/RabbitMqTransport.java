@@ -13,7 +13,6 @@ import com.rabbitmq.client.ShutdownSignalException;
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.ResultEnvelope;
-import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
@@ -462,7 +461,9 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     /** The arguments of agent and capability queues; other-language workers must declare the same. */
     Map<String, Object> queueArguments() {
         Map<String, Object> args = new HashMap<>();
-        args.put("x-max-priority", Task.MAX_PRIORITY);
+        if (settings.maxPriority() > 0) {
+            args.put("x-max-priority", settings.maxPriority());
+        }
         args.put("x-dead-letter-exchange", settings.deadLetterExchange());
         if (!settings.queueExpires().isZero()) {
             args.put("x-expires", settings.queueExpires().toMillis());

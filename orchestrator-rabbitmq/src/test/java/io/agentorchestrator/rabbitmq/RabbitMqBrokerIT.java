@@ -136,12 +136,22 @@ class RabbitMqBrokerIT {
 
     @Test
     void tasksPilingUpInAnAgentQueueComeOutHighestPriorityFirst() throws Exception {
-        RabbitMqTransport orchestratorSide = transport("");
+        assertThat(runPiledUpTasks("", "ordered")).containsExactly("urgent", "normal", "normal-2", "low", "lowest");
+    }
+
+    @Test
+    void withMaxPriorityZeroTheQueueIsPlainAndTasksComeOutInArrivalOrder() throws Exception {
+        assertThat(runPiledUpTasks("maxPriority=0", "arrival")).containsExactly("low", "normal", "urgent", "normal-2", "lowest");
+    }
+
+    /** Piles five tasks of mixed priority up behind a blocking one and returns the order the agent ran them in. */
+    private List<String> runPiledUpTasks(String options, String name) throws Exception {
+        RabbitMqTransport orchestratorSide = transport(options);
         CountDownLatch blocking = new CountDownLatch(1);
         CountDownLatch gate = new CountDownLatch(1);
         List<String> order = Collections.synchronizedList(new ArrayList<>());
-        AgentDescriptor single = agent("single", "ordered", 1);
-        startAgent(transport(""), single, task -> {
+        AgentDescriptor single = agent("single-" + name, "ordered", 1);
+        startAgent(transport(options), single, task -> {
             if (task.payload().asUtf8().equals("blocker")) {
                 blocking.countDown();
                 gate.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
@@ -166,7 +176,7 @@ class RabbitMqBrokerIT {
         for (CompletableFuture<ResultEnvelope> f : rest) {
             assertThat(get(f).success()).isTrue();
         }
-        assertThat(order).containsExactly("urgent", "normal", "normal-2", "low", "lowest");
+        return order;
     }
 
     // ------------------------------------------------------------------ dead letters

@@ -117,6 +117,17 @@ class RabbitMqSettingsTest {
     }
 
     @Test
+    void queuesOrderByAllTenTaskPrioritiesUnlessMaxPriorityIsLowered() {
+        assertThat(parse("amqp://h/").maxPriority()).isEqualTo(9);
+        assertThat(parse("amqp://h/?maxPriority=0").maxPriority()).isZero();
+        assertThat(parse("amqp://h/?maxPriority=3").maxPriority()).isEqualTo(3);
+        assertThatThrownBy(() -> parse("amqp://h/?maxPriority=10")).isInstanceOf(ValidationException.class)
+                .hasMessage("maxPriority must be between 0 and 9, but was 10");
+        assertThatThrownBy(() -> parse("amqp://h/?maxPriority=-1")).isInstanceOf(ValidationException.class)
+                .hasMessage("maxPriority must be between 0 and 9, but was -1");
+    }
+
+    @Test
     void rejectsBadUrisNamingWhatIsWrong() {
         assertThatThrownBy(() -> parse("redis://h:6379")).isInstanceOf(ValidationException.class)
                 .hasMessage("uri scheme must be amqp or amqps, but was 'redis'");

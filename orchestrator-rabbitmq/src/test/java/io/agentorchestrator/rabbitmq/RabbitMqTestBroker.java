@@ -124,6 +124,18 @@ final class RabbitMqTestBroker {
         }
     }
 
+    /** Name and arguments, one queue a line, of the queues whose names start with this prefix. */
+    static List<String> queuesWithArguments(String namePrefix) {
+        String listing = run(List.of("rabbitmqctl", "-q", "list_queues", "--no-table-headers", "name", "arguments"), 30);
+        List<String> found = new ArrayList<>();
+        for (String line : listing.split("\n")) {
+            if (line.startsWith(namePrefix)) {
+                found.add(line);
+            }
+        }
+        return found;
+    }
+
     private static String run(List<String> command, int timeoutSeconds) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
