@@ -31,6 +31,8 @@ public final class NodeProcess implements AutoCloseable {
     private final String name;
     private final Path log;
     private final List<String> lines = new ArrayList<>();
+    /** Set (under {@link #lines}) once the reader met the end of the output: the process closed it, so no line will follow. */
+    private boolean outputEnded;
 
     private NodeProcess(Process process, String name, Path log) {
         this.process = process;
@@ -87,6 +89,7 @@ public final class NodeProcess implements AutoCloseable {
                 // The process is gone; what it printed is in the log.
             }
             synchronized (lines) {
+                outputEnded = true;
                 lines.notifyAll();
             }
         }, "node-output-" + name);
@@ -111,7 +114,9 @@ public final class NodeProcess implements AutoCloseable {
                     }
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || !process.isAlive() && seen == lines.size()) {
+                // Gone and read to the end: a process that exited may still have lines in the pipe
+                // that the reader has not taken yet, so its death alone decides nothing.
+                if (left <= 0 || outputEnded && seen == lines.size()) {
                     break;
                 }
                 TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
