@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAutoClaimParams;
@@ -40,8 +42,11 @@ import redis.clients.jedis.resps.StreamPendingEntry;
  * third of {@code claimIdle} it touches the entries it holds (so nobody reclaims work in progress)
  * and reclaims entries other consumers left idle longer than {@code claimIdle} (a crashed
  * consumer). A reclaimed entry whose attempt was already answered is acknowledged without running
- * the handler again. The reply, the dedupe mark and the XACK are one atomic script, run on the
- * thread that replies.
+ * the handler again. The reply, the dedupe mark and the XACK of one entry are atomic, in one
+ * script. A handler that answers on the reader thread itself (a direct executor) has its reply
+ * committed by the reader, in the same pipeline as the next read: one round trip per batch of
+ * tasks, as a hand-written worker does. Replies given on other threads go to a committer thread,
+ * which commits whatever has gathered in one script call.
  */
 final class StreamListener implements Transport.Listener {
 
@@ -66,7 +71,9 @@ final class StreamListener implements Transport.Listener {
     private final BlockingConnection blocking;
     private volatile boolean open = true;
     private Thread thread;
-    /** Replies waiting to be committed, in the order the handlers produced them. */
+    /** Replies given on the reader thread, committed with its next read; reader thread only. */
+    private final List<Commit> inline = new ArrayList<>();
+    /** Replies given on other threads, waiting for the committer, in the order the handlers produced them. */
     private final java.util.concurrent.LinkedBlockingQueue<Commit> commits = new java.util.concurrent.LinkedBlockingQueue<>();
     private volatile boolean committing = true;
     private Thread committer;
@@ -141,13 +148,18 @@ final class StreamListener implements Transport.Listener {
                     nextMaintenance = now + maintainEvery;
                 }
                 long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
-                int free = capacity - inFlight.size();
-                if (free <= 0) {
+                // Inline replies free their slots once committed, which the next round trip does first.
+                int free = capacity - inFlight.size() + inline.size();
+                int want = free - buffer.size();
+                int got;
+                if (!inline.isEmpty()) {
+                    got = commitInlineAndRead(want);
+                } else if (free <= 0) {
                     waitForSlot(Math.min(untilMaintenance, transport.settings().block().toMillis()));
                     continue;
+                } else {
+                    got = want > 0 ? readByPriority(want) : 0;
                 }
-                int want = free - buffer.size();
-                int got = want > 0 ? readByPriority(want) : 0;
                 if (down) {
                     log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
                     down = false;
@@ -159,6 +171,7 @@ final class StreamListener implements Transport.Listener {
                     // would put a round trip between the task's arrival and its handler.
                     blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
                 }
+                free = capacity - inFlight.size();
                 while (free > 0 && !buffer.isEmpty() && open) {
                     Held h = buffer.poll();
                     buffered.remove(h.key);
@@ -187,12 +200,56 @@ final class StreamListener implements Transport.Listener {
                 RedisTransport.pause(++failures);
             }
         }
+        // Replies given just before close are still committed, by the committer, which stops after this thread.
+        commits.addAll(inline);
+        inline.clear();
     }
 
     /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
     private int readByPriority(int count) {
-        List<String> args = List.of(Keys.GROUP, consumer, String.valueOf(count));
-        Object result = transport.connection().client().eval(Scripts.READ_BY_PRIORITY, streams, args);
+        List<String> args = readArgs(count);
+        return holdRead(Scripts.READ.run(transport.connection().client(), streams, args));
+    }
+
+    private List<String> readArgs(int count) {
+        return List.of(Keys.GROUP, consumer, String.valueOf(count));
+    }
+
+    /**
+     * Commits the inline replies and, in the same pipeline, reads up to {@code want} new entries:
+     * the commits run first, so the slots they free are free when the read runs.
+     */
+    private int commitInlineAndRead(int want) {
+        RedisClient client = transport.connection().client();
+        List<Commit> batch = new ArrayList<>(inline);
+        inline.clear();
+        List<String> keys = batchKeys(batch);
+        List<String> args = batchArgs(batch);
+        List<String> readArgs = want > 0 ? readArgs(want) : null;
+        Response<Object> committed;
+        Response<Object> read = null;
+        try (Pipeline p = client.pipelined()) {
+            committed = Scripts.COMMIT_BATCH.queue(p, keys, args);
+            if (readArgs != null) {
+                read = Scripts.READ.queue(p, streams, readArgs);
+            }
+            p.sync();
+        } catch (JedisException | TransportException e) {
+            if (e instanceof JedisException je) {
+                transport.connection().onFailure(je);
+            }
+            // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
+            for (Commit c : batch) {
+                commitOne(c);
+            }
+            throw e;
+        }
+        settleBatch(batch, committed, client, keys, args);
+        return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streams, readArgs));
+    }
+
+    /** Holds the entries of a {@link Scripts#READ_BY_PRIORITY} result; returns how many. */
+    private int holdRead(Object result) {
         int got = 0;
         if (result instanceof List<?> rows) {
             for (Object row : rows) {
@@ -298,7 +355,7 @@ final class StreamListener implements Transport.Listener {
             String replyTo = h.entry.getFields() == null ? null : WireCodec.salvageReplyTo(h.entry.getFields());
             if (salvage != null && replyTo != null && replyTo.startsWith(replyPrefix)) {
                 // Its caller would otherwise wait for its timeout: tell it now, once.
-                transport.connection().client().eval(Scripts.COMMIT_REPLY,
+                Scripts.COMMIT.run(transport.connection().client(),
                         List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt())),
                         List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
                                 String.valueOf(transport.settings().dedupeTtl().toMillis()),
@@ -312,14 +369,15 @@ final class StreamListener implements Transport.Listener {
     }
 
     /** One reply to commit: the reply, the dedupe mark and the XACK of its entry, atomically. */
-    private record Commit(Held held, List<String> keys, List<String> args) {
+    private record Commit(Held held, String doneKey, String reply) {
     }
 
     /**
-     * Hands the reply to the committer thread, which writes the reply, the dedupe mark and the
-     * XACK atomically, pipelining the replies of many handlers into one round trip: a handler
-     * thread per reply blocking on its own EVAL was most of what the agent side cost at 64 tasks
-     * in flight, and the scheduling of those threads made the tail.
+     * Queues the reply for commit: on the reader thread (the handler answered inline) the reader
+     * commits it with its next read; from any other thread the committer does, batching the
+     * replies of many handlers into one script call: a handler thread per reply blocking on its
+     * own EVAL was most of what the agent side cost at 64 tasks in flight, and the scheduling of
+     * those threads made the tail.
      */
     private void commit(Held h, String doneKey, ResultEnvelope result) {
         if (!open) {
@@ -328,10 +386,12 @@ final class StreamListener implements Transport.Listener {
             settled(h);
             return;
         }
-        List<String> keys = List.of(h.task.replyTo(), h.stream, doneKey);
-        List<String> args = List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(result, h.task.attempt()),
-                String.valueOf(transport.settings().dedupeTtl().toMillis()), String.valueOf(transport.settings().replyTtl().toMillis()));
-        commits.add(new Commit(h, keys, args));
+        Commit c = new Commit(h, doneKey, WireCodec.encodeReply(result, h.task.attempt()));
+        if (Thread.currentThread() == thread) {
+            inline.add(c);
+        } else {
+            commits.add(c);
+        }
     }
 
     private void commitLoop() {
@@ -359,32 +419,82 @@ final class StreamListener implements Transport.Listener {
     }
 
     private void commitBatch(List<Commit> batch) {
-        List<redis.clients.jedis.Response<Object>> outcomes = new ArrayList<>(batch.size());
-        try (Pipeline p = transport.connection().client().pipelined()) {
-            for (Commit c : batch) {
-                outcomes.add(p.eval(Scripts.COMMIT_REPLY, c.keys(), c.args()));
-            }
-            p.sync();
+        RedisClient client;
+        List<String> keys = batchKeys(batch);
+        List<String> args = batchArgs(batch);
+        Object outcome;
+        try {
+            client = transport.connection().client();
+            outcome = Scripts.COMMIT_BATCH.run(client, keys, args);
         } catch (JedisException | TransportException e) {
             if (e instanceof JedisException je) {
                 transport.connection().onFailure(je);
             }
-            // The pipeline broke: commit one by one, each with the retries of a single reply.
+            // The call failed: commit one by one, each with the retries of a single reply.
             for (Commit c : batch) {
                 commitOne(c);
             }
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            Commit c = batch.get(i);
-            try {
-                if (Long.valueOf(0).equals(outcomes.get(i).get())) {
-                    transport.duplicatesSkipped.increment();
-                }
-                settled(c.held());
-            } catch (JedisException e) {
+        settle(batch, outcome);
+    }
+
+    /** KEYS of {@link Scripts#COMMIT_REPLIES}: reply stream, task stream and done key of each reply. */
+    private static List<String> batchKeys(List<Commit> batch) {
+        List<String> keys = new ArrayList<>(batch.size() * 3);
+        for (Commit c : batch) {
+            keys.add(c.held().task.replyTo());
+            keys.add(c.held().stream);
+            keys.add(c.doneKey());
+        }
+        return keys;
+    }
+
+    /** ARGV of {@link Scripts#COMMIT_REPLIES}: group and TTLs, then entry id and reply of each. */
+    private List<String> batchArgs(List<Commit> batch) {
+        List<String> args = new ArrayList<>(3 + batch.size() * 2);
+        args.add(Keys.GROUP);
+        args.add(String.valueOf(transport.settings().dedupeTtl().toMillis()));
+        args.add(String.valueOf(transport.settings().replyTtl().toMillis()));
+        for (Commit c : batch) {
+            args.add(c.held().entry.getID().toString());
+            args.add(c.reply());
+        }
+        return args;
+    }
+
+    /** Settles the replies of a pipelined batch commit, once its pipeline has run. */
+    private void settleBatch(List<Commit> batch, Response<Object> committed, RedisClient client, List<String> keys, List<String> args) {
+        Object outcome;
+        try {
+            outcome = Scripts.COMMIT_BATCH.result(committed, client, keys, args);
+        } catch (JedisException | TransportException e) {
+            if (e instanceof JedisException je) {
+                transport.connection().onFailure(je);
+            }
+            for (Commit c : batch) {
                 commitOne(c);
             }
+            return;
+        }
+        settle(batch, outcome);
+    }
+
+    /** Counts and frees the slots of a batch by the per-reply outcomes of {@link Scripts#COMMIT_REPLIES}. */
+    private void settle(List<Commit> batch, Object outcome) {
+        List<?> results = outcome instanceof List<?> l ? l : List.of();
+        for (int i = 0; i < batch.size(); i++) {
+            Commit c = batch.get(i);
+            Object result = i < results.size() ? results.get(i) : null;
+            if (Long.valueOf(0).equals(result)) {
+                transport.duplicatesSkipped.increment();
+            } else if (!(result instanceof Long written) || written < 0) {
+                // Redis refused this reply (its reply key is not a stream?): nothing was written or
+                // acknowledged, so the entry stays pending and is redelivered after claimIdle.
+                log.warn("Agent {}: Redis refused the reply to task {} on {}; its entry stays pending and will be redelivered",
+                        agent.id(), c.held().task.taskId(), c.held().task.replyTo());
+            }
+            settled(c.held());
         }
     }
 
@@ -393,7 +503,11 @@ final class StreamListener implements Transport.Listener {
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
-                    Object outcome = transport.connection().client().eval(Scripts.COMMIT_REPLY, c.keys(), c.args());
+                    Held h = c.held();
+                    Object outcome = Scripts.COMMIT.run(transport.connection().client(), List.of(h.task.replyTo(), h.stream, c.doneKey()),
+                            List.of(Keys.GROUP, h.entry.getID().toString(), c.reply(),
+                                    String.valueOf(transport.settings().dedupeTtl().toMillis()),
+                                    String.valueOf(transport.settings().replyTtl().toMillis())));
                     if (Long.valueOf(0).equals(outcome)) {
                         transport.duplicatesSkipped.increment();
                     }
