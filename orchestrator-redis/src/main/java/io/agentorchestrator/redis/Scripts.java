@@ -45,29 +45,41 @@ final class Scripts {
      * stream it had to create, 0 duplicate, -1 failed.
      */
     static final String COMMIT_REPLIES = """
-            local out = {}
+            local out, acks, fresh = {}, {}, {}
             for i = 1, #KEYS / 3 do
               local reply, stream, done = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
               local result = 0
               if redis.call('SET', done, '1', 'NX', 'PX', ARGV[2]) then
-                local fresh = redis.call('EXISTS', reply) == 0
+                if fresh[reply] == nil then
+                  fresh[reply] = redis.call('EXISTS', reply) == 0
+                end
                 if not pcall(redis.call, 'XADD', reply, '*', 'reply', ARGV[2 * i + 3]) then
                   redis.call('DEL', done)
                   result = -1
-                elseif fresh then
+                elseif fresh[reply] then
                   redis.call('PEXPIRE', reply, ARGV[3])
+                  fresh[reply] = false
                   result = 2
                 else
                   result = 1
                 end
               end
               if result ~= -1 then
-                pcall(redis.call, 'XACK', stream, ARGV[1], ARGV[2 * i + 2])
+                local ids = acks[stream]
+                if ids == nil then
+                  ids = {}
+                  acks[stream] = ids
+                end
+                ids[#ids + 1] = ARGV[2 * i + 2]
               end
               out[i] = result
             end
+            for stream, ids in pairs(acks) do
+              pcall(redis.call, 'XACK', stream, ARGV[1], unpack(ids))
+            end
             return out
             """;
+
 
     /**
      * Keeps an orchestrator's reply stream and its owner mark alive. The mark is set only here, so

@@ -31,6 +31,7 @@ import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamEntryBinary;
 import redis.clients.jedis.resps.StreamPendingEntry;
 
 /**
@@ -51,13 +52,17 @@ import redis.clients.jedis.resps.StreamPendingEntry;
 final class StreamListener implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
+    private static final byte[] GROUP_KEY = Script.bytes(Keys.GROUP);
 
     private final RedisTransport transport;
     private final AgentDescriptor agent;
     private final Keys.Target target;
     private final Transport.TaskReceiver receiver;
     private final String consumer;
+    private final byte[] consumerKey;
     private final List<String> streams;
+    /** {@link #streams} as bytes, the keys of the read script. */
+    private final List<byte[]> streamKeys;
     private final int capacity;
     private final String replyPrefix;
     /** Entries handed to the receiver and not answered yet, by stream and id. */
@@ -86,7 +91,9 @@ final class StreamListener implements Transport.Listener {
         this.target = target;
         this.receiver = receiver;
         this.consumer = agent.id() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.consumerKey = Script.bytes(consumer);
         this.streams = target.streamsHighestFirst();
+        this.streamKeys = Script.bytes(streams);
         this.capacity = agent.maxConcurrency();
         this.replyPrefix = transport.keys().replies("");
         this.blocking = new BlockingConnection(transport.connection());
@@ -134,6 +141,7 @@ final class StreamListener implements Transport.Listener {
         long nextMaintenance = transport.ticker().read();
         boolean needGroups = false;
         boolean down = false;
+        boolean idle = false;
         int failures = 0;
         while (open) {
             try {
@@ -152,7 +160,13 @@ final class StreamListener implements Transport.Listener {
                 int free = capacity - inFlight.size() + inline.size();
                 int want = free - buffer.size();
                 int got;
-                if (!inline.isEmpty()) {
+                if (!inline.isEmpty() && idle) {
+                    // The tasks came from a blocking read, so Redis had nothing else waiting: the
+                    // replies go alone, or Redis would run the (probably empty) read before it
+                    // flushed them to their callers.
+                    commitInlineAndRead(0);
+                    got = want > 0 ? readByPriority(want) : 0;
+                } else if (!inline.isEmpty()) {
                     got = commitInlineAndRead(want);
                 } else if (free <= 0) {
                     waitForSlot(Math.min(untilMaintenance, transport.settings().block().toMillis()));
@@ -165,7 +179,8 @@ final class StreamListener implements Transport.Listener {
                     down = false;
                 }
                 failures = 0;
-                if (want > 0 && got == 0 && buffer.isEmpty()) {
+                idle = want > 0 && got == 0 && buffer.isEmpty();
+                if (idle) {
                     // Nothing waiting: block until something arrives on any level (or maintenance is due).
                     // What it brings is handed over at once, not after another scripted read: that read
                     // would put a round trip between the task's arrival and its handler.
@@ -207,12 +222,12 @@ final class StreamListener implements Transport.Listener {
 
     /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
     private int readByPriority(int count) {
-        List<String> args = readArgs(count);
-        return holdRead(Scripts.READ.run(transport.connection().client(), streams, args));
+        List<byte[]> args = readArgs(count);
+        return holdRead(Scripts.READ.run(transport.connection().client(), streamKeys, args));
     }
 
-    private List<String> readArgs(int count) {
-        return List.of(Keys.GROUP, consumer, String.valueOf(count));
+    private List<byte[]> readArgs(int count) {
+        return Script.bytes(List.of(Keys.GROUP, consumer, String.valueOf(count)));
     }
 
     /**
@@ -223,15 +238,15 @@ final class StreamListener implements Transport.Listener {
         RedisClient client = transport.connection().client();
         List<Commit> batch = new ArrayList<>(inline);
         inline.clear();
-        List<String> keys = batchKeys(batch);
-        List<String> args = batchArgs(batch);
-        List<String> readArgs = want > 0 ? readArgs(want) : null;
+        List<byte[]> keys = batchKeys(batch);
+        List<byte[]> args = batchArgs(batch);
+        List<byte[]> readArgs = want > 0 ? readArgs(want) : null;
         Response<Object> committed;
         Response<Object> read = null;
         try (Pipeline p = client.pipelined()) {
             committed = Scripts.COMMIT_BATCH.queue(p, keys, args);
             if (readArgs != null) {
-                read = Scripts.READ.queue(p, streams, readArgs);
+                read = Scripts.READ.queue(p, streamKeys, readArgs);
             }
             p.sync();
         } catch (JedisException | TransportException e) {
@@ -245,7 +260,7 @@ final class StreamListener implements Transport.Listener {
             throw e;
         }
         settleBatch(batch, committed, client, keys, args);
-        return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streams, readArgs));
+        return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streamKeys, readArgs));
     }
 
     /** Holds the entries of a {@link Scripts#READ_BY_PRIORITY} result; returns how many. */
@@ -256,12 +271,12 @@ final class StreamListener implements Transport.Listener {
                 List<?> r = (List<?>) row;
                 String stream = text(r.get(0));
                 StreamEntryID id = new StreamEntryID(text(r.get(1)));
-                Map<String, String> fields = new LinkedHashMap<>();
+                Map<byte[], byte[]> fields = new LinkedHashMap<>();
                 List<?> flat = (List<?>) r.get(2);
                 for (int i = 0; i + 1 < flat.size(); i += 2) {
-                    fields.put(text(flat.get(i)), text(flat.get(i + 1)));
+                    fields.put(raw(flat.get(i)), raw(flat.get(i + 1)));
                 }
-                hold(stream, new StreamEntry(id, fields), false);
+                hold(stream, new StreamEntryBinary(id, fields), false);
                 got++;
             }
         }
@@ -272,25 +287,30 @@ final class StreamListener implements Transport.Listener {
         return o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o);
     }
 
+    private static byte[] raw(Object o) {
+        return o instanceof byte[] b ? b : Script.bytes(String.valueOf(o));
+    }
+
     /** Blocks until some stream has a new entry; takes at most one per stream. */
     private void blockingRead(int blockMillis) {
         XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(1).block(Math.max(1, blockMillis));
-        Map<String, StreamEntryID> from = new LinkedHashMap<>();
-        for (String stream : streams) {
+        Map<byte[], StreamEntryID> from = new LinkedHashMap<>();
+        for (byte[] stream : streamKeys) {
             from.put(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
         }
-        List<Map.Entry<String, List<StreamEntry>>> read = blocking.run(c -> c.xreadGroup(Keys.GROUP, consumer, params, from));
+        List<Map.Entry<byte[], List<StreamEntryBinary>>> read = blocking.run(c -> c.xreadGroupBinary(GROUP_KEY, consumerKey, params, from));
         if (read == null) {
             return;
         }
-        for (Map.Entry<String, List<StreamEntry>> stream : read) {
-            for (StreamEntry entry : stream.getValue()) {
-                hold(stream.getKey(), entry, false);
+        for (Map.Entry<byte[], List<StreamEntryBinary>> stream : read) {
+            String name = text(stream.getKey());
+            for (StreamEntryBinary entry : stream.getValue()) {
+                hold(name, entry, false);
             }
         }
     }
 
-    private void hold(String stream, StreamEntry entry, boolean redelivered) {
+    private void hold(String stream, StreamEntryBinary entry, boolean redelivered) {
         String key = stream + "|" + entry.getID();
         if (inFlight.containsKey(key) || !buffered.add(key)) {
             return; // our own entry, reclaimed because a touch came late: it is being handled already
@@ -309,7 +329,9 @@ final class StreamListener implements Transport.Listener {
             if (h.entry.getFields() == null) {
                 return false; // deleted while pending (trimmed, or failed over by its orchestrator)
             }
-            task = WireCodec.decodeTask(h.entry.getFields());
+            byte[] json = WireCodec.field(h.entry.getFields(), WireCodec.TASK_FIELD_BYTES);
+            // Without the field, the text decoder throws the error that names it.
+            task = json == null ? WireCodec.decodeTask(WireCodec.text(h.entry.getFields())) : WireCodec.decodeTask(json);
             String replyTo = task.replyTo();
             ValidationException.require(replyTo.startsWith(replyPrefix), "replyTo", "must be a reply stream under '" + replyPrefix + "'",
                     replyTo);
@@ -348,18 +370,19 @@ final class StreamListener implements Transport.Listener {
     }
 
     private void rejectMalformed(Held h, String reason) {
-        transport.deadLetter(h.stream, h.entry, reason);
+        Map<String, String> fields = h.entry.getFields() == null ? null : WireCodec.text(h.entry.getFields());
+        transport.deadLetter(h.stream, new StreamEntry(h.entry.getID(), fields), reason);
         try {
-            WireCodec.Reply salvage = h.entry.getFields() == null ? null
-                    : WireCodec.salvageAddress(h.entry.getFields(), agent.id(), "Malformed task entry: " + reason);
-            String replyTo = h.entry.getFields() == null ? null : WireCodec.salvageReplyTo(h.entry.getFields());
+            WireCodec.Reply salvage = fields == null ? null
+                    : WireCodec.salvageAddress(fields, agent.id(), "Malformed task entry: " + reason);
+            String replyTo = fields == null ? null : WireCodec.salvageReplyTo(fields);
             if (salvage != null && replyTo != null && replyTo.startsWith(replyPrefix)) {
                 // Its caller would otherwise wait for its timeout: tell it now, once.
                 Scripts.COMMIT.run(transport.connection().client(),
-                        List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt())),
-                        List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
+                        Script.bytes(List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt()))),
+                        Script.bytes(List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
                                 String.valueOf(transport.settings().dedupeTtl().toMillis()),
-                                String.valueOf(transport.settings().replyTtl().toMillis())));
+                                String.valueOf(transport.settings().replyTtl().toMillis()))));
             } else {
                 transport.connection().client().xack(h.stream, Keys.GROUP, h.entry.getID());
             }
@@ -369,7 +392,7 @@ final class StreamListener implements Transport.Listener {
     }
 
     /** One reply to commit: the reply, the dedupe mark and the XACK of its entry, atomically. */
-    private record Commit(Held held, String doneKey, String reply) {
+    private record Commit(Held held, String doneKey, byte[] reply) {
     }
 
     /**
@@ -386,7 +409,7 @@ final class StreamListener implements Transport.Listener {
             settled(h);
             return;
         }
-        Commit c = new Commit(h, doneKey, WireCodec.encodeReply(result, h.task.attempt()));
+        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()));
         if (Thread.currentThread() == thread) {
             inline.add(c);
         } else {
@@ -420,8 +443,8 @@ final class StreamListener implements Transport.Listener {
 
     private void commitBatch(List<Commit> batch) {
         RedisClient client;
-        List<String> keys = batchKeys(batch);
-        List<String> args = batchArgs(batch);
+        List<byte[]> keys = batchKeys(batch);
+        List<byte[]> args = batchArgs(batch);
         Object outcome;
         try {
             client = transport.connection().client();
@@ -440,31 +463,31 @@ final class StreamListener implements Transport.Listener {
     }
 
     /** KEYS of {@link Scripts#COMMIT_REPLIES}: reply stream, task stream and done key of each reply. */
-    private static List<String> batchKeys(List<Commit> batch) {
-        List<String> keys = new ArrayList<>(batch.size() * 3);
+    private static List<byte[]> batchKeys(List<Commit> batch) {
+        List<byte[]> keys = new ArrayList<>(batch.size() * 3);
         for (Commit c : batch) {
-            keys.add(c.held().task.replyTo());
-            keys.add(c.held().stream);
-            keys.add(c.doneKey());
+            keys.add(Script.bytes(c.held().task.replyTo()));
+            keys.add(Script.bytes(c.held().stream));
+            keys.add(Script.bytes(c.doneKey()));
         }
         return keys;
     }
 
     /** ARGV of {@link Scripts#COMMIT_REPLIES}: group and TTLs, then entry id and reply of each. */
-    private List<String> batchArgs(List<Commit> batch) {
-        List<String> args = new ArrayList<>(3 + batch.size() * 2);
-        args.add(Keys.GROUP);
-        args.add(String.valueOf(transport.settings().dedupeTtl().toMillis()));
-        args.add(String.valueOf(transport.settings().replyTtl().toMillis()));
+    private List<byte[]> batchArgs(List<Commit> batch) {
+        List<byte[]> args = new ArrayList<>(3 + batch.size() * 2);
+        args.add(GROUP_KEY);
+        args.add(Script.bytes(String.valueOf(transport.settings().dedupeTtl().toMillis())));
+        args.add(Script.bytes(String.valueOf(transport.settings().replyTtl().toMillis())));
         for (Commit c : batch) {
-            args.add(c.held().entry.getID().toString());
+            args.add(Script.bytes(c.held().entry.getID().toString()));
             args.add(c.reply());
         }
         return args;
     }
 
     /** Settles the replies of a pipelined batch commit, once its pipeline has run. */
-    private void settleBatch(List<Commit> batch, Response<Object> committed, RedisClient client, List<String> keys, List<String> args) {
+    private void settleBatch(List<Commit> batch, Response<Object> committed, RedisClient client, List<byte[]> keys, List<byte[]> args) {
         Object outcome;
         try {
             outcome = Scripts.COMMIT_BATCH.result(committed, client, keys, args);
@@ -504,10 +527,11 @@ final class StreamListener implements Transport.Listener {
             for (int attempt = 1; ; attempt++) {
                 try {
                     Held h = c.held();
-                    Object outcome = Scripts.COMMIT.run(transport.connection().client(), List.of(h.task.replyTo(), h.stream, c.doneKey()),
-                            List.of(Keys.GROUP, h.entry.getID().toString(), c.reply(),
-                                    String.valueOf(transport.settings().dedupeTtl().toMillis()),
-                                    String.valueOf(transport.settings().replyTtl().toMillis())));
+                    Object outcome = Scripts.COMMIT.run(transport.connection().client(),
+                            Script.bytes(List.of(h.task.replyTo(), h.stream, c.doneKey())),
+                            List.of(GROUP_KEY, Script.bytes(h.entry.getID().toString()), c.reply(),
+                                    Script.bytes(String.valueOf(transport.settings().dedupeTtl().toMillis())),
+                                    Script.bytes(String.valueOf(transport.settings().replyTtl().toMillis()))));
                     if (Long.valueOf(0).equals(outcome)) {
                         transport.duplicatesSkipped.increment();
                     }
@@ -580,7 +604,9 @@ final class StreamListener implements Transport.Listener {
             }
             for (StreamEntry entry : claimed.getValue()) {
                 if (entry != null && entry.getFields() != null) {
-                    hold(stream, entry, true);
+                    Map<byte[], byte[]> fields = new LinkedHashMap<>();
+                    entry.getFields().forEach((k, v) -> fields.put(Script.bytes(k), Script.bytes(v)));
+                    hold(stream, new StreamEntryBinary(entry.getID(), fields), true);
                     free--;
                 }
             }
@@ -646,13 +672,13 @@ final class StreamListener implements Transport.Listener {
     private static final class Held {
         final String key;
         final String stream;
-        final StreamEntry entry;
+        final StreamEntryBinary entry;
         final int priority;
         final long sequence;
         final boolean redelivered;
         volatile TaskEnvelope task;
 
-        Held(String key, String stream, StreamEntry entry, int priority, long sequence, boolean redelivered) {
+        Held(String key, String stream, StreamEntryBinary entry, int priority, long sequence, boolean redelivered) {
             this.key = key;
             this.stream = stream;
             this.entry = entry;
