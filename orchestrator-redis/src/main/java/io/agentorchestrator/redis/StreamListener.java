@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAutoClaimParams;
@@ -82,7 +82,7 @@ final class StreamListener implements Transport.Listener {
     private final java.util.concurrent.LinkedBlockingQueue<Commit> commits = new java.util.concurrent.LinkedBlockingQueue<>();
     private volatile boolean committing = true;
     private Thread committer;
-    /** Most replies committed in one pipeline. */
+    /** Most replies committed in one script call. */
     private static final int COMMIT_BATCH = 128;
 
     StreamListener(RedisTransport transport, AgentDescriptor agent, Keys.Target target, Transport.TaskReceiver receiver) {
@@ -236,15 +236,26 @@ final class StreamListener implements Transport.Listener {
      */
     private int commitInlineAndRead(int want) {
         RedisClient client = transport.connection().client();
-        List<Commit> batch = new ArrayList<>(inline);
+        List<Commit> all = new ArrayList<>(inline);
         inline.clear();
-        List<byte[]> keys = batchKeys(batch);
-        List<byte[]> args = batchArgs(batch);
+        // At most COMMIT_BATCH replies per script call: one call holds Redis for all of its replies.
+        List<List<Commit>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += COMMIT_BATCH) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + COMMIT_BATCH)));
+        }
+        List<List<byte[]>> keys = new ArrayList<>(chunks.size());
+        List<List<byte[]>> args = new ArrayList<>(chunks.size());
+        for (List<Commit> chunk : chunks) {
+            keys.add(batchKeys(chunk));
+            args.add(batchArgs(chunk));
+        }
         List<byte[]> readArgs = want > 0 ? readArgs(want) : null;
-        Response<Object> committed;
+        List<Response<Object>> committed = new ArrayList<>(chunks.size());
         Response<Object> read = null;
         try (Pipeline p = client.pipelined()) {
-            committed = Scripts.COMMIT_BATCH.queue(p, keys, args);
+            for (int i = 0; i < chunks.size(); i++) {
+                committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
+            }
             if (readArgs != null) {
                 read = Scripts.READ.queue(p, streamKeys, readArgs);
             }
@@ -254,12 +265,14 @@ final class StreamListener implements Transport.Listener {
                 transport.connection().onFailure(je);
             }
             // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
-            for (Commit c : batch) {
+            for (Commit c : all) {
                 commitOne(c);
             }
             throw e;
         }
-        settleBatch(batch, committed, client, keys, args);
+        for (int i = 0; i < chunks.size(); i++) {
+            settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
+        }
         return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streamKeys, readArgs));
     }
 
