@@ -170,8 +170,9 @@ final class WireCodec {
 
     // ------------------------------------------------------------------ helpers
 
-    /** Field names as they come back from the binary commands. */
+    /** {@value #TASK_FIELD} as the binary commands name it. */
     static final byte[] TASK_FIELD_BYTES = TASK_FIELD.getBytes(StandardCharsets.UTF_8);
+    /** {@value #REPLY_FIELD} as the binary commands name it. */
     static final byte[] REPLY_FIELD_BYTES = REPLY_FIELD.getBytes(StandardCharsets.UTF_8);
 
     /** The value of {@code name} in an entry read with a binary command, or {@code null}. */
