@@ -35,6 +35,53 @@ final class Scripts {
             """;
 
     /**
+     * The replies of one batch, each with exactly the effect of {@link #COMMIT_REPLY}: one script
+     * call for many replies instead of one each, which is most of what an agent costs Redis. One
+     * reply that cannot be written (say the reply key is not a stream) does not stop the others:
+     * its done mark is released, its entry is not acknowledged, and it reports -1, so the caller
+     * retries it alone.
+     * KEYS: per reply: reply stream, task stream, done key. ARGV: group, done TTL ms, reply stream
+     * TTL ms, then per reply: entry id, reply JSON. Returns per reply 1 written, 2 written to a
+     * stream it had to create, 0 duplicate, -1 failed.
+     */
+    static final String COMMIT_REPLIES = """
+            local out, acks, fresh = {}, {}, {}
+            for i = 1, #KEYS / 3 do
+              local reply, stream, done = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+              local result = 0
+              if redis.call('SET', done, '1', 'NX', 'PX', ARGV[2]) then
+                if fresh[reply] == nil then
+                  fresh[reply] = redis.call('EXISTS', reply) == 0
+                end
+                if not pcall(redis.call, 'XADD', reply, '*', 'reply', ARGV[2 * i + 3]) then
+                  redis.call('DEL', done)
+                  result = -1
+                elseif fresh[reply] then
+                  redis.call('PEXPIRE', reply, ARGV[3])
+                  fresh[reply] = false
+                  result = 2
+                else
+                  result = 1
+                end
+              end
+              if result ~= -1 then
+                local ids = acks[stream]
+                if ids == nil then
+                  ids = {}
+                  acks[stream] = ids
+                end
+                ids[#ids + 1] = ARGV[2 * i + 2]
+              end
+              out[i] = result
+            end
+            for stream, ids in pairs(acks) do
+              pcall(redis.call, 'XACK', stream, ARGV[1], unpack(ids))
+            end
+            return out
+            """;
+
+
+    /**
      * Keeps an orchestrator's reply stream and its owner mark alive. The mark is set only here, so
      * when it is missing Redis lost this orchestrator's keys (a restart without persistence, a
      * flush) and the tasks it sent before cannot be answered. Creates the stream if missing (an
@@ -141,4 +188,11 @@ final class Scripts {
             end
             return out
             """;
+
+    /** {@link #COMMIT_REPLY}, run by digest. */
+    static final Script COMMIT = Script.of(COMMIT_REPLY);
+    /** {@link #COMMIT_REPLIES}, run by digest. */
+    static final Script COMMIT_BATCH = Script.of(COMMIT_REPLIES);
+    /** {@link #READ_BY_PRIORITY}, run by digest. */
+    static final Script READ = Script.of(READ_BY_PRIORITY);
 }

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -29,6 +31,7 @@ import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamEntryBinary;
 import redis.clients.jedis.resps.StreamPendingEntry;
 
 /**
@@ -40,19 +43,26 @@ import redis.clients.jedis.resps.StreamPendingEntry;
  * third of {@code claimIdle} it touches the entries it holds (so nobody reclaims work in progress)
  * and reclaims entries other consumers left idle longer than {@code claimIdle} (a crashed
  * consumer). A reclaimed entry whose attempt was already answered is acknowledged without running
- * the handler again. The reply, the dedupe mark and the XACK are one atomic script, run on the
- * thread that replies.
+ * the handler again. The reply, the dedupe mark and the XACK of one entry are atomic, in one
+ * script. A handler that answers on the reader thread itself (a direct executor) has its reply
+ * committed by the reader, in the same pipeline as the next read: one round trip per batch of
+ * tasks, as a hand-written worker does. Replies given on other threads go to a committer thread,
+ * which commits whatever has gathered in one script call.
  */
 final class StreamListener implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
+    private static final byte[] GROUP_KEY = Script.bytes(Keys.GROUP);
 
     private final RedisTransport transport;
     private final AgentDescriptor agent;
     private final Keys.Target target;
     private final Transport.TaskReceiver receiver;
     private final String consumer;
+    private final byte[] consumerKey;
     private final List<String> streams;
+    /** {@link #streams} as bytes, the keys of the read script. */
+    private final List<byte[]> streamKeys;
     private final int capacity;
     private final String replyPrefix;
     /** Entries handed to the receiver and not answered yet, by stream and id. */
@@ -66,11 +76,13 @@ final class StreamListener implements Transport.Listener {
     private final BlockingConnection blocking;
     private volatile boolean open = true;
     private Thread thread;
-    /** Replies waiting to be committed, in the order the handlers produced them. */
+    /** Replies given on the reader thread, committed with its next read; reader thread only. */
+    private final List<Commit> inline = new ArrayList<>();
+    /** Replies given on other threads, waiting for the committer, in the order the handlers produced them. */
     private final java.util.concurrent.LinkedBlockingQueue<Commit> commits = new java.util.concurrent.LinkedBlockingQueue<>();
     private volatile boolean committing = true;
     private Thread committer;
-    /** Most replies committed in one pipeline. */
+    /** Most replies committed in one script call. */
     private static final int COMMIT_BATCH = 128;
 
     StreamListener(RedisTransport transport, AgentDescriptor agent, Keys.Target target, Transport.TaskReceiver receiver) {
@@ -79,7 +91,9 @@ final class StreamListener implements Transport.Listener {
         this.target = target;
         this.receiver = receiver;
         this.consumer = agent.id() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        this.consumerKey = Script.bytes(consumer);
         this.streams = target.streamsHighestFirst();
+        this.streamKeys = Script.bytes(streams);
         this.capacity = agent.maxConcurrency();
         this.replyPrefix = transport.keys().replies("");
         this.blocking = new BlockingConnection(transport.connection());
@@ -127,6 +141,7 @@ final class StreamListener implements Transport.Listener {
         long nextMaintenance = transport.ticker().read();
         boolean needGroups = false;
         boolean down = false;
+        boolean idle = false;
         int failures = 0;
         while (open) {
             try {
@@ -141,24 +156,37 @@ final class StreamListener implements Transport.Listener {
                     nextMaintenance = now + maintainEvery;
                 }
                 long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
-                int free = capacity - inFlight.size();
-                if (free <= 0) {
+                // Inline replies free their slots once committed, which the next round trip does first.
+                int free = capacity - inFlight.size() + inline.size();
+                int want = free - buffer.size();
+                int got;
+                if (!inline.isEmpty() && idle) {
+                    // The tasks came from a blocking read, so Redis had nothing else waiting: the
+                    // replies go alone, or Redis would run the (probably empty) read before it
+                    // flushed them to their callers.
+                    commitInlineAndRead(0);
+                    got = want > 0 ? readByPriority(want) : 0;
+                } else if (!inline.isEmpty()) {
+                    got = commitInlineAndRead(want);
+                } else if (free <= 0) {
                     waitForSlot(Math.min(untilMaintenance, transport.settings().block().toMillis()));
                     continue;
+                } else {
+                    got = want > 0 ? readByPriority(want) : 0;
                 }
-                int want = free - buffer.size();
-                int got = want > 0 ? readByPriority(want) : 0;
                 if (down) {
                     log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
                     down = false;
                 }
                 failures = 0;
-                if (want > 0 && got == 0 && buffer.isEmpty()) {
+                idle = want > 0 && got == 0 && buffer.isEmpty();
+                if (idle) {
                     // Nothing waiting: block until something arrives on any level (or maintenance is due).
                     // What it brings is handed over at once, not after another scripted read: that read
                     // would put a round trip between the task's arrival and its handler.
                     blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
                 }
+                free = capacity - inFlight.size();
                 while (free > 0 && !buffer.isEmpty() && open) {
                     Held h = buffer.poll();
                     buffered.remove(h.key);
@@ -187,24 +215,81 @@ final class StreamListener implements Transport.Listener {
                 RedisTransport.pause(++failures);
             }
         }
+        // Replies given just before close are still committed, by the committer, which stops after this thread.
+        commits.addAll(inline);
+        inline.clear();
     }
 
     /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
     private int readByPriority(int count) {
-        List<String> args = List.of(Keys.GROUP, consumer, String.valueOf(count));
-        Object result = transport.connection().client().eval(Scripts.READ_BY_PRIORITY, streams, args);
+        List<byte[]> args = readArgs(count);
+        return holdRead(Scripts.READ.run(transport.connection().client(), streamKeys, args));
+    }
+
+    private List<byte[]> readArgs(int count) {
+        return Script.bytes(List.of(Keys.GROUP, consumer, String.valueOf(count)));
+    }
+
+    /**
+     * Commits the inline replies and, in the same pipeline, reads up to {@code want} new entries:
+     * the commits run first, so the slots they free are free when the read runs.
+     */
+    private int commitInlineAndRead(int want) {
+        RedisClient client = transport.connection().client();
+        List<Commit> all = new ArrayList<>(inline);
+        inline.clear();
+        // At most COMMIT_BATCH replies per script call: one call holds Redis for all of its replies.
+        List<List<Commit>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += COMMIT_BATCH) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + COMMIT_BATCH)));
+        }
+        List<List<byte[]>> keys = new ArrayList<>(chunks.size());
+        List<List<byte[]>> args = new ArrayList<>(chunks.size());
+        for (List<Commit> chunk : chunks) {
+            keys.add(batchKeys(chunk));
+            args.add(batchArgs(chunk));
+        }
+        List<byte[]> readArgs = want > 0 ? readArgs(want) : null;
+        List<Response<Object>> committed = new ArrayList<>(chunks.size());
+        Response<Object> read = null;
+        try (Pipeline p = client.pipelined()) {
+            for (int i = 0; i < chunks.size(); i++) {
+                committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
+            }
+            if (readArgs != null) {
+                read = Scripts.READ.queue(p, streamKeys, readArgs);
+            }
+            p.sync();
+        } catch (JedisException | TransportException e) {
+            if (e instanceof JedisException je) {
+                transport.connection().onFailure(je);
+            }
+            // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
+            for (Commit c : all) {
+                commitOne(c);
+            }
+            throw e;
+        }
+        for (int i = 0; i < chunks.size(); i++) {
+            settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
+        }
+        return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streamKeys, readArgs));
+    }
+
+    /** Holds the entries of a {@link Scripts#READ_BY_PRIORITY} result; returns how many. */
+    private int holdRead(Object result) {
         int got = 0;
         if (result instanceof List<?> rows) {
             for (Object row : rows) {
                 List<?> r = (List<?>) row;
                 String stream = text(r.get(0));
                 StreamEntryID id = new StreamEntryID(text(r.get(1)));
-                Map<String, String> fields = new LinkedHashMap<>();
+                Map<byte[], byte[]> fields = new LinkedHashMap<>();
                 List<?> flat = (List<?>) r.get(2);
                 for (int i = 0; i + 1 < flat.size(); i += 2) {
-                    fields.put(text(flat.get(i)), text(flat.get(i + 1)));
+                    fields.put(raw(flat.get(i)), raw(flat.get(i + 1)));
                 }
-                hold(stream, new StreamEntry(id, fields), false);
+                hold(stream, new StreamEntryBinary(id, fields), false);
                 got++;
             }
         }
@@ -215,25 +300,30 @@ final class StreamListener implements Transport.Listener {
         return o instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(o);
     }
 
+    private static byte[] raw(Object o) {
+        return o instanceof byte[] b ? b : Script.bytes(String.valueOf(o));
+    }
+
     /** Blocks until some stream has a new entry; takes at most one per stream. */
     private void blockingRead(int blockMillis) {
         XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(1).block(Math.max(1, blockMillis));
-        Map<String, StreamEntryID> from = new LinkedHashMap<>();
-        for (String stream : streams) {
+        Map<byte[], StreamEntryID> from = new LinkedHashMap<>();
+        for (byte[] stream : streamKeys) {
             from.put(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
         }
-        List<Map.Entry<String, List<StreamEntry>>> read = blocking.run(c -> c.xreadGroup(Keys.GROUP, consumer, params, from));
+        List<Map.Entry<byte[], List<StreamEntryBinary>>> read = blocking.run(c -> c.xreadGroupBinary(GROUP_KEY, consumerKey, params, from));
         if (read == null) {
             return;
         }
-        for (Map.Entry<String, List<StreamEntry>> stream : read) {
-            for (StreamEntry entry : stream.getValue()) {
-                hold(stream.getKey(), entry, false);
+        for (Map.Entry<byte[], List<StreamEntryBinary>> stream : read) {
+            String name = text(stream.getKey());
+            for (StreamEntryBinary entry : stream.getValue()) {
+                hold(name, entry, false);
             }
         }
     }
 
-    private void hold(String stream, StreamEntry entry, boolean redelivered) {
+    private void hold(String stream, StreamEntryBinary entry, boolean redelivered) {
         String key = stream + "|" + entry.getID();
         if (inFlight.containsKey(key) || !buffered.add(key)) {
             return; // our own entry, reclaimed because a touch came late: it is being handled already
@@ -252,7 +342,9 @@ final class StreamListener implements Transport.Listener {
             if (h.entry.getFields() == null) {
                 return false; // deleted while pending (trimmed, or failed over by its orchestrator)
             }
-            task = WireCodec.decodeTask(h.entry.getFields());
+            byte[] json = WireCodec.field(h.entry.getFields(), WireCodec.TASK_FIELD_BYTES);
+            // Without the field, the text decoder throws the error that names it.
+            task = json == null ? WireCodec.decodeTask(WireCodec.text(h.entry.getFields())) : WireCodec.decodeTask(json);
             String replyTo = task.replyTo();
             ValidationException.require(replyTo.startsWith(replyPrefix), "replyTo", "must be a reply stream under '" + replyPrefix + "'",
                     replyTo);
@@ -291,18 +383,19 @@ final class StreamListener implements Transport.Listener {
     }
 
     private void rejectMalformed(Held h, String reason) {
-        transport.deadLetter(h.stream, h.entry, reason);
+        Map<String, String> fields = h.entry.getFields() == null ? null : WireCodec.text(h.entry.getFields());
+        transport.deadLetter(h.stream, new StreamEntry(h.entry.getID(), fields), reason);
         try {
-            WireCodec.Reply salvage = h.entry.getFields() == null ? null
-                    : WireCodec.salvageAddress(h.entry.getFields(), agent.id(), "Malformed task entry: " + reason);
-            String replyTo = h.entry.getFields() == null ? null : WireCodec.salvageReplyTo(h.entry.getFields());
+            WireCodec.Reply salvage = fields == null ? null
+                    : WireCodec.salvageAddress(fields, agent.id(), "Malformed task entry: " + reason);
+            String replyTo = fields == null ? null : WireCodec.salvageReplyTo(fields);
             if (salvage != null && replyTo != null && replyTo.startsWith(replyPrefix)) {
                 // Its caller would otherwise wait for its timeout: tell it now, once.
-                transport.connection().client().eval(Scripts.COMMIT_REPLY,
-                        List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt())),
-                        List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
+                Scripts.COMMIT.run(transport.connection().client(),
+                        Script.bytes(List.of(replyTo, h.stream, transport.keys().done(salvage.result().taskId(), salvage.attempt()))),
+                        Script.bytes(List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(salvage.result(), salvage.attempt()),
                                 String.valueOf(transport.settings().dedupeTtl().toMillis()),
-                                String.valueOf(transport.settings().replyTtl().toMillis())));
+                                String.valueOf(transport.settings().replyTtl().toMillis()))));
             } else {
                 transport.connection().client().xack(h.stream, Keys.GROUP, h.entry.getID());
             }
@@ -312,14 +405,15 @@ final class StreamListener implements Transport.Listener {
     }
 
     /** One reply to commit: the reply, the dedupe mark and the XACK of its entry, atomically. */
-    private record Commit(Held held, List<String> keys, List<String> args) {
+    private record Commit(Held held, String doneKey, byte[] reply) {
     }
 
     /**
-     * Hands the reply to the committer thread, which writes the reply, the dedupe mark and the
-     * XACK atomically, pipelining the replies of many handlers into one round trip: a handler
-     * thread per reply blocking on its own EVAL was most of what the agent side cost at 64 tasks
-     * in flight, and the scheduling of those threads made the tail.
+     * Queues the reply for commit: on the reader thread (the handler answered inline) the reader
+     * commits it with its next read; from any other thread the committer does, batching the
+     * replies of many handlers into one script call: a handler thread per reply blocking on its
+     * own EVAL was most of what the agent side cost at 64 tasks in flight, and the scheduling of
+     * those threads made the tail.
      */
     private void commit(Held h, String doneKey, ResultEnvelope result) {
         if (!open) {
@@ -328,10 +422,12 @@ final class StreamListener implements Transport.Listener {
             settled(h);
             return;
         }
-        List<String> keys = List.of(h.task.replyTo(), h.stream, doneKey);
-        List<String> args = List.of(Keys.GROUP, h.entry.getID().toString(), WireCodec.encodeReply(result, h.task.attempt()),
-                String.valueOf(transport.settings().dedupeTtl().toMillis()), String.valueOf(transport.settings().replyTtl().toMillis()));
-        commits.add(new Commit(h, keys, args));
+        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()));
+        if (Thread.currentThread() == thread) {
+            inline.add(c);
+        } else {
+            commits.add(c);
+        }
     }
 
     private void commitLoop() {
@@ -359,32 +455,82 @@ final class StreamListener implements Transport.Listener {
     }
 
     private void commitBatch(List<Commit> batch) {
-        List<redis.clients.jedis.Response<Object>> outcomes = new ArrayList<>(batch.size());
-        try (Pipeline p = transport.connection().client().pipelined()) {
-            for (Commit c : batch) {
-                outcomes.add(p.eval(Scripts.COMMIT_REPLY, c.keys(), c.args()));
-            }
-            p.sync();
+        RedisClient client;
+        List<byte[]> keys = batchKeys(batch);
+        List<byte[]> args = batchArgs(batch);
+        Object outcome;
+        try {
+            client = transport.connection().client();
+            outcome = Scripts.COMMIT_BATCH.run(client, keys, args);
         } catch (JedisException | TransportException e) {
             if (e instanceof JedisException je) {
                 transport.connection().onFailure(je);
             }
-            // The pipeline broke: commit one by one, each with the retries of a single reply.
+            // The call failed: commit one by one, each with the retries of a single reply.
             for (Commit c : batch) {
                 commitOne(c);
             }
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            Commit c = batch.get(i);
-            try {
-                if (Long.valueOf(0).equals(outcomes.get(i).get())) {
-                    transport.duplicatesSkipped.increment();
-                }
-                settled(c.held());
-            } catch (JedisException e) {
+        settle(batch, outcome);
+    }
+
+    /** KEYS of {@link Scripts#COMMIT_REPLIES}: reply stream, task stream and done key of each reply. */
+    private static List<byte[]> batchKeys(List<Commit> batch) {
+        List<byte[]> keys = new ArrayList<>(batch.size() * 3);
+        for (Commit c : batch) {
+            keys.add(Script.bytes(c.held().task.replyTo()));
+            keys.add(Script.bytes(c.held().stream));
+            keys.add(Script.bytes(c.doneKey()));
+        }
+        return keys;
+    }
+
+    /** ARGV of {@link Scripts#COMMIT_REPLIES}: group and TTLs, then entry id and reply of each. */
+    private List<byte[]> batchArgs(List<Commit> batch) {
+        List<byte[]> args = new ArrayList<>(3 + batch.size() * 2);
+        args.add(GROUP_KEY);
+        args.add(Script.bytes(String.valueOf(transport.settings().dedupeTtl().toMillis())));
+        args.add(Script.bytes(String.valueOf(transport.settings().replyTtl().toMillis())));
+        for (Commit c : batch) {
+            args.add(Script.bytes(c.held().entry.getID().toString()));
+            args.add(c.reply());
+        }
+        return args;
+    }
+
+    /** Settles the replies of a pipelined batch commit, once its pipeline has run. */
+    private void settleBatch(List<Commit> batch, Response<Object> committed, RedisClient client, List<byte[]> keys, List<byte[]> args) {
+        Object outcome;
+        try {
+            outcome = Scripts.COMMIT_BATCH.result(committed, client, keys, args);
+        } catch (JedisException | TransportException e) {
+            if (e instanceof JedisException je) {
+                transport.connection().onFailure(je);
+            }
+            for (Commit c : batch) {
                 commitOne(c);
             }
+            return;
+        }
+        settle(batch, outcome);
+    }
+
+    /** Counts and frees the slots of a batch by the per-reply outcomes of {@link Scripts#COMMIT_REPLIES}. */
+    private void settle(List<Commit> batch, Object outcome) {
+        List<?> results = outcome instanceof List<?> l ? l : List.of();
+        for (int i = 0; i < batch.size(); i++) {
+            Commit c = batch.get(i);
+            Object result = i < results.size() ? results.get(i) : null;
+            if (Long.valueOf(0).equals(result)) {
+                transport.duplicatesSkipped.increment();
+            } else if (!(result instanceof Long written) || written < 0) {
+                // Redis refused this reply (its reply key is not a stream?): nothing was written or
+                // acknowledged, so the entry stays pending and is redelivered after claimIdle.
+                log.warn("Agent {}: Redis refused the reply to task {} on {}; its entry stays pending and will be redelivered",
+                        agent.id(), c.held().task.taskId(), c.held().task.replyTo());
+            }
+            settled(c.held());
         }
     }
 
@@ -393,7 +539,12 @@ final class StreamListener implements Transport.Listener {
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
-                    Object outcome = transport.connection().client().eval(Scripts.COMMIT_REPLY, c.keys(), c.args());
+                    Held h = c.held();
+                    Object outcome = Scripts.COMMIT.run(transport.connection().client(),
+                            Script.bytes(List.of(h.task.replyTo(), h.stream, c.doneKey())),
+                            List.of(GROUP_KEY, Script.bytes(h.entry.getID().toString()), c.reply(),
+                                    Script.bytes(String.valueOf(transport.settings().dedupeTtl().toMillis())),
+                                    Script.bytes(String.valueOf(transport.settings().replyTtl().toMillis()))));
                     if (Long.valueOf(0).equals(outcome)) {
                         transport.duplicatesSkipped.increment();
                     }
@@ -466,7 +617,9 @@ final class StreamListener implements Transport.Listener {
             }
             for (StreamEntry entry : claimed.getValue()) {
                 if (entry != null && entry.getFields() != null) {
-                    hold(stream, entry, true);
+                    Map<byte[], byte[]> fields = new LinkedHashMap<>();
+                    entry.getFields().forEach((k, v) -> fields.put(Script.bytes(k), Script.bytes(v)));
+                    hold(stream, new StreamEntryBinary(entry.getID(), fields), true);
                     free--;
                 }
             }
@@ -532,13 +685,13 @@ final class StreamListener implements Transport.Listener {
     private static final class Held {
         final String key;
         final String stream;
-        final StreamEntry entry;
+        final StreamEntryBinary entry;
         final int priority;
         final long sequence;
         final boolean redelivered;
         volatile TaskEnvelope task;
 
-        Held(String key, String stream, StreamEntry entry, int priority, long sequence, boolean redelivered) {
+        Held(String key, String stream, StreamEntryBinary entry, int priority, long sequence, boolean redelivered) {
             this.key = key;
             this.stream = stream;
             this.entry = entry;

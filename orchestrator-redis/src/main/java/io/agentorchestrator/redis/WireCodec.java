@@ -41,13 +41,27 @@ final class WireCodec {
         return text(EnvelopeCodec.encodeTask(t));
     }
 
+    /** The task's JSON as the bytes that go into the stream entry. */
+    static byte[] encodeTaskBytes(TaskEnvelope t) {
+        return EnvelopeCodec.encodeTask(t);
+    }
+
     /**
      * Decodes a task entry's fields.
      *
      * @throws ValidationException naming the missing or malformed field
      */
     static TaskEnvelope decodeTask(Map<String, String> fields) {
-        TaskEnvelope t = EnvelopeCodec.decodeTask(field(fields, TASK_FIELD));
+        return decodeTask(field(fields, TASK_FIELD));
+    }
+
+    /**
+     * Decodes the JSON of a task entry's {@value #TASK_FIELD} field.
+     *
+     * @throws ValidationException naming the missing or malformed field
+     */
+    static TaskEnvelope decodeTask(byte[] json) {
+        TaskEnvelope t = EnvelopeCodec.decodeTask(json);
         ValidationException.require(t.replyTo() != null, "replyTo", "must be present (the reply stream)", null);
         return t;
     }
@@ -83,7 +97,12 @@ final class WireCodec {
     // ------------------------------------------------------------------ replies
 
     static String encodeReply(ResultEnvelope r, int attempt) {
-        return text(EnvelopeCodec.encodeResult(r.withAttempt(attempt)));
+        return text(encodeReplyBytes(r, attempt));
+    }
+
+    /** The reply's JSON as the bytes that go into the stream entry. */
+    static byte[] encodeReplyBytes(ResultEnvelope r, int attempt) {
+        return EnvelopeCodec.encodeResult(r.withAttempt(attempt));
     }
 
     /**
@@ -92,7 +111,16 @@ final class WireCodec {
      * @throws ValidationException naming the missing or malformed field
      */
     static Reply decodeReply(Map<String, String> fields) {
-        ResultEnvelope r = EnvelopeCodec.decodeResult(field(fields, REPLY_FIELD));
+        return decodeReply(field(fields, REPLY_FIELD));
+    }
+
+    /**
+     * Decodes the JSON of a reply entry's {@value #REPLY_FIELD} field.
+     *
+     * @throws ValidationException naming the missing or malformed field
+     */
+    static Reply decodeReply(byte[] json) {
+        ResultEnvelope r = EnvelopeCodec.decodeResult(json);
         ValidationException.require(r.attempt() >= 1, "attempt", "must be present (the attempt answered)", null);
         return new Reply(r, r.attempt());
     }
@@ -141,6 +169,28 @@ final class WireCodec {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** {@value #TASK_FIELD} as the binary commands name it. */
+    static final byte[] TASK_FIELD_BYTES = TASK_FIELD.getBytes(StandardCharsets.UTF_8);
+    /** {@value #REPLY_FIELD} as the binary commands name it. */
+    static final byte[] REPLY_FIELD_BYTES = REPLY_FIELD.getBytes(StandardCharsets.UTF_8);
+
+    /** The value of {@code name} in an entry read with a binary command, or {@code null}. */
+    static byte[] field(Map<byte[], byte[]> fields, byte[] name) {
+        for (Map.Entry<byte[], byte[]> f : fields.entrySet()) {
+            if (java.util.Arrays.equals(f.getKey(), name)) {
+                return f.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** An entry read with a binary command as text, for the rare paths (dead letters) that want text. */
+    static Map<String, String> text(Map<byte[], byte[]> fields) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        fields.forEach((k, v) -> out.put(text(k), text(v)));
+        return out;
+    }
 
     private static byte[] field(Map<String, String> fields, String field) {
         String text = fields.get(field);
