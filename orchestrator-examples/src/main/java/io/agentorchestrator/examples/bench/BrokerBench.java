@@ -45,6 +45,10 @@ abstract class BrokerBench implements Scenario {
         return () -> { };
     }
 
+    /** Removes what the run left on the broker once everything is closed; default nothing. */
+    void cleanUp(BenchOptions options, String run) throws Exception {
+    }
+
     @Override
     public Map<String, Number> run(boolean quick, PrintStream progress) throws Exception {
         return run(BenchOptions.of(quick), progress);
@@ -95,6 +99,8 @@ abstract class BrokerBench implements Scenario {
                     metrics.put("mean_in_flight.orchestrator" + suffix, LoadDriver.round(o.meanInFlight(), 1));
                     metrics.put("mean_in_flight.raw" + suffix, LoadDriver.round(r.meanInFlight(), 1));
                 }
+            } finally {
+                cleanUp(options, run);
             }
         }
         return metrics;

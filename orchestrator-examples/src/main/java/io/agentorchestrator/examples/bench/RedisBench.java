@@ -15,7 +15,9 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntryBinary;
@@ -34,7 +36,26 @@ final class RedisBench extends BrokerBench {
 
     @Override
     String transportUri(BenchOptions options, String run) {
-        return options.redis() + (options.redis().contains("?") ? "&" : "?") + "prefix=" + run;
+        // Answered-task marks live a minute rather than the default hour: a run answers millions of tasks.
+        return options.redis() + (options.redis().contains("?") ? "&" : "?") + "prefix=" + run + "&dedupeTtl=1m";
+    }
+
+    /** Deletes the run's streams (tasks by priority, replies, dead letters); its answered-task marks expire by themselves. */
+    @Override
+    void cleanUp(BenchOptions options, String run) {
+        URI uri = URI.create(options.redis());
+        HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
+        try (Jedis jedis = new Jedis(address, Raw.config(uri))) {
+            ScanParams streams = new ScanParams().match(run + "*").count(10_000);
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<String> page = jedis.scan(cursor, streams, "stream");
+                if (!page.getResult().isEmpty()) {
+                    jedis.unlink(page.getResult().toArray(String[]::new));
+                }
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        }
     }
 
     @Override
@@ -74,8 +95,8 @@ final class RedisBench extends BrokerBench {
         private final Thread sender;
         private final java.util.concurrent.BlockingQueue<Map<byte[], byte[]>> outgoing = new java.util.concurrent.LinkedBlockingQueue<>();
 
-        Raw(URI uri, String run) {
-            HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
+        /** The client settings of {@code uri}: its user and password, if any. */
+        static DefaultJedisClientConfig config(URI uri) {
             DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder();
             if (uri.getUserInfo() != null) {
                 String[] user = uri.getUserInfo().split(":", 2);
@@ -86,11 +107,17 @@ final class RedisBench extends BrokerBench {
                     config.password(user[1]);
                 }
             }
+            return config.build();
+        }
+
+        Raw(URI uri, String run) {
+            HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
+            DefaultJedisClientConfig config = config(uri);
             this.tasks = run + ":raw:tasks";
             this.replies = run + ":raw:replies";
-            this.client = RedisClient.builder().hostAndPort(address).clientConfig(config.build()).build();
-            this.callerReads = new Jedis(address, config.build());
-            this.workerReads = new Jedis(address, config.build());
+            this.client = RedisClient.builder().hostAndPort(address).clientConfig(config).build();
+            this.callerReads = new Jedis(address, config);
+            this.workerReads = new Jedis(address, config);
             try {
                 client.xgroupCreate(tasks, GROUP, new StreamEntryID(0, 0), true);
             } catch (JedisDataException e) {
