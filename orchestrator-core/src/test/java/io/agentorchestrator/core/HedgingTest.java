@@ -52,6 +52,26 @@ class HedgingTest {
     }
 
     @Test
+    void theCallerWakesToATaskAlreadyCleanedUp() throws Exception {
+        // A budget that lets every one of the many tasks below be hedged.
+        try (DefaultOrchestrator hedging = (DefaultOrchestrator) Orchestrator.builder().security(TestSecurity.OFF).transport(transport)
+                .hedging(Duration.ofMillis(1)).retryBudget(10, 10_000).shutdownTimeout(Duration.ZERO).build()) {
+            hedging.register(agent("a", "cap", 4));
+            hedging.register(agent("b", "cap", 4));
+            // A race, so many times: the caller must never see the loser still running or the task in flight.
+            for (int i = 0; i < 300; i++) {
+                CompletableFuture<TaskResult> f = hedging.dispatch(idempotent("x" + i));
+                ScriptedTransport.Sent first = transport.next();
+                ScriptedTransport.Sent hedge = transport.next();
+                hedge.succeed("fast");
+                f.get(10, TimeUnit.SECONDS);
+                assertThat(first.reply().isCancelled()).as("the loser is cancelled, round %d", i).isTrue();
+                assertThat(hedging.tasksInFlight()).as("tasks in flight, round %d", i).isZero();
+            }
+        }
+    }
+
+    @Test
     void aFailedAttemptWaitsForTheHedgeStillRunning() throws Exception {
         orchestrator.register(agent("a", "cap", 4));
         orchestrator.register(agent("b", "cap", 4));

@@ -461,7 +461,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         timeouts.arm(ex, timeoutNanos);
         if (place(ex) == Placement.QUEUED) {
             enqueue(ex);
-        } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isDone()) {
+        } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isEnded()) {
             timer().schedule(() -> hedge(ex), settings.hedgeDelay().toNanos(), TimeUnit.NANOSECONDS);
         }
         return ex.future;
@@ -727,7 +727,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         for (;;) {
             TaskExecution ex;
             while ((ex = queue.poll()) != null) {
-                if (ex.future.isDone()) {
+                if (ex.future.isEnded()) {
                     continue;
                 }
                 if (place(ex) == Placement.QUEUED) {
@@ -767,7 +767,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             reply = CompletableFuture.failedFuture(e);
         }
         ex.addReply(reply);
-        if (ex.future.isDone()) {
+        if (ex.future.isEnded()) {
             reply.cancel(false);
         }
         reply.whenComplete((result, error) -> {
@@ -788,7 +788,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             long now = settings.ticker().read();
             long elapsed = now - sentAt;
             recordOutcome(agent, permit, countsAsFailure(ex, result, error), elapsed, now);
-            if (ex.future.isDone()) {
+            if (ex.future.isEnded()) {
                 if (error == null) {
                     lateReplies.increment();
                 }
@@ -902,7 +902,7 @@ public final class DefaultOrchestrator implements Orchestrator {
      */
     private void hedge(TaskExecution ex) {
         long now = settings.ticker().read();
-        if (ex.future.isDone() || state != RUNNING || ex.attemptsInFlight.get() != 1 || ex.attempts != 1 || now - ex.deadlineNanos >= 0
+        if (ex.future.isEnded() || state != RUNNING || ex.attemptsInFlight.get() != 1 || ex.attempts != 1 || now - ex.deadlineNanos >= 0
                 || !hasUntriedCandidate(ex, now) || !retryBudget.tryRetry(now)) {
             return;
         }
@@ -932,7 +932,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     }
 
     private void retryNow(TaskExecution ex) {
-        if (!ex.future.isDone() && place(ex) == Placement.QUEUED) {
+        if (!ex.future.isEnded() && place(ex) == Placement.QUEUED) {
             enqueue(ex);
         }
     }
@@ -1455,7 +1455,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         state = CLOSED;
         int cut = 0;
         for (TaskExecution ex : active) {
-            if (!ex.future.isDone()) {
+            if (!ex.future.isEnded()) {
                 cut++;
                 fail(ex, new OrchestratorClosedException("Task " + ex.task.id() + " for capability '" + ex.task.capability()
                         + "' did not complete before the orchestrator closed (shutdownTimeout " + settings.shutdownTimeout().toMillis()

@@ -189,22 +189,44 @@ final class TaskExecution {
             }
         }
 
+        /**
+         * Whether the task is over: completed, or its end claimed by a completion that is still
+         * cleaning up. The engine asks this rather than {@link #isDone()}, so an attempt cancelled
+         * by that clean-up is not taken for a failure of its agent.
+         */
+        boolean isEnded() {
+            return ended || isDone();
+        }
+
+        /**
+         * Claims the end, cleans up, then completes: whoever waits on the future wakes to a task
+         * already cleaned up (its other attempts cancelled, no longer in flight). Of racing
+         * completions only the one that claims the end completes the future.
+         */
         @Override
         public boolean complete(TaskResult value) {
-            boolean completed = super.complete(value);
-            if (completed) {
-                end(value, null);
+            Ending e = ending;
+            if (e == null) {
+                return super.complete(value);
             }
-            return completed;
+            if (isDone() || !ENDED.compareAndSet(this, false, true)) {
+                return false;
+            }
+            e.ended(task, value, null);
+            return super.complete(value);
         }
 
         @Override
         public boolean completeExceptionally(Throwable ex) {
-            boolean completed = super.completeExceptionally(ex);
-            if (completed) {
-                end(null, ex);
+            Ending e = ending;
+            if (e == null) {
+                return super.completeExceptionally(ex);
             }
-            return completed;
+            if (isDone() || !ENDED.compareAndSet(this, false, true)) {
+                return false;
+            }
+            e.ended(task, null, ex);
+            return super.completeExceptionally(ex);
         }
 
         @Override

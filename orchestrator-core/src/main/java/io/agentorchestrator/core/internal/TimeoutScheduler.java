@@ -64,7 +64,7 @@ final class TimeoutScheduler {
         ScheduledFuture<?> handle = timer.get().schedule(() -> onTimeout.accept(task), delayNanos, TimeUnit.NANOSECONDS);
         task.timeoutHandle = handle;
         // The task may have ended meanwhile, its clean-up finding no handle to cancel.
-        if (task.future.isDone()) {
+        if (task.future.isEnded()) {
             handle.cancel(false);
         }
     }
@@ -84,7 +84,7 @@ final class TimeoutScheduler {
         Collection<TaskExecution> tasks = running.get();
         for (TaskExecution task : tasks) {
             long armedAt = task.armedAt;
-            if (armedAt == 0 || now - armedAt < HOLD_NANOS || task.future.isDone()) {
+            if (armedAt == 0 || now - armedAt < HOLD_NANOS || task.future.isEnded()) {
                 continue;
             }
             task.armedAt = 0;
