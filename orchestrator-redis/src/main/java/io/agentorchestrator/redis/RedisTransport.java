@@ -63,6 +63,8 @@ final class RedisTransport implements Transport {
     private final Keys keys;
     private final RedisConnection connection;
     private final Ticker ticker;
+    /** Reads task deadlines (epoch millis): the injected directory clock in tests, else the system's. */
+    private final Clock wallClock;
     private final int id = IDS.incrementAndGet();
     private final String instanceId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     private final String replyStream;
@@ -97,6 +99,7 @@ final class RedisTransport implements Transport {
         this.keys = new Keys(settings.prefix());
         this.connection = new RedisConnection(settings);
         this.ticker = ticker;
+        this.wallClock = directoryClock != null ? directoryClock : Clock.systemUTC();
         this.replyStream = keys.replies(instanceId);
         this.replyKey = Script.bytes(replyStream);
         this.directory = new RedisAgentDirectory(this, directoryClock);
@@ -122,6 +125,10 @@ final class RedisTransport implements Transport {
 
     Ticker ticker() {
         return ticker;
+    }
+
+    Clock wallClock() {
+        return wallClock;
     }
 
     boolean isClosed() {

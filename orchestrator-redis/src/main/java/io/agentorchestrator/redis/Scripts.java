@@ -40,8 +40,8 @@ final class Scripts {
      * reply that cannot be written (say the reply key is not a stream) does not stop the others:
      * its done mark is released, its entry is not acknowledged, and it reports -1, so the caller
      * retries it alone.
-     * KEYS: per reply: reply stream, task stream, done key. ARGV: group, done TTL ms, reply stream
-     * TTL ms, then per reply: entry id, reply JSON. Returns per reply 1 written, 2 written to a
+     * KEYS: per reply: reply stream, task stream, done key. ARGV: group, reply stream TTL ms, then
+     * per reply: entry id, reply JSON, done TTL ms. Returns per reply 1 written, 2 written to a
      * stream it had to create, 0 duplicate, -1 failed.
      */
     static final String COMMIT_REPLIES = """
@@ -49,15 +49,15 @@ final class Scripts {
             for i = 1, #KEYS / 3 do
               local reply, stream, done = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
               local result = 0
-              if redis.call('SET', done, '1', 'NX', 'PX', ARGV[2]) then
+              if redis.call('SET', done, '1', 'NX', 'PX', ARGV[3 * i + 2]) then
                 if fresh[reply] == nil then
                   fresh[reply] = redis.call('EXISTS', reply) == 0
                 end
-                if not pcall(redis.call, 'XADD', reply, '*', 'reply', ARGV[2 * i + 3]) then
+                if not pcall(redis.call, 'XADD', reply, '*', 'reply', ARGV[3 * i + 1]) then
                   redis.call('DEL', done)
                   result = -1
                 elseif fresh[reply] then
-                  redis.call('PEXPIRE', reply, ARGV[3])
+                  redis.call('PEXPIRE', reply, ARGV[2])
                   fresh[reply] = false
                   result = 2
                 else
@@ -70,7 +70,7 @@ final class Scripts {
                   ids = {}
                   acks[stream] = ids
                 end
-                ids[#ids + 1] = ARGV[2 * i + 2]
+                ids[#ids + 1] = ARGV[3 * i]
               end
               out[i] = result
             end

@@ -84,6 +84,8 @@ final class StreamListener implements Transport.Listener {
     private Thread committer;
     /** Most replies committed in one script call. */
     private static final int COMMIT_BATCH = 128;
+    /** How long past a task's deadline its dedupe mark is kept: covers clock skew and a slow duplicate's commit. */
+    static final long DONE_GRACE_MILLIS = 60_000;
 
     StreamListener(RedisTransport transport, AgentDescriptor agent, Keys.Target target, Transport.TaskReceiver receiver) {
         this.transport = transport;
@@ -404,8 +406,24 @@ final class StreamListener implements Transport.Listener {
         }
     }
 
-    /** One reply to commit: the reply, the dedupe mark and the XACK of its entry, atomically. */
-    private record Commit(Held held, String doneKey, byte[] reply) {
+    /** One reply to commit: the reply, the dedupe mark (kept {@code doneTtl} ms) and the XACK of its entry, atomically. */
+    private record Commit(Held held, String doneKey, byte[] reply, byte[] doneTtl) {
+    }
+
+    /**
+     * How long the dedupe mark of {@code task}'s attempt is kept: while a second copy of the
+     * attempt may still be running somewhere (redelivered to another consumer), which ends a grace
+     * period after the task's deadline, and at most {@code dedupeTtl}. Past its deadline a copy
+     * is refused unrun, and a second reply would only count as late at the orchestrator; a mark
+     * per task kept for the whole {@code dedupeTtl} was gigabytes of Redis at tens of thousands of
+     * tasks a second.
+     */
+    static long doneTtlMillis(long deadlineEpochMillis, long nowMillis, long dedupeTtlMillis) {
+        if (deadlineEpochMillis <= 0) {
+            return dedupeTtlMillis;
+        }
+        long untilDeadline = deadlineEpochMillis - nowMillis;
+        return Math.max(DONE_GRACE_MILLIS, Math.min(dedupeTtlMillis, untilDeadline + DONE_GRACE_MILLIS));
     }
 
     /**
@@ -422,7 +440,8 @@ final class StreamListener implements Transport.Listener {
             settled(h);
             return;
         }
-        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()));
+        long ttl = doneTtlMillis(h.task.deadlineEpochMillis(), transport.wallClock().millis(), transport.settings().dedupeTtl().toMillis());
+        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()), Script.bytes(String.valueOf(ttl)));
         if (Thread.currentThread() == thread) {
             inline.add(c);
         } else {
@@ -486,15 +505,15 @@ final class StreamListener implements Transport.Listener {
         return keys;
     }
 
-    /** ARGV of {@link Scripts#COMMIT_REPLIES}: group and TTLs, then entry id and reply of each. */
+    /** ARGV of {@link Scripts#COMMIT_REPLIES}: group and reply stream TTL, then entry id, reply and done TTL of each. */
     private List<byte[]> batchArgs(List<Commit> batch) {
         List<byte[]> args = new ArrayList<>(3 + batch.size() * 2);
         args.add(GROUP_KEY);
-        args.add(Script.bytes(String.valueOf(transport.settings().dedupeTtl().toMillis())));
         args.add(Script.bytes(String.valueOf(transport.settings().replyTtl().toMillis())));
         for (Commit c : batch) {
             args.add(Script.bytes(c.held().entry.getID().toString()));
             args.add(c.reply());
+            args.add(c.doneTtl());
         }
         return args;
     }
@@ -542,8 +561,7 @@ final class StreamListener implements Transport.Listener {
                     Held h = c.held();
                     Object outcome = Scripts.COMMIT.run(transport.connection().client(),
                             Script.bytes(List.of(h.task.replyTo(), h.stream, c.doneKey())),
-                            List.of(GROUP_KEY, Script.bytes(h.entry.getID().toString()), c.reply(),
-                                    Script.bytes(String.valueOf(transport.settings().dedupeTtl().toMillis())),
+                            List.of(GROUP_KEY, Script.bytes(h.entry.getID().toString()), c.reply(), c.doneTtl(),
                                     Script.bytes(String.valueOf(transport.settings().replyTtl().toMillis()))));
                     if (Long.valueOf(0).equals(outcome)) {
                         transport.duplicatesSkipped.increment();

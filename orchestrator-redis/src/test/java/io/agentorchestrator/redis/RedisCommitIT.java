@@ -60,13 +60,14 @@ class RedisCommitIT {
 
     private Object commit(List<String> replyStreams, String stream, List<StreamEntryID> ids, List<String> doneKeys) {
         List<String> keys = new ArrayList<>();
-        List<String> args = new ArrayList<>(List.of(Keys.GROUP, "60000", "60000"));
+        List<String> args = new ArrayList<>(List.of(Keys.GROUP, "60000"));
         for (int i = 0; i < ids.size(); i++) {
             keys.add(replyStreams.get(i));
             keys.add(stream);
             keys.add(doneKeys.get(i));
             args.add(ids.get(i).toString());
             args.add("{\"reply\":" + i + "}");
+            args.add(String.valueOf(60_000 + i * 1_000));
         }
         return Scripts.COMMIT_BATCH.run(redis, Script.bytes(keys), Script.bytes(args));
     }
@@ -85,7 +86,9 @@ class RedisCommitIT {
 
         assertThat(redis.xlen(replies)).isEqualTo(3); // the opening entry and one per reply
         assertThat(redis.xpending(stream, Keys.GROUP).getTotal()).isZero();
-        assertThat(redis.pttl(done.get(0))).isPositive();
+        // Each reply's mark lives as long as its own TTL says.
+        assertThat(redis.pttl(done.get(0))).isBetween(50_000L, 60_000L);
+        assertThat(redis.pttl(done.get(1))).isBetween(51_000L, 61_000L);
     }
 
     @Test
@@ -162,6 +165,28 @@ class RedisCommitIT {
             }
             assertThat(pending).isZero();
         });
+    }
+
+    @Test
+    void anAnsweredAttemptIsRememberedUntilAMinutePastItsDeadlineAndATaskWithoutOneForDedupeTtl() throws Exception {
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-11-25T12:00:00Z"), java.time.ZoneOffset.UTC);
+        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
+                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX + "&dedupeTtl=1h")),
+                io.agentorchestrator.api.Ticker.system(), clock));
+        AgentDescriptor agent = AgentDescriptor.builder("ttl-" + run).capability("echo").endpoint("redis:ttl-" + run).build();
+        track(agentSide.listen(agent, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), agent.id(), task.payload()))));
+        Keys keys = new Keys(PREFIX);
+
+        Task soon = Task.of("echo", "deadline in 10 s");
+        orchestratorSide.send(agent, TaskEnvelope.of(soon, clock.millis() + 10_000, 1, null)).get(PATIENCE.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+        Task open = Task.of("echo", "no deadline");
+        orchestratorSide.send(agent, TaskEnvelope.of(open, 0, 1, null)).get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+
+        // 10 s to the deadline (by the agent's clock) plus the minute of grace; not the hour of dedupeTtl.
+        assertThat(redis.pttl(keys.done(soon.id(), 1))).isBetween(60_000L, 70_000L);
+        assertThat(redis.pttl(keys.done(open.id(), 1))).isBetween(3_500_000L, 3_600_000L);
     }
 
     private <T extends AutoCloseable> T track(T resource) {
