@@ -263,6 +263,12 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
     }
 
+    /** Weight of the answers remembered now (payload bytes plus {@link #ENTRY_COST} each), after pending evictions; for tests. */
+    long rememberedWeight() {
+        answered.cleanUp();
+        return answered.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+
     /** See the class comment for the rule. */
     private static int weight(ResultEnvelope result) {
         return (int) Math.min(Integer.MAX_VALUE, result.payload().size() + ENTRY_COST);

@@ -458,6 +458,41 @@ class RabbitMqBrokerIT {
     }
 
     @Test
+    void theMemoryOfAnsweredTasksStaysWithinItsByteBoundAndStillSuppressesDuplicates() throws Exception {
+        RabbitMqTransport orchestratorSide = transport("");
+        RabbitMqTransport agentSide = transport("");
+        AgentDescriptor agent = agent("remember", "remember", 8);
+        // Answers of 512 KiB: 100 of them are 50 MiB, past the 32 MiB the agent may keep.
+        byte[] big = new byte[512 * 1024];
+        AtomicInteger runs = new AtomicInteger();
+        AgentQueueListener listener = (AgentQueueListener) track(agentSide.listen(agent, (task, reply) -> {
+            runs.incrementAndGet();
+            reply.reply(ResultEnvelope.success(task.taskId(), agent.id(), Payload.wrap(big)));
+        }));
+        for (int i = 0; i < 100; i++) {
+            assertThat(get(orchestratorSide.send(agent, envelope("big-" + i + "-" + run, "remember", "x", 4))).success()).isTrue();
+        }
+        long remembered = listener.rememberedWeight();
+        // Payloads count (well past the entries' own cost), and the total stays under the bound.
+        assertThat(remembered).as("bytes remembered").isGreaterThan(8L * 1024 * 1024)
+                .isLessThanOrEqualTo(AgentQueueListener.REMEMBERED_BYTES);
+        assertThat(runs.get()).isEqualTo(100);
+
+        // An answered attempt sent again (another caller's copy of it) is answered from memory, not run again.
+        AgentDescriptor echo = agent("remember-small", "remember", 2);
+        AtomicInteger smallRuns = new AtomicInteger();
+        track(agentSide.listen(echo, (task, reply) -> {
+            smallRuns.incrementAndGet();
+            reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), Payload.ofUtf8("once")));
+        }));
+        TaskEnvelope small = envelope("small-" + run, "remember", "y", 4);
+        assertThat(get(orchestratorSide.send(echo, small)).payload().asUtf8()).isEqualTo("once");
+        assertThat(get(transport("").send(echo, small)).payload().asUtf8()).isEqualTo("once");
+        assertThat(smallRuns.get()).isEqualTo(1);
+        assertThat(agentSide.duplicatesSuppressed()).isEqualTo(1);
+    }
+
+    @Test
     void tasksRedeliveredWhileStillRunningOnTheAgentAreNotRunTwice() throws Exception {
         RabbitMqSettings direct = RabbitMqSettings.parse(java.net.URI.create(RabbitMqTestBroker.URL));
         CuttableProxy proxy = track(new CuttableProxy(direct.host(), direct.port()));
