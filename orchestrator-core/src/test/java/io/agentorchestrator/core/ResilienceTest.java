@@ -144,6 +144,29 @@ class ResilienceTest {
     }
 
     @Test
+    void aTaskAnAgentRefusedAsBusyIsSentAgainWithoutSpendingAttemptsOrRetryBudget() throws Exception {
+        // One attempt allowed and no retry budget at all: a refusal before the task ran spends neither.
+        DefaultOrchestrator engine = build(b -> b.maxAttempts(1).retryBudget(0, 0));
+        orchestrator.register(agent("a", "cap", 4));
+        CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", "x"));
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            ScriptedTransport.Sent s = transport.next();
+            assertThat(s.envelope().attempt()).as("a new attempt number each time: agents dedupe by it").isEqualTo(attempt);
+            s.reply().complete(ResultEnvelope.failure(s.envelope().taskId(), "a", ResultEnvelope.AGENT_BUSY, "busy", true));
+        }
+        ScriptedTransport.Sent third = transport.next();
+        assertThat(third.agent().id()).isEqualTo("a");
+        third.succeed("done");
+
+        TaskResult result = f.get(10, TimeUnit.SECONDS);
+        assertThat(result.payload().asUtf8()).isEqualTo("done");
+        assertThat(result.attempts()).isEqualTo(3);
+        assertThat(engine.busyResends()).isEqualTo(2);
+        assertThat(eventsOf(OrchestratorEvent.TaskRetried.class)).hasSize(2);
+        assertThat(agentNamed("a").ejected()).isFalse();
+    }
+
+    @Test
     void aCircuitOpensPerAgentThenLetsOneTrialThroughAndCloses() throws Exception {
         build(b -> b.maxAttempts(1).circuitBreaker(CircuitBreakerConfig.builder().slidingWindow(2, 2).failureRateThreshold(50)
                 .waitInOpen(Duration.ofSeconds(5)).permittedCallsInHalfOpen(1).build()));

@@ -98,6 +98,7 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final Object ejections = new Object();
     private final LongAdder retriesDenied = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder busyResends = new LongAdder();
     private final LongAdder hedges = new LongAdder();
     private final io.agentorchestrator.core.stats.StatsCollector stats;
     private volatile io.agentorchestrator.core.admin.AdminServer adminServer;
@@ -815,7 +816,11 @@ public final class DefaultOrchestrator implements Orchestrator {
                 }
                 return;
             }
-            agent.recordFailure();
+            // Refused before it ran: the agent's slots are taken (by another orchestrator's tasks, say).
+            boolean busy = error == null && ResultEnvelope.AGENT_BUSY.equals(result.errorCode());
+            if (!busy) {
+                agent.recordFailure();
+            }
             OrchestratorException failure;
             boolean retryable;
             if (error != null) {
@@ -846,7 +851,11 @@ public final class DefaultOrchestrator implements Orchestrator {
                 // A hedged attempt is still running: it may yet succeed, and decides what happens next.
                 return;
             }
-            if (retryable && ex.attempts < settings.maxAttempts() && now - ex.deadlineNanos < 0 && state != CLOSED) {
+            if (busy && retryable && now - ex.deadlineNanos < 0 && state == RUNNING) {
+                resendAfterBusy(ex, descriptor, failure, attempt, now);
+                return;
+            }
+            if (retryable && ex.countedAttempts() < settings.maxAttempts() && now - ex.deadlineNanos < 0 && state != CLOSED) {
                 retry(ex, descriptor, failure, now);
             } else {
                 fail(ex, failure);
@@ -866,7 +875,7 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, failure);
             return;
         }
-        long delay = backoffNanos(ex.attempts);
+        long delay = backoffNanos(ex.countedAttempts());
         if (now + delay - ex.deadlineNanos >= 0) {
             fail(ex, failure);
             return;
@@ -888,6 +897,40 @@ public final class DefaultOrchestrator implements Orchestrator {
         } else {
             timer().schedule(() -> retryNow(ex), delay, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Sends a task again that an agent refused as busy before running it: not a failure of the
+     * agent, and neither a retry for the budget nor an attempt for the limit, since the task never
+     * ran. It goes again after a jittered wait that doubles with each refusal up to
+     * {@link #BUSY_BACKOFF_MAX_NANOS}, to the same agent or another, until its deadline; a wait
+     * that would pass the deadline fails it with the refusal.
+     */
+    private void resendAfterBusy(TaskExecution ex, AgentDescriptor refusedBy, OrchestratorException failure, int attempt, long now) {
+        ex.refusedBusy(attempt);
+        long ceiling = Math.min(BUSY_BACKOFF_MAX_NANOS, BUSY_BACKOFF_BASE_NANOS << Math.min(ex.refusedBusy - 1, 16));
+        long delay = ThreadLocalRandom.current().nextLong(ceiling + 1);
+        if (now + delay - ex.deadlineNanos >= 0) {
+            fail(ex, failure);
+            return;
+        }
+        busyResends.increment();
+        if (observed()) {
+            emit(new OrchestratorEvent.TaskRetried(now(), ex.task.id(), ex.task.capability(), refusedBy.id(), ex.attempts,
+                    failure.getMessage()));
+        }
+        ex.current = null;
+        timer().schedule(() -> retryNow(ex), delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** First wait before sending again a task an agent refused as busy. */
+    static final long BUSY_BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Longest wait between two sends of a task agents keep refusing as busy. */
+    static final long BUSY_BACKOFF_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    /** Sends again of tasks that an agent refused as busy, since start. */
+    public long busyResends() {
+        return busyResends.sum();
     }
 
     /** Whether the caller marked the task safe to run twice (header {@value Orchestrator#IDEMPOTENT_HEADER}: true). */

@@ -27,8 +27,11 @@ final class TaskExecution {
     /** Preferred zone, or null. */
     final String zone;
 
-    private final String[] tried;
+    /** The agent of each attempt, by attempt number - 1; null for one the agent refused as busy. Grows under the lock. */
+    private volatile String[] tried;
     volatile int attempts;
+    /** Attempts an agent refused as busy before running them: they count against no limit. */
+    volatile int refusedBusy;
     /** The agent holding the current attempt, or null while waiting for one. */
     volatile AgentState current;
     /**
@@ -66,13 +69,29 @@ final class TaskExecution {
     }
 
     boolean tried(String agentId) {
-        int n = attempts;
+        String[] t = tried;
+        int n = Math.min(attempts, t.length);
         for (int i = 0; i < n; i++) {
-            if (tried[i].equals(agentId)) {
+            if (agentId.equals(t[i])) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Attempts that ran (or may have): those sent, less those refused as busy. What the attempt limit counts. */
+    int countedAttempts() {
+        return attempts - refusedBusy;
+    }
+
+    /**
+     * Records that attempt {@code attempt} was refused as busy before it ran: its agent may be
+     * tried again, and it counts against no limit. Its number is not reused (an agent's dedupe
+     * memory knows it), so the next send is the next attempt.
+     */
+    synchronized void refusedBusy(int attempt) {
+        tried[attempt - 1] = null;
+        refusedBusy++;
     }
 
     private static final java.lang.invoke.VarHandle FIRST_REPLY;
@@ -126,7 +145,8 @@ final class TaskExecution {
     synchronized int beginAttempt(AgentState agent) {
         int n = attempts;
         if (n == tried.length) {
-            throw new IllegalStateException("task " + task.id() + " already made " + n + " attempts");
+            // Only busy refusals take a task past its attempt limit; they stop at its deadline.
+            tried = java.util.Arrays.copyOf(tried, n * 2);
         }
         tried[n] = agent.id();
         current = agent;
