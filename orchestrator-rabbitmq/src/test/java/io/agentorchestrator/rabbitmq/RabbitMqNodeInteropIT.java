@@ -38,9 +38,6 @@ class RabbitMqNodeInteropIT extends NodeAgentInteropKit {
 
     @Override
     protected Map<String, String> nodeEnvironment() {
-        // The queue arguments must equal the Java side's (queueExpires=60s in the test URI).
-        String url = RabbitMqTestBroker.URL.split("\\?")[0];
-        return Map.of("AO_BROKER", url.endsWith("/") ? url.substring(0, url.length() - 1) : url, "AO_PREFIX", PREFIX,
-                "AO_QUEUE_EXPIRES_MS", "60000");
+        return RabbitMqTestBroker.nodeEnvironment(PREFIX);
     }
 }

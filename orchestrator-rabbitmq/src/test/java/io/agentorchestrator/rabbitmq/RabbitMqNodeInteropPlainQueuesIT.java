@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.agentorchestrator.api.Transport;
 import io.agentorchestrator.core.kit.NodeAgentInteropKit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -54,8 +55,8 @@ class RabbitMqNodeInteropPlainQueuesIT extends NodeAgentInteropKit {
 
     @Override
     protected Map<String, String> nodeEnvironment() {
-        String url = RabbitMqTestBroker.URL.split("\\?")[0];
-        return Map.of("AO_BROKER", url.endsWith("/") ? url.substring(0, url.length() - 1) : url, "AO_PREFIX", PREFIX,
-                "AO_QUEUE_EXPIRES_MS", "60000", "AO_MAX_PRIORITY", "0");
+        Map<String, String> environment = new HashMap<>(RabbitMqTestBroker.nodeEnvironment(PREFIX));
+        environment.put("AO_MAX_PRIORITY", "0");
+        return environment;
     }
 }

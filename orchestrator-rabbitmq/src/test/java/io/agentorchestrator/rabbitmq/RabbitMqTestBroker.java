@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -77,6 +78,16 @@ final class RabbitMqTestBroker {
         String base = URL.contains("?") ? URL + "&" : URL + "?";
         return base + "prefix=" + prefix + "&queueExpires=60s&replyQueueExpires=60s&recoveryInterval=250ms"
                 + (extraOptions.isEmpty() ? "" : "&" + extraOptions);
+    }
+
+    /**
+     * The environment of the Node worker {@code rabbitmq-agent.mjs} on the test broker under
+     * {@code prefix}: its queue arguments must equal those of {@link #transportUri} (queueExpires=60s).
+     */
+    static Map<String, String> nodeEnvironment(String prefix) {
+        String url = URL.split("\\?")[0];
+        return Map.of("AO_BROKER", url.endsWith("/") ? url.substring(0, url.length() - 1) : url, "AO_PREFIX", prefix,
+                "AO_QUEUE_EXPIRES_MS", "60000");
     }
 
     static String uniquePrefix(String name) {

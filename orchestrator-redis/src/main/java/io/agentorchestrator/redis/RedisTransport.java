@@ -228,18 +228,13 @@ final class RedisTransport implements Transport {
     private void sendLoop() {
         List<Outbound> batch = new ArrayList<>(SEND_BATCH);
         while (!closed) {
-            Outbound first;
             try {
-                first = outbox.poll(200, TimeUnit.MILLISECONDS);
+                if (!Batches.take(outbox, batch, SEND_BATCH, 200)) {
+                    continue;
+                }
             } catch (InterruptedException e) {
                 break;
             }
-            if (first == null) {
-                continue;
-            }
-            batch.clear();
-            batch.add(first);
-            outbox.drainTo(batch, SEND_BATCH - 1);
             batch.removeIf(o -> o.send.future.isDone());
             if (!batch.isEmpty()) {
                 sendBatch(batch);

@@ -452,18 +452,13 @@ final class StreamListener implements Transport.Listener {
     private void commitLoop() {
         List<Commit> batch = new ArrayList<>(COMMIT_BATCH);
         while (committing || !commits.isEmpty()) {
-            Commit first;
             try {
-                first = commits.poll(100, TimeUnit.MILLISECONDS);
+                if (!Batches.take(commits, batch, COMMIT_BATCH, 100)) {
+                    continue;
+                }
             } catch (InterruptedException e) {
                 break;
             }
-            if (first == null) {
-                continue;
-            }
-            batch.clear();
-            batch.add(first);
-            commits.drainTo(batch, COMMIT_BATCH - 1);
             commitBatch(batch);
         }
         // Closed without grace meanwhile: what is left stays pending and is redelivered.

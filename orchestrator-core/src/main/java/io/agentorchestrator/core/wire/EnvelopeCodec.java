@@ -471,23 +471,9 @@ public final class EnvelopeCodec {
                             deadline = p.getLongValue();
                             hasDeadline = true;
                         }
-                        case "key" -> {
-                            if (t != JsonToken.VALUE_NULL && (key = text(p, t)) == null) {
-                                return null;
-                            }
-                        }
-                        case "replyTo" -> {
-                            if (t != JsonToken.VALUE_NULL && (replyTo = text(p, t)) == null) {
-                                return null;
-                            }
-                        }
-                        case "headers" -> {
-                            if (t == JsonToken.VALUE_NULL) {
-                                headers = Map.of();
-                            } else if ((headers = headers(p, t)) == null) {
-                                return null;
-                            }
-                        }
+                        case "key" -> key = optionalText(p, t);
+                        case "replyTo" -> replyTo = optionalText(p, t);
+                        case "headers" -> headers = headers(p, t);
                         case "attempt" -> attempt = smallInt(p, t);
                         default -> p.skipChildren();
                     }
@@ -500,7 +486,7 @@ public final class EnvelopeCodec {
                 return body == null ? null : new TaskEnvelope(version, taskId, capability, body, priority, deadline, key, headers, attempt,
                         replyTo);
             } catch (IOException | RuntimeException e) {
-                // Broken JSON or a value the constructors refuse: the tree reader says which.
+                // Broken JSON, a wrong type (UNSURE) or a value the constructors refuse: the tree reader says which.
                 return null;
             }
         }
@@ -534,28 +520,10 @@ public final class EnvelopeCodec {
                             }
                         }
                         case "success" -> success = t == JsonToken.VALUE_TRUE ? 1 : t == JsonToken.VALUE_FALSE ? 0 : -1;
-                        case "payload" -> {
-                            if (t != JsonToken.VALUE_NULL && (payload = text(p, t)) == null) {
-                                return null;
-                            }
-                        }
-                        case "errorCode" -> {
-                            if (t != JsonToken.VALUE_NULL && (errorCode = text(p, t)) == null) {
-                                return null;
-                            }
-                        }
-                        case "errorMessage" -> {
-                            if (t != JsonToken.VALUE_NULL && (errorMessage = text(p, t)) == null) {
-                                return null;
-                            }
-                        }
-                        case "retryable" -> {
-                            if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
-                                retryable = t == JsonToken.VALUE_TRUE;
-                            } else if (t != JsonToken.VALUE_NULL) {
-                                return null;
-                            }
-                        }
+                        case "payload" -> payload = optionalText(p, t);
+                        case "errorCode" -> errorCode = optionalText(p, t);
+                        case "errorMessage" -> errorMessage = optionalText(p, t);
+                        case "retryable" -> retryable = optionalBoolean(t);
                         default -> p.skipChildren();
                     }
                 }
@@ -571,9 +539,36 @@ public final class EnvelopeCodec {
             }
         }
 
-        /** A string value, or null for any other token (including JSON null). */
+        /**
+         * Thrown by the helpers below on a value of the wrong type, and caught as "not sure": the
+         * tree reader then names the field. Shared and without a stack trace, as it says nothing more.
+         */
+        private static final RuntimeException UNSURE = new RuntimeException("left to the tree reader", null, false, false) {
+            private static final long serialVersionUID = 1L;
+        };
+
+        /** A string value, or null for any other token (including JSON null): a required field then counts as missing. */
         private static String text(JsonParser p, JsonToken t) throws IOException {
             return t == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+
+        /** A string value, null for JSON null, {@link #UNSURE} for any other type. */
+        private static String optionalText(JsonParser p, JsonToken t) throws IOException {
+            if (t == JsonToken.VALUE_NULL) {
+                return null;
+            }
+            if (t != JsonToken.VALUE_STRING) {
+                throw UNSURE;
+            }
+            return p.getText();
+        }
+
+        /** true or false, false for JSON null, {@link #UNSURE} for any other type. */
+        private static boolean optionalBoolean(JsonToken t) {
+            if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE && t != JsonToken.VALUE_NULL) {
+                throw UNSURE;
+            }
+            return t == JsonToken.VALUE_TRUE;
         }
 
         /** An integer that fits an int and is >= 0, else -1 (the tree reader then judges it). */
@@ -585,16 +580,19 @@ public final class EnvelopeCodec {
             return v < 0 ? -1 : v;
         }
 
-        /** An object of strings in order, or null when it is anything else. */
+        /** An object of strings in order, empty for JSON null, {@link #UNSURE} for anything else. */
         private static Map<String, String> headers(JsonParser p, JsonToken t) throws IOException {
+            if (t == JsonToken.VALUE_NULL) {
+                return Map.of();
+            }
             if (t != JsonToken.START_OBJECT) {
-                return null;
+                throw UNSURE;
             }
             Map<String, String> out = new LinkedHashMap<>();
             String name;
             while ((name = p.nextFieldName()) != null) {
                 if (p.nextToken() != JsonToken.VALUE_STRING) {
-                    return null;
+                    throw UNSURE;
                 }
                 out.put(name, p.getText());
             }
