@@ -224,7 +224,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
                 .contentType(CONTENT_TYPE)
                 .deliveryMode(2)
-                .priority(envelope.priority())
+                .priority(settings.messagePriority(envelope.priority()))
                 .messageId(envelope.taskId())
                 .correlationId(envelope.taskId())
                 .replyTo(replyTo)
