@@ -283,6 +283,33 @@ class RabbitMqBrokerIT {
         assertThat(orchestratorSide.lateReplies()).isEqualTo(1);
     }
 
+    @Test
+    void repliesAreAcknowledgedInBatchesAndAllOfThemSoon() throws Exception {
+        RabbitMqTransport orchestratorSide = transport("");
+        AgentDescriptor agent = agent("batched", "batched", 1);
+        int n = 200;
+        List<CompletableFuture<ResultEnvelope>> replies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            replies.add(orchestratorSide.send(agent, envelope("batched-" + i + "-" + run, "batched", "x", 4)));
+        }
+        // Play the agent by hand: all the replies at once.
+        GetResponse task = await().atMost(PATIENCE).until(() -> admin().basicGet(PREFIX + ".agent." + agent.id(), true), r -> r != null);
+        String replyTo = task.getProps().getReplyTo();
+        for (int i = 0; i < n; i++) {
+            String taskId = "batched-" + i + "-" + run;
+            admin().basicPublish("", replyTo, new AMQP.BasicProperties.Builder().correlationId(taskId).build(),
+                    WireFormat.encodeResult(ResultEnvelope.success(taskId, agent.id(), Payload.ofUtf8("r" + i))));
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(get(replies.get(i)).payload().asUtf8()).isEqualTo("r" + i);
+        }
+        // The last few are acked after a short delay, without another reply to push them out.
+        await().atMost(PATIENCE).until(() -> orchestratorSide.repliesAcked.sum() == n);
+        assertThat(orchestratorSide.replyAcks.sum()).as("acks for %d replies", n).isLessThanOrEqualTo(n / 4);
+        assertThat(messagesIn(replyTo)).isZero();
+        assertThat(orchestratorSide.lateReplies()).isZero();
+    }
+
     // ------------------------------------------------------------------ redelivery to another agent
 
     @Test
