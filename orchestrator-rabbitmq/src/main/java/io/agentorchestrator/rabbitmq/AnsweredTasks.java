@@ -42,6 +42,9 @@ final class AnsweredTasks {
             weight -= weight(previous);
         }
         weight += weight(answer);
+        if (weight <= maxWeight) {
+            return;
+        }
         Iterator<Map.Entry<String, ResultEnvelope>> oldest = answers.entrySet().iterator();
         while (weight > maxWeight && oldest.hasNext()) {
             weight -= weight(oldest.next().getValue());
