@@ -23,7 +23,7 @@ export function settings(scheme) {
     leaseMillis: 3 * heartbeatMillis,
     claimIdleMillis: int(env.AO_CLAIM_IDLE_MS, 30000),
     queueExpiresMillis: int(env.AO_QUEUE_EXPIRES_MS, 0),
-    maxPriority: int(env.AO_MAX_PRIORITY, 9),
+    maxPriority: int(env.AO_MAX_PRIORITY, 2),
     sessionTimeoutMillis: int(env.AO_SESSION_TIMEOUT_MS, 10000),
   };
 }

@@ -1,7 +1,5 @@
 package io.agentorchestrator.rabbitmq;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
@@ -32,23 +30,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Running tasks are kept in a plain map, never evicted (their deliveries must be acked with
  * their answer, and there are at most prefetch = max concurrency of them). Answered tasks are
- * remembered in a Caffeine cache bounded by weight: an answer weighs its result payload bytes
- * plus {@link #ENTRY_COST} = {@link #REMEMBERED_BYTES} / {@link #REMEMBERED_TASKS}, and the
+ * remembered in {@link AnsweredTasks}, bounded by weight: an answer weighs its result payload
+ * bytes plus {@link #ENTRY_COST} = {@link #REMEMBERED_BYTES} / {@link #REMEMBERED_TASKS}, and the
  * maximum weight is {@link #REMEMBERED_BYTES}: hence at most {@link #REMEMBERED_TASKS} answers
  * (each weighs at least {@link #ENTRY_COST}) and at most {@link #REMEMBERED_BYTES} of result
- * payloads are kept; a mix of both shares the one budget. Which answers go first is Caffeine's
- * choice (those least likely to be asked for again), not strictly the oldest. An answered task
- * stays in the map, with its answer, until it is in the cache, so a duplicate delivery always
- * finds it in one of them. It enters the cache once, after its reply is published: a cache write
- * runs Caffeine's upkeep on the writing thread, the largest cost of a task here after decoding,
- * and the reply need not wait for it.
+ * payloads are kept; a mix of both shares the one budget, and the oldest answers go first. An
+ * answered task stays in the running map, with its answer, until it is remembered, so a duplicate
+ * delivery always finds it in one of them. It is remembered after its reply is published, so the
+ * reply does not wait for the eviction of older answers.
  */
 final class AgentQueueListener extends DefaultConsumer implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(AgentQueueListener.class);
     /** Most answered tasks remembered for duplicate suppression. */
     static final int REMEMBERED_TASKS = 10_000;
-    /** Most bytes of remembered results: past this, the oldest answers are forgotten first. */
+    /** Most bytes of remembered results (with {@link #ENTRY_COST} each): past this, the oldest answers are forgotten. */
     static final long REMEMBERED_BYTES = 32L * 1024 * 1024;
     /** Weight of an answered task on top of its payload bytes: its share of the task limit. */
     static final long ENTRY_COST = REMEMBERED_BYTES / REMEMBERED_TASKS;
@@ -62,15 +58,8 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
     private final AtomicBoolean cancelled = new AtomicBoolean();
     /** Running tasks by id and attempt. Guarded by {@link #lock}. */
     private final Map<String, Entry> running = new HashMap<>();
-    /**
-     * Answers by task id and attempt. Written under {@link #lock} (together with {@link #running});
-     * read without it.
-     */
-    private final Cache<String, ResultEnvelope> answered = Caffeine.newBuilder()
-            .<String, ResultEnvelope>weigher((key, result) -> weight(result))
-            .maximumWeight(REMEMBERED_BYTES)
-            .executor(Runnable::run)
-            .build();
+    /** Answers by task id and attempt. Guarded by {@link #lock} (together with {@link #running}). */
+    private final AnsweredTasks answered = new AnsweredTasks(REMEMBERED_BYTES, ENTRY_COST);
     /** Guards {@link #running}, the fields of its entries, and moves from it to {@link #answered}. */
     private final Object lock = new Object();
     /** Notified, once closing, when the last reply in flight settles. */
@@ -97,7 +86,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         AMQP.BasicProperties props;
         byte[] body;
         boolean done;
-        /** Set when answered; the entry stays in running until the answer is in the cache. */
+        /** Set when answered; the entry stays in running until the answer is remembered. */
         ResultEnvelope result;
 
         Entry(long tag, String replyTo, AMQP.BasicProperties props, byte[] body) {
@@ -138,7 +127,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
                 return;
             }
             // Under the lock: a task is in the cache before it leaves running.
-            answer = entry != null ? entry.result : answered.getIfPresent(key);
+            answer = entry != null ? entry.result : answered.get(key);
         }
         if (answer != null) {
             transport.duplicatesSuppressed.increment();
@@ -248,7 +237,7 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
         if (!giveBack) {
             sendReply(result, entry.replyTo, tags);
-            // After the reply is on its way: the cache's upkeep need not delay it.
+            // After the reply is on its way: evicting older answers need not delay it.
             synchronized (lock) {
                 answered.put(key, result);
                 running.remove(key, entry);
@@ -263,15 +252,11 @@ final class AgentQueueListener extends DefaultConsumer implements Transport.List
         }
     }
 
-    /** Weight of the answers remembered now (payload bytes plus {@link #ENTRY_COST} each), after pending evictions; for tests. */
+    /** Weight of the answers remembered now (payload bytes plus {@link #ENTRY_COST} each); for tests. */
     long rememberedWeight() {
-        answered.cleanUp();
-        return answered.policy().eviction().orElseThrow().weightedSize().orElse(0);
-    }
-
-    /** See the class comment for the rule. */
-    private static int weight(ResultEnvelope result) {
-        return (int) Math.min(Integer.MAX_VALUE, result.payload().size() + ENTRY_COST);
+        synchronized (lock) {
+            return answered.weight();
+        }
     }
 
     /**

@@ -134,18 +134,34 @@ class RabbitMqBrokerIT {
 
     // ------------------------------------------------------------------ priorities
 
+    /** Name and priority of the tasks piled up, in the order they are sent. */
+    private static final String[][] MIXED = {{"low", "1"}, {"normal", "4"}, {"urgent", "9"}, {"normal-2", "4"}, {"lowest", "0"}};
+    private static final String[][] BANDED = {{"seven", "7"}, {"six", "6"}, {"nine", "9"}, {"four", "4"}, {"three", "3"}, {"zero", "0"},
+        {"five", "5"}};
+
     @Test
     void tasksPilingUpInAnAgentQueueComeOutHighestPriorityFirst() throws Exception {
-        assertThat(runPiledUpTasks("", "ordered")).containsExactly("urgent", "normal", "normal-2", "low", "lowest");
+        assertThat(runPiledUpTasks("", "ordered", MIXED)).containsExactly("urgent", "normal", "normal-2", "low", "lowest");
+    }
+
+    @Test
+    void byDefaultTasksComeOutByPriorityBandAndInArrivalOrderWithinABand() throws Exception {
+        // Bands 0-3, 4-6 and 7-9 (x-max-priority 2): a 9 sent after a 7 waits behind it.
+        assertThat(runPiledUpTasks("", "banded", BANDED)).containsExactly("seven", "nine", "six", "four", "five", "three", "zero");
+    }
+
+    @Test
+    void withMaxPriorityNineTasksComeOutInTheOrderOfAllTenPriorities() throws Exception {
+        assertThat(runPiledUpTasks("maxPriority=9", "exact", BANDED)).containsExactly("nine", "seven", "six", "five", "four", "three", "zero");
     }
 
     @Test
     void withMaxPriorityZeroTheQueueIsPlainAndTasksComeOutInArrivalOrder() throws Exception {
-        assertThat(runPiledUpTasks("maxPriority=0", "arrival")).containsExactly("low", "normal", "urgent", "normal-2", "lowest");
+        assertThat(runPiledUpTasks("maxPriority=0", "arrival", MIXED)).containsExactly("low", "normal", "urgent", "normal-2", "lowest");
     }
 
     /** Piles five tasks of mixed priority up behind a blocking one and returns the order the agent ran them in. */
-    private List<String> runPiledUpTasks(String options, String name) throws Exception {
+    private List<String> runPiledUpTasks(String options, String name, String[][] tasks) throws Exception {
         RabbitMqTransport orchestratorSide = transport(options);
         CountDownLatch blocking = new CountDownLatch(1);
         CountDownLatch gate = new CountDownLatch(1);
@@ -165,7 +181,6 @@ class RabbitMqBrokerIT {
         CompletableFuture<ResultEnvelope> blocker = orchestratorSide.send(single, envelope("blocker-" + run, "ordered", "blocker", 4));
         assertThat(blocking.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         List<CompletableFuture<ResultEnvelope>> rest = new ArrayList<>();
-        String[][] tasks = {{"low", "1"}, {"normal", "4"}, {"urgent", "9"}, {"normal-2", "4"}, {"lowest", "0"}};
         for (String[] t : tasks) {
             rest.add(orchestratorSide.send(single, envelope(t[0] + "-" + run, "ordered", t[0], Integer.parseInt(t[1]))));
         }
@@ -266,6 +281,33 @@ class RabbitMqBrokerIT {
 
         assertThat(get(reply).payload().asUtf8()).isEqualTo("from attempt 2");
         assertThat(orchestratorSide.lateReplies()).isEqualTo(1);
+    }
+
+    @Test
+    void repliesAreAcknowledgedInBatchesAndAllOfThemSoon() throws Exception {
+        RabbitMqTransport orchestratorSide = transport("");
+        AgentDescriptor agent = agent("batched", "batched", 1);
+        int n = 200;
+        List<CompletableFuture<ResultEnvelope>> replies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            replies.add(orchestratorSide.send(agent, envelope("batched-" + i + "-" + run, "batched", "x", 4)));
+        }
+        // Play the agent by hand: all the replies at once.
+        GetResponse task = await().atMost(PATIENCE).until(() -> admin().basicGet(PREFIX + ".agent." + agent.id(), true), r -> r != null);
+        String replyTo = task.getProps().getReplyTo();
+        for (int i = 0; i < n; i++) {
+            String taskId = "batched-" + i + "-" + run;
+            admin().basicPublish("", replyTo, new AMQP.BasicProperties.Builder().correlationId(taskId).build(),
+                    WireFormat.encodeResult(ResultEnvelope.success(taskId, agent.id(), Payload.ofUtf8("r" + i))));
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(get(replies.get(i)).payload().asUtf8()).isEqualTo("r" + i);
+        }
+        // The last few are acked after a short delay, without another reply to push them out.
+        await().atMost(PATIENCE).until(() -> orchestratorSide.repliesAcked.sum() == n);
+        assertThat(orchestratorSide.replyAcks.sum()).as("acks for %d replies", n).isLessThanOrEqualTo(n / 4);
+        assertThat(messagesIn(replyTo)).isZero();
+        assertThat(orchestratorSide.lateReplies()).isZero();
     }
 
     // ------------------------------------------------------------------ redelivery to another agent

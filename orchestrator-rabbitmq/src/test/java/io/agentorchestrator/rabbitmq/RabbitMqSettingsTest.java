@@ -117,8 +117,27 @@ class RabbitMqSettingsTest {
     }
 
     @Test
-    void queuesOrderByAllTenTaskPrioritiesUnlessMaxPriorityIsLowered() {
-        assertThat(parse("amqp://h/").maxPriority()).isEqualTo(9);
+    void taskPrioritiesFallIntoMaxPriorityPlusOneEqualBands() {
+        int[] bands = new int[10];
+        RabbitMqSettings byDefault = parse("amqp://h/");
+        for (int p = 0; p <= 9; p++) {
+            bands[p] = byDefault.messagePriority(p);
+        }
+        assertThat(bands).containsExactly(0, 0, 0, 0, 1, 1, 1, 2, 2, 2);
+        RabbitMqSettings all = parse("amqp://h/?maxPriority=9");
+        RabbitMqSettings two = parse("amqp://h/?maxPriority=1");
+        RabbitMqSettings plain = parse("amqp://h/?maxPriority=0");
+        for (int p = 0; p <= 9; p++) {
+            assertThat(all.messagePriority(p)).isEqualTo(p);
+            assertThat(two.messagePriority(p)).isEqualTo(p < 5 ? 0 : 1);
+            assertThat(plain.messagePriority(p)).isZero();
+        }
+    }
+
+    @Test
+    void queuesOrderByThreeBandsOfTaskPriorityUnlessMaxPriorityIsSet() {
+        assertThat(parse("amqp://h/").maxPriority()).isEqualTo(2);
+        assertThat(parse("amqp://h/?maxPriority=9").maxPriority()).isEqualTo(9);
         assertThat(parse("amqp://h/?maxPriority=0").maxPriority()).isZero();
         assertThat(parse("amqp://h/?maxPriority=3").maxPriority()).isEqualTo(3);
         assertThatThrownBy(() -> parse("amqp://h/?maxPriority=10")).isInstanceOf(ValidationException.class)
