@@ -70,6 +70,9 @@ final class RedisTransport implements Transport {
     private final String replyStream;
     private final byte[] replyKey;
     private final ConcurrentHashMap<String, PendingSend> pending = new ConcurrentHashMap<>();
+    /** Routes by endpoint; cleared when it grows past {@link #MAX_ROUTES} (endpoints that come and go). */
+    private final ConcurrentHashMap<java.net.URI, Route> routes = new ConcurrentHashMap<>();
+    private static final int MAX_ROUTES = 4096;
     private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Outbound> outbox = new LinkedBlockingQueue<>();
     private final Object lifecycle = new Object();
@@ -150,13 +153,20 @@ final class RedisTransport implements Transport {
         if (closed) {
             return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "The Redis transport is closed", false, null));
         }
-        Keys.Target target;
-        try {
-            target = keys.target(agent);
-        } catch (ValidationException e) {
-            return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Agent '" + agent.id()
-                    + "' has an endpoint the Redis transport cannot serve: " + e.getMessage(), false, e));
+        Route route = routes.get(agent.endpoint());
+        if (route == null) {
+            try {
+                route = new Route(keys.target(agent));
+            } catch (ValidationException e) {
+                return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Agent '" + agent.id()
+                        + "' has an endpoint the Redis transport cannot serve: " + e.getMessage(), false, e));
+            }
+            if (routes.size() >= MAX_ROUTES) {
+                routes.clear();
+            }
+            routes.put(agent.endpoint(), route);
         }
+        Keys.Target target = route.target();
         startOrchestratorSide();
         String correlation = correlation(envelope.taskId(), envelope.attempt());
         CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
@@ -174,8 +184,9 @@ final class RedisTransport implements Transport {
         });
         TaskEnvelope addressed = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                 envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyStream);
-        String stream = target.stream(envelope.priority());
-        outbox.add(new Outbound(stream, Script.bytes(stream), WireCodec.encodeTaskBytes(addressed), ps, envelope.taskId()));
+        int level = envelope.priority() - io.agentorchestrator.api.Task.MIN_PRIORITY;
+        outbox.add(new Outbound(route.streams()[level], route.streamKeys()[level], WireCodec.encodeTaskBytes(addressed), ps,
+                envelope.taskId()));
         if (closed) {
             failAllPending("the transport closed");
         }
@@ -595,6 +606,20 @@ final class RedisTransport implements Transport {
             this.agent = agent;
             this.target = target;
             this.endpoint = endpoint;
+        }
+    }
+
+    /**
+     * Where an endpoint's tasks go, worked out once: the endpoint check (a pattern match) and the
+     * stream names per level were per task otherwise.
+     */
+    private record Route(Keys.Target target, String[] streams, byte[][] streamKeys) {
+        Route(Keys.Target target) {
+            this(target, new String[Keys.LEVELS], new byte[Keys.LEVELS][]);
+            for (int level = 0; level < Keys.LEVELS; level++) {
+                streams[level] = target.stream(io.agentorchestrator.api.Task.MIN_PRIORITY + level);
+                streamKeys[level] = Script.bytes(streams[level]);
+            }
         }
     }
 

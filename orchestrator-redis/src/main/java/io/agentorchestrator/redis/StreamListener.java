@@ -71,6 +71,8 @@ final class StreamListener implements Transport.Listener {
     private final PriorityQueue<Held> buffer = new PriorityQueue<>(
             Comparator.comparingInt((Held h) -> -h.priority).thenComparingLong(h -> h.sequence));
     private final Set<String> buffered = ConcurrentHashMap.newKeySet();
+    /** How many of {@link #buffer} are at each priority level; reader thread only. */
+    private final int[] bufferedAt = new int[Keys.LEVELS];
     private final AtomicLong sequence = new AtomicLong();
     private final Object slots = new Object();
     private final BlockingConnection blocking;
@@ -158,6 +160,19 @@ final class StreamListener implements Transport.Listener {
                     nextMaintenance = now + maintainEvery;
                 }
                 long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
+                int blockMillis = (int) Math.min(untilMaintenance, transport.settings().block().toMillis());
+                if (!target.shared()) {
+                    if (!ownRound(blockMillis)) {
+                        continue;
+                    }
+                    if (down) {
+                        log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
+                        down = false;
+                    }
+                    failures = 0;
+                    deliverBuffered();
+                    continue;
+                }
                 // Inline replies free their slots once committed, which the next round trip does first.
                 int free = capacity - inFlight.size() + inline.size();
                 int want = free - buffer.size();
@@ -186,16 +201,9 @@ final class StreamListener implements Transport.Listener {
                     // Nothing waiting: block until something arrives on any level (or maintenance is due).
                     // What it brings is handed over at once, not after another scripted read: that read
                     // would put a round trip between the task's arrival and its handler.
-                    blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
+                    blockingRead(blockMillis);
                 }
-                free = capacity - inFlight.size();
-                while (free > 0 && !buffer.isEmpty() && open) {
-                    Held h = buffer.poll();
-                    buffered.remove(h.key);
-                    if (deliver(h)) {
-                        free--;
-                    }
-                }
+                deliverBuffered();
             } catch (JedisException | TransportException e) {
                 if (!open) {
                     break;
@@ -220,6 +228,117 @@ final class StreamListener implements Transport.Listener {
         // Replies given just before close are still committed, by the committer, which stops after this thread.
         commits.addAll(inline);
         inline.clear();
+    }
+
+    /** Hands buffered entries to the receiver, highest priority first, while slots are free. */
+    private void deliverBuffered() {
+        int free = capacity - inFlight.size();
+        while (free > 0 && !buffer.isEmpty() && open) {
+            Held h = buffer.poll();
+            bufferedAt[h.priority]--;
+            buffered.remove(h.key);
+            if (deliver(h)) {
+                free--;
+            }
+        }
+    }
+
+    /**
+     * One round trip on an agent's own streams: the inline replies are committed and, in the same
+     * pipeline, new entries are read with one plain {@code XREADGROUP} over the levels that may
+     * still be read, which blocks when nothing is buffered. Nobody else reads these streams (but a
+     * restarted agent with the same id), so taking some of several levels at once takes nothing
+     * from another agent: what arrives is ordered here, in the buffer, highest priority first.
+     * Returns false when it only waited for a slot.
+     *
+     * <p>A level is read only while fewer entries of it and above are buffered than there are free
+     * slots, and the count is the free slots less what is buffered at the top level: so a task
+     * that arrives is read before anything of a lower level is handed over, exactly as if the
+     * buffer were still in Redis, and the buffer stays bounded (at most one read's worth, the
+     * free slots, per level beyond the slots).
+     */
+    private boolean ownRound(int blockMillis) {
+        int free = capacity - inFlight.size() + inline.size();
+        int levels = 0;
+        int count = 0;
+        int above = 0;
+        for (int i = 0; i < Keys.LEVELS; i++) {
+            above += bufferedAt[priorityOf(streams.get(i))];
+            int room = free - above;
+            if (room <= 0) {
+                break;
+            }
+            if (i == 0) {
+                count = room;
+            }
+            levels = i + 1;
+        }
+        if (inline.isEmpty() && levels == 0) {
+            if (buffer.isEmpty() || capacity - inFlight.size() <= 0) {
+                waitForSlot(blockMillis);
+                return false;
+            }
+            return true;
+        }
+        List<Commit> all = new ArrayList<>(inline);
+        inline.clear();
+        List<List<Commit>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += COMMIT_BATCH) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + COMMIT_BATCH)));
+        }
+        List<List<byte[]>> keys = new ArrayList<>(chunks.size());
+        List<List<byte[]>> args = new ArrayList<>(chunks.size());
+        for (List<Commit> chunk : chunks) {
+            keys.add(batchKeys(chunk));
+            args.add(batchArgs(chunk));
+        }
+        // Block only with nothing to hand over: then the read returns as soon as a task arrives.
+        boolean block = levels > 0 && buffer.isEmpty();
+        Map<byte[], StreamEntryID> from = new LinkedHashMap<>();
+        for (int i = 0; i < levels; i++) {
+            from.put(streamKeys.get(i), StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
+        }
+        XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(Math.max(1, count));
+        if (block) {
+            params.block(Math.max(1, blockMillis));
+        }
+        List<Response<Object>> committed = new ArrayList<>(chunks.size());
+        List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> read = new ArrayList<>(1);
+        try {
+            blocking.pipelined(block, p -> {
+                for (int i = 0; i < chunks.size(); i++) {
+                    committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
+                }
+                if (!from.isEmpty()) {
+                    read.add(p.xreadGroupBinary(GROUP_KEY, consumerKey, params, from));
+                }
+            });
+        } catch (JedisException | TransportException e) {
+            if (e instanceof JedisException je) {
+                transport.connection().onFailure(je);
+            }
+            // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
+            for (Commit c : all) {
+                commitOne(c);
+            }
+            throw e;
+        }
+        RedisClient client = transport.connection().client();
+        for (int i = 0; i < chunks.size(); i++) {
+            settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
+        }
+        if (!read.isEmpty()) {
+            List<Map.Entry<byte[], List<StreamEntryBinary>>> entries = read.get(0).get();
+            if (entries != null) {
+                for (Map.Entry<byte[], List<StreamEntryBinary>> stream : entries) {
+                    String name = text(stream.getKey());
+                    for (StreamEntryBinary entry : stream.getValue()) {
+                        hold(name, entry, false);
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
@@ -330,7 +449,9 @@ final class StreamListener implements Transport.Listener {
         if (inFlight.containsKey(key) || !buffered.add(key)) {
             return; // our own entry, reclaimed because a touch came late: it is being handled already
         }
-        buffer.add(new Held(key, stream, entry, priorityOf(stream), sequence.incrementAndGet(), redelivered));
+        int priority = priorityOf(stream);
+        bufferedAt[priority]++;
+        buffer.add(new Held(key, stream, entry, priority, sequence.incrementAndGet(), redelivered));
     }
 
     private static int priorityOf(String stream) {
@@ -677,6 +798,7 @@ final class StreamListener implements Transport.Listener {
         }
         buffer.clear();
         buffered.clear();
+        java.util.Arrays.fill(bufferedAt, 0);
     }
 
     /** Removes this consumer from the group when it holds nothing, so groups do not collect dead consumers. */
