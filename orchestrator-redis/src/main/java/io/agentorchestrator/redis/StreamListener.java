@@ -21,13 +21,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.args.ExpiryOption;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XClaimParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -71,6 +75,12 @@ final class StreamListener implements Transport.Listener {
     private final PriorityQueue<Held> buffer = new PriorityQueue<>(
             Comparator.comparingInt((Held h) -> -h.priority).thenComparingLong(h -> h.sequence));
     private final Set<String> buffered = ConcurrentHashMap.newKeySet();
+    /** Whether inline replies may go as plain commands (Redis 7 or newer: {@code PEXPIRE … NX}); set at start. */
+    private boolean plainCommits;
+    /** Reply streams a script wrote to, so known to be streams; reader thread only. */
+    private final Set<String> knownReplyStreams = new java.util.HashSet<>();
+    private static final int MAX_KNOWN_REPLY_STREAMS = 1024;
+    private static final byte[] DONE_VALUE = Script.bytes("1");
     /** How many of {@link #buffer} are at each priority level; reader thread only. */
     private final int[] bufferedAt = new int[Keys.LEVELS];
     private final AtomicLong sequence = new AtomicLong();
@@ -111,6 +121,7 @@ final class StreamListener implements Transport.Listener {
             throw transport.connection().failure("Creating consumer group " + Keys.GROUP + " on " + target.base() + ":p*",
                     agent.endpoint().toString(), e);
         }
+        plainCommits = !target.shared() && serverMajorVersion() >= 7;
         committer = new Thread(this::commitLoop, "redis-agent-replies-" + agent.id());
         committer.setDaemon(true);
         committer.start();
@@ -118,6 +129,26 @@ final class StreamListener implements Transport.Listener {
         thread.setDaemon(true);
         thread.start();
         log.debug("Consumer {} reading {}:p0..p9", consumer, target.base());
+    }
+
+    /** The major version of the Redis server, or 0 when it cannot be told (INFO not permitted, say). */
+    private int serverMajorVersion() {
+        try {
+            String info = transport.connection().client().info("server");
+            int at = info.indexOf("redis_version:");
+            if (at < 0) {
+                return 0;
+            }
+            int from = at + "redis_version:".length();
+            int to = from;
+            while (to < info.length() && Character.isDigit(info.charAt(to))) {
+                to++;
+            }
+            return to > from ? Integer.parseInt(info.substring(from, to)) : 0;
+        } catch (JedisException | TransportException | NumberFormatException e) {
+            log.debug("Agent {}: could not read the Redis version; replies go by script", agent.id(), e);
+            return 0;
+        }
     }
 
     private void ensureGroups() {
@@ -282,9 +313,17 @@ final class StreamListener implements Transport.Listener {
         }
         List<Commit> all = new ArrayList<>(inline);
         inline.clear();
+        // Replies to reply streams this listener has written to already go as plain commands in one
+        // MULTI; the others (a first reply to a stream, or Redis older than 7) by the script, which
+        // finds out whether the key is a stream at all.
+        List<Commit> plain = new ArrayList<>(all.size());
+        List<Commit> scripted = new ArrayList<>();
+        for (Commit c : all) {
+            (plainCommits && knownReplyStreams.contains(c.held().task.replyTo()) ? plain : scripted).add(c);
+        }
         List<List<Commit>> chunks = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += COMMIT_BATCH) {
-            chunks.add(all.subList(from, Math.min(all.size(), from + COMMIT_BATCH)));
+        for (int from = 0; from < scripted.size(); from += COMMIT_BATCH) {
+            chunks.add(scripted.subList(from, Math.min(scripted.size(), from + COMMIT_BATCH)));
         }
         List<List<byte[]>> keys = new ArrayList<>(chunks.size());
         List<List<byte[]>> args = new ArrayList<>(chunks.size());
@@ -303,11 +342,15 @@ final class StreamListener implements Transport.Listener {
             params.block(Math.max(1, blockMillis));
         }
         List<Response<Object>> committed = new ArrayList<>(chunks.size());
+        List<Response<Object>> transaction = new ArrayList<>(1);
         List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> read = new ArrayList<>(1);
         try {
             blocking.pipelined(block, p -> {
                 for (int i = 0; i < chunks.size(); i++) {
                     committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
+                }
+                if (!plain.isEmpty()) {
+                    transaction.add(queuePlainCommits(p, plain));
                 }
                 if (!from.isEmpty()) {
                     read.add(p.xreadGroupBinary(GROUP_KEY, consumerKey, params, from));
@@ -327,6 +370,9 @@ final class StreamListener implements Transport.Listener {
         for (int i = 0; i < chunks.size(); i++) {
             settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
         }
+        if (!transaction.isEmpty()) {
+            settlePlain(plain, transaction.get(0));
+        }
         if (!read.isEmpty()) {
             List<Map.Entry<byte[], List<StreamEntryBinary>>> entries = read.get(0).get();
             if (entries != null) {
@@ -339,6 +385,74 @@ final class StreamListener implements Transport.Listener {
             }
         }
         return true;
+    }
+
+    /**
+     * Queues replies to known reply streams as one transaction with the effect of
+     * {@link Scripts#COMMIT_REPLIES} for each: {@code XADD} of every reply, {@code PEXPIRE … NX} of
+     * each reply stream (gives an expiry to one this call created, after Redis lost it), the
+     * dedupe marks with {@code SET … NX PX}, and one {@code XACK} per task stream. MULTI/EXEC keeps
+     * it all or nothing: a reply Redis refuses to queue (out of memory, say) aborts the whole
+     * transaction, and its entries stay pending for redelivery, unacknowledged. Plain commands
+     * cost Redis about half what the script did per reply (no Lua call per command, no copy of
+     * each reply into Lua). What the script did and this does not: it wrote no second reply for an
+     * attempt already marked done (two consumers that both ran it); here the second reply is
+     * written too, and the orchestrator drops it as late, as it drops any reply nobody waits for.
+     * Returns the EXEC reply.
+     */
+    private Response<Object> queuePlainCommits(Pipeline p, List<Commit> plain) {
+        p.sendCommand(Protocol.Command.MULTI, new byte[0][]);
+        Map<String, List<byte[]>> acks = new LinkedHashMap<>();
+        Set<String> replyStreams = new java.util.HashSet<>();
+        long replyTtl = transport.settings().replyTtl().toMillis();
+        for (Commit c : plain) {
+            p.xadd(Script.bytes(c.held().task.replyTo()), XAddParams.xAddParams(), Map.of(WireCodec.REPLY_FIELD_BYTES, c.reply()));
+        }
+        for (Commit c : plain) {
+            if (replyStreams.add(c.held().task.replyTo())) {
+                p.pexpire(Script.bytes(c.held().task.replyTo()), replyTtl, ExpiryOption.NX);
+            }
+        }
+        for (Commit c : plain) {
+            p.set(Script.bytes(c.doneKey()), DONE_VALUE, SetParams.setParams().nx().px(c.doneTtlMillis()));
+            acks.computeIfAbsent(c.held().stream, k -> new ArrayList<>()).add(Script.bytes(c.held().entry.getID().toString()));
+        }
+        for (Map.Entry<String, List<byte[]>> e : acks.entrySet()) {
+            p.xack(Script.bytes(e.getKey()), GROUP_KEY, e.getValue().toArray(new byte[0][]));
+        }
+        return p.sendCommand(Protocol.Command.EXEC, new byte[0][]);
+    }
+
+    /** Counts and frees the slots of the replies of {@link #queuePlainCommits}, by the EXEC reply. */
+    private void settlePlain(List<Commit> plain, Response<Object> exec) {
+        Object outcome;
+        try {
+            outcome = exec.get();
+        } catch (JedisDataException e) {
+            outcome = e;
+        }
+        if (!(outcome instanceof List<?> results) || results.size() < plain.size()) {
+            // EXECABORT (a command was refused while queued) or a discarded transaction: nothing ran.
+            log.warn("Agent {}: Redis refused {} replies ({}); their entries stay pending and will be redelivered", agent.id(),
+                    plain.size(), outcome instanceof Throwable t ? t.getMessage() : outcome);
+            for (Commit c : plain) {
+                settled(c.held());
+            }
+            return;
+        }
+        int distinct = (int) plain.stream().map(c -> c.held().task.replyTo()).distinct().count();
+        for (int i = 0; i < plain.size(); i++) {
+            Commit c = plain.get(i);
+            if (results.get(i) instanceof JedisDataException refused) {
+                // The key was a stream when this listener last wrote to it and is something else now.
+                log.warn("Agent {}: Redis refused the reply to task {} on {} ({}); it is lost and its caller will time out", agent.id(),
+                        c.held().task.taskId(), c.held().task.replyTo(), refused.getMessage());
+                knownReplyStreams.remove(c.held().task.replyTo());
+            } else if (results.get(plain.size() + distinct + i) == null) {
+                transport.duplicatesSkipped.increment(); // a reply to an attempt another consumer had answered
+            }
+            settled(c.held());
+        }
     }
 
     /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
@@ -528,7 +642,10 @@ final class StreamListener implements Transport.Listener {
     }
 
     /** One reply to commit: the reply, the dedupe mark (kept {@code doneTtl} ms) and the XACK of its entry, atomically. */
-    private record Commit(Held held, String doneKey, byte[] reply, byte[] doneTtl) {
+    private record Commit(Held held, String doneKey, byte[] reply, long doneTtlMillis) {
+        byte[] doneTtl() {
+            return Script.bytes(String.valueOf(doneTtlMillis));
+        }
     }
 
     /**
@@ -562,7 +679,7 @@ final class StreamListener implements Transport.Listener {
             return;
         }
         long ttl = doneTtlMillis(h.task.deadlineEpochMillis(), transport.wallClock().millis(), transport.settings().dedupeTtl().toMillis());
-        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()), Script.bytes(String.valueOf(ttl)));
+        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()), ttl);
         if (Thread.currentThread() == thread) {
             inline.add(c);
         } else {
@@ -659,7 +776,9 @@ final class StreamListener implements Transport.Listener {
             Object result = i < results.size() ? results.get(i) : null;
             if (Long.valueOf(0).equals(result)) {
                 transport.duplicatesSkipped.increment();
-            } else if (!(result instanceof Long written) || written < 0) {
+            } else if (result instanceof Long written && written > 0) {
+                learnReplyStream(c.held().task.replyTo());
+            } else {
                 // Redis refused this reply (its reply key is not a stream?): nothing was written or
                 // acknowledged, so the entry stays pending and is redelivered after claimIdle.
                 log.warn("Agent {}: Redis refused the reply to task {} on {}; its entry stays pending and will be redelivered",
@@ -667,6 +786,17 @@ final class StreamListener implements Transport.Listener {
             }
             settled(c.held());
         }
+    }
+
+    /** Remembers a key the script wrote a reply to: it is a stream, so plain commands may write there. */
+    private void learnReplyStream(String replyTo) {
+        if (!plainCommits || Thread.currentThread() != thread) {
+            return; // the set belongs to the reader thread, whose commits alone go plain
+        }
+        if (knownReplyStreams.size() >= MAX_KNOWN_REPLY_STREAMS) {
+            knownReplyStreams.clear();
+        }
+        knownReplyStreams.add(replyTo);
     }
 
     /** Commits one reply; retried briefly when Redis is away, then left pending for redelivery. */
