@@ -42,16 +42,20 @@ import redis.clients.jedis.resps.StreamPendingEntry;
  * The agent side of one {@link Transport#listen}: a consumer in group {@value Keys#GROUP} of the
  * target's priority streams, on one thread of its own.
  *
- * <p>It reads only as many entries as the agent has free slots, highest priority stream first,
- * so tasks beyond the agent's concurrency wait in Redis, where priority still orders them. Every
+ * <p>On a capability's shared streams it reads only as many entries as the agent has free slots,
+ * highest priority stream first, in one script, so tasks beyond the agent's concurrency wait in
+ * Redis for any agent of the pool, where priority still orders them. On an agent's own streams
+ * (no other agent reads them) it reads with one plain {@code XREADGROUP} and orders what it read
+ * itself (see {@link #ownRound}). Every
  * third of {@code claimIdle} it touches the entries it holds (so nobody reclaims work in progress)
  * and reclaims entries other consumers left idle longer than {@code claimIdle} (a crashed
  * consumer). A reclaimed entry whose attempt was already answered is acknowledged without running
- * the handler again. The reply, the dedupe mark and the XACK of one entry are atomic, in one
- * script. A handler that answers on the reader thread itself (a direct executor) has its reply
- * committed by the reader, in the same pipeline as the next read: one round trip per batch of
- * tasks, as a hand-written worker does. Replies given on other threads go to a committer thread,
- * which commits whatever has gathered in one script call.
+ * the handler again. The reply, the dedupe mark and the XACK of one entry are atomic: in one
+ * script, or in one MULTI/EXEC of plain commands (see {@link #queuePlainCommits}). A handler that
+ * answers on the reader thread itself (a direct executor) has its reply committed by the reader,
+ * in the same pipeline as the next read: one round trip per batch of tasks, as a hand-written
+ * worker does. Replies given on other threads go to a committer thread, which commits whatever
+ * has gathered in one script call.
  */
 final class StreamListener implements Transport.Listener {
 
@@ -919,9 +923,15 @@ final class StreamListener implements Transport.Listener {
      */
     private void releaseBuffered() {
         try {
+            // One call per stream: on its own streams an agent may hold several times its slots.
+            Map<String, List<StreamEntryID>> byStream = new LinkedHashMap<>();
             for (Held h : buffer) {
-                transport.connection().client().xclaimJustId(h.stream, Keys.GROUP, consumer, 0,
-                        XClaimParams.xClaimParams().idle(transport.settings().claimIdle().toMillis()), h.entry.getID());
+                byStream.computeIfAbsent(h.stream, k -> new ArrayList<>()).add(h.entry.getID());
+            }
+            for (Map.Entry<String, List<StreamEntryID>> e : byStream.entrySet()) {
+                transport.connection().client().xclaimJustId(e.getKey(), Keys.GROUP, consumer, 0,
+                        XClaimParams.xClaimParams().idle(transport.settings().claimIdle().toMillis()),
+                        e.getValue().toArray(new StreamEntryID[0]));
             }
         } catch (JedisException | TransportException e) {
             log.debug("Could not release the entries consumer {} read ahead", consumer, e);
