@@ -17,7 +17,10 @@ import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.ValidationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -627,10 +630,7 @@ public final class EnvelopeCodec {
             long quote = p.currentTokenLocation().getByteOffset();
             if (quote >= 0 && quote < json.length && json[(int) quote] == '"') {
                 int start = (int) quote + 1;
-                int end = start;
-                while (end < json.length && json[end] != '"' && json[end] != '\\') {
-                    end++;
-                }
+                int end = endOfPlainString(json, start);
                 if (end < json.length && json[end] == '"') {
                     if (end == start) {
                         return Payload.empty();
@@ -645,6 +645,34 @@ public final class EnvelopeCodec {
                 }
             }
             return payload(p.getText());
+        }
+
+        private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+        private static final long ONES = 0x0101010101010101L;
+        private static final long HIGHS = 0x8080808080808080L;
+        private static final long QUOTES = ONES * '"';
+        private static final long BACKSLASHES = ONES * '\\';
+
+        /**
+         * The index of the first quote or backslash at or after {@code from}, or the length. Eight
+         * bytes at a time (a word has such a byte when one of its bytes XOR the character is zero):
+         * a byte at a time, this scan of a kilobyte of base64 was the largest cost of reading a task.
+         */
+        static int endOfPlainString(byte[] b, int from) {
+            int i = from;
+            for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+                long w = (long) LONGS.get(b, i);
+                long q = w ^ QUOTES;
+                long e = w ^ BACKSLASHES;
+                // Nonzero exactly when the word has a zero byte; the byte loop below then finds which.
+                if (((((q - ONES) & ~q) | ((e - ONES) & ~e)) & HIGHS) != 0) {
+                    break;
+                }
+            }
+            while (i < b.length && b[i] != '"' && b[i] != '\\') {
+                i++;
+            }
+            return i;
         }
 
         /** Decoded base64, empty for "", null when it is not base64. */
