@@ -53,7 +53,7 @@ final class RedisTransport implements Transport {
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final int SEND_BATCH = 256;
     /** Replies read before the reply stream is trimmed behind them. */
-    private static final int TRIM_EVERY = 1024;
+    private static final int TRIM_EVERY = 256;
     /** Field of the entry that creates an empty reply stream; not a reply. */
     private static final byte[] OPEN_FIELD = Script.bytes("open");
     /** Longest time read replies stay in the reply stream. */
@@ -349,8 +349,25 @@ final class RedisTransport implements Transport {
                     nextRefresh = ticker.read() + refreshEvery;
                 }
                 StreamEntryID from = lastId;
-                List<Map.Entry<byte[], List<StreamEntryBinary>>> read = replyConnection.run(c -> c.xreadBinary(params,
-                        Map.of(replyKey, from)));
+                List<Map.Entry<byte[], List<StreamEntryBinary>>> read;
+                // Replies are read once, by this instance only: what was read is dropped, in the same
+                // round trip as the next read (a trim of its own was a round trip between two reads,
+                // on the path of the next reply), and not after every read. Approximate (whole nodes
+                // only): it never drops more, and exact trimming of a thousand entries held Redis for
+                // a third of a millisecond.
+                if (unTrimmed >= TRIM_EVERY || (unTrimmed > 0 && ticker.read() - lastTrim >= TRIM_INTERVAL_NANOS)) {
+                    XTrimParams trim = XTrimParams.xTrimParams().minId(from.toString()).approximateTrimming();
+                    List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> reads = new ArrayList<>(1);
+                    replyConnection.pipelined(true, p -> {
+                        p.xtrim(replyKey, trim);
+                        reads.add(p.xreadBinary(params, Map.of(replyKey, from)));
+                    });
+                    read = reads.get(0).get();
+                    unTrimmed = 0;
+                    lastTrim = ticker.read();
+                } else {
+                    read = replyConnection.run(c -> c.xreadBinary(params, Map.of(replyKey, from)));
+                }
                 if (down) {
                     log.info("Redis at {} is reachable again", settings.redacted());
                     down = false;
@@ -365,16 +382,7 @@ final class RedisTransport implements Transport {
                         onReply(entry);
                     }
                 }
-                // Replies are read once, by this instance only: drop what was read. Not after every
-                // read: the trim is a round trip between two reads, on the path of the next reply.
-                // Approximate (whole nodes only): it never drops more, and exact trimming of a
-                // thousand entries held Redis for a third of a millisecond.
-                unTrimmed += read.size() > 0 ? countEntries(read) : 0;
-                if (unTrimmed >= TRIM_EVERY || ticker.read() - lastTrim >= TRIM_INTERVAL_NANOS) {
-                    connection.client().xtrim(replyStream, XTrimParams.xTrimParams().minId(lastId.toString()).approximateTrimming());
-                    unTrimmed = 0;
-                    lastTrim = ticker.read();
-                }
+                unTrimmed += countEntries(read);
             } catch (JedisException | TransportException e) {
                 if (closed) {
                     break;
