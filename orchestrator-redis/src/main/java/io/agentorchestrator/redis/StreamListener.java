@@ -55,7 +55,7 @@ import redis.clients.jedis.resps.StreamPendingEntry;
  * answers on the reader thread itself (a direct executor) has its reply committed by the reader,
  * in the same pipeline as the next read: one round trip per batch of tasks, as a hand-written
  * worker does. Replies given on other threads go to a committer thread, which commits whatever
- * has gathered in one script call.
+ * has gathered in one call.
  */
 final class StreamListener implements Transport.Listener {
 
@@ -79,10 +79,10 @@ final class StreamListener implements Transport.Listener {
     private final PriorityQueue<Held> buffer = new PriorityQueue<>(
             Comparator.comparingInt((Held h) -> -h.priority).thenComparingLong(h -> h.sequence));
     private final Set<String> buffered = ConcurrentHashMap.newKeySet();
-    /** Whether inline replies may go as plain commands (Redis 7 or newer: {@code PEXPIRE … NX}); set at start. */
+    /** Whether replies may go as plain commands: own streams, Redis 7 or newer ({@code PEXPIRE … NX}); set at start. */
     private boolean plainCommits;
-    /** Reply streams a script wrote to, so known to be streams; reader thread only. */
-    private final Set<String> knownReplyStreams = new java.util.HashSet<>();
+    /** Reply streams a script wrote to, so known to be streams; the reader and the committer add to it. */
+    private final Set<String> knownReplyStreams = ConcurrentHashMap.newKeySet();
     private static final int MAX_KNOWN_REPLY_STREAMS = 1024;
     private static final byte[] DONE_VALUE = Script.bytes("1");
     /** How many of {@link #buffer} are at each priority level; reader thread only. */
@@ -710,7 +710,33 @@ final class StreamListener implements Transport.Listener {
         }
     }
 
-    private void commitBatch(List<Commit> batch) {
+    private void commitBatch(List<Commit> all) {
+        List<Commit> batch = new ArrayList<>(all.size());
+        List<Commit> plain = new ArrayList<>(all.size());
+        for (Commit c : all) {
+            (plainCommits && knownReplyStreams.contains(c.held().task.replyTo()) ? plain : batch).add(c);
+        }
+        if (!plain.isEmpty()) {
+            Response<Object> exec;
+            try (Pipeline p = transport.connection().client().pipelined()) {
+                exec = queuePlainCommits(p, plain);
+                p.sync();
+            } catch (JedisException | TransportException e) {
+                if (e instanceof JedisException je) {
+                    transport.connection().onFailure(je);
+                }
+                for (Commit c : plain) {
+                    commitOne(c);
+                }
+                exec = null;
+            }
+            if (exec != null) {
+                settlePlain(plain, exec);
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
         RedisClient client;
         List<byte[]> keys = batchKeys(batch);
         List<byte[]> args = batchArgs(batch);
@@ -794,8 +820,8 @@ final class StreamListener implements Transport.Listener {
 
     /** Remembers a key the script wrote a reply to: it is a stream, so plain commands may write there. */
     private void learnReplyStream(String replyTo) {
-        if (!plainCommits || Thread.currentThread() != thread) {
-            return; // the set belongs to the reader thread, whose commits alone go plain
+        if (!plainCommits) {
+            return;
         }
         if (knownReplyStreams.size() >= MAX_KNOWN_REPLY_STREAMS) {
             knownReplyStreams.clear();
