@@ -197,7 +197,8 @@ final class StreamListener implements Transport.Listener {
                 long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
                 int blockMillis = (int) Math.min(untilMaintenance, transport.settings().block().toMillis());
                 if (!target.shared()) {
-                    if (!ownRound(blockMillis)) {
+                    int covered = ownRound(blockMillis);
+                    if (covered < 0) {
                         continue;
                     }
                     if (down) {
@@ -205,7 +206,7 @@ final class StreamListener implements Transport.Listener {
                         down = false;
                     }
                     failures = 0;
-                    deliverBuffered();
+                    deliverBuffered(covered);
                     continue;
                 }
                 // Inline replies free their slots once committed, which the next round trip does first.
@@ -238,7 +239,7 @@ final class StreamListener implements Transport.Listener {
                     // would put a round trip between the task's arrival and its handler.
                     blockingRead(blockMillis);
                 }
-                deliverBuffered();
+                deliverBuffered(Integer.MAX_VALUE);
             } catch (JedisException | TransportException e) {
                 if (!open) {
                     break;
@@ -265,10 +266,10 @@ final class StreamListener implements Transport.Listener {
         inline.clear();
     }
 
-    /** Hands buffered entries to the receiver, highest priority first, while slots are free. */
-    private void deliverBuffered() {
+    /** Hands buffered entries to the receiver, highest priority first, while slots are free, at most {@code limit}. */
+    private void deliverBuffered(int limit) {
         int free = capacity - inFlight.size();
-        while (free > 0 && !buffer.isEmpty() && open) {
+        for (int taken = 0; free > 0 && taken < limit && !buffer.isEmpty() && open; taken++) {
             Held h = buffer.poll();
             bufferedAt[h.priority]--;
             buffered.remove(h.key);
@@ -284,15 +285,18 @@ final class StreamListener implements Transport.Listener {
      * still be read, which blocks when nothing is buffered. Nobody else reads these streams (but a
      * restarted agent with the same id), so taking some of several levels at once takes nothing
      * from another agent: what arrives is ordered here, in the buffer, highest priority first.
-     * Returns false when it only waited for a slot.
      *
      * <p>A level is read only while fewer entries of it and above are buffered than there are free
      * slots, and the count is the free slots less what is buffered at the top level: so a task
      * that arrives is read before anything of a lower level is handed over, exactly as if the
      * buffer were still in Redis, and the buffer stays bounded (at most one read's worth, the
      * free slots, per level beyond the slots).
+     *
+     * <p>Returns how many slots the read was for, and so how many entries may be handed over
+     * before the next read (a slot freed meanwhile is not: a task that arrived during the round
+     * trip may outrank what is buffered), or -1 when it only waited for a slot.
      */
-    private boolean ownRound(int blockMillis) {
+    private int ownRound(int blockMillis) {
         int free = capacity - inFlight.size() + inline.size();
         int levels = 0;
         int count = 0;
@@ -311,9 +315,9 @@ final class StreamListener implements Transport.Listener {
         if (inline.isEmpty() && levels == 0) {
             if (buffer.isEmpty() || capacity - inFlight.size() <= 0) {
                 waitForSlot(blockMillis);
-                return false;
+                return -1;
             }
-            return true;
+            return free;
         }
         List<Commit> all = new ArrayList<>(inline);
         inline.clear();
@@ -388,7 +392,7 @@ final class StreamListener implements Transport.Listener {
                 }
             }
         }
-        return true;
+        return free;
     }
 
     /**
