@@ -1,10 +1,12 @@
 package io.agentorchestrator.redis;
 
 import io.agentorchestrator.api.TransportException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import redis.clients.jedis.CommandObject;
 import redis.clients.jedis.CommandObjects;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
@@ -26,6 +28,46 @@ final class BlockingConnection implements AutoCloseable {
 
     /** Runs one command built from {@link CommandObjects}. */
     <T> T run(Function<CommandObjects, CommandObject<T>> command) {
+        Connection c = connect();
+        try {
+            return c.executeCommand(command.apply(commands)); // RESP2, as the dedicated connection speaks
+        } catch (JedisConnectionException e) {
+            // Dial anew next time: this socket is dead (or was closed by close()).
+            connection = null;
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs the commands {@code queue} puts in a pipeline, in one round trip, and reads all their
+     * replies. With {@code blocking} the last command may be a blocking read: no socket timeout
+     * applies while the replies are awaited (the read's own BLOCK bounds the wait, and
+     * {@link #close()} ends it).
+     */
+    void pipelined(boolean blocking, Consumer<Pipeline> queue) {
+        Connection c = connect();
+        try {
+            Pipeline p = new Pipeline(c, false);
+            queue.accept(p);
+            if (blocking) {
+                c.setTimeoutInfinite();
+            }
+            try {
+                p.sync();
+            } finally {
+                if (blocking) {
+                    c.rollbackTimeout();
+                }
+            }
+        } catch (JedisConnectionException e) {
+            connection = null;
+            c.close();
+            throw e;
+        }
+    }
+
+    private Connection connect() {
         Connection c = connection;
         if (c == null) {
             c = owner.dedicated();
@@ -35,14 +77,7 @@ final class BlockingConnection implements AutoCloseable {
                 throw new TransportException(RedisTransport.SCHEME, null, "Reader closed", false, null);
             }
         }
-        try {
-            return c.executeCommand(command.apply(commands)); // RESP2, as the dedicated connection speaks
-        } catch (JedisConnectionException e) {
-            // Dial anew next time: this socket is dead (or was closed by close()).
-            connection = null;
-            c.close();
-            throw e;
-        }
+        return c;
     }
 
     /** Drops the current socket (the server probably restarted); the next command dials anew. */

@@ -53,7 +53,7 @@ final class RedisTransport implements Transport {
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final int SEND_BATCH = 256;
     /** Replies read before the reply stream is trimmed behind them. */
-    private static final int TRIM_EVERY = 1024;
+    private static final int TRIM_EVERY = 256;
     /** Field of the entry that creates an empty reply stream; not a reply. */
     private static final byte[] OPEN_FIELD = Script.bytes("open");
     /** Longest time read replies stay in the reply stream. */
@@ -70,6 +70,9 @@ final class RedisTransport implements Transport {
     private final String replyStream;
     private final byte[] replyKey;
     private final ConcurrentHashMap<String, PendingSend> pending = new ConcurrentHashMap<>();
+    /** Routes by endpoint; cleared when it grows past {@link #MAX_ROUTES} (endpoints that come and go). */
+    private final ConcurrentHashMap<java.net.URI, Route> routes = new ConcurrentHashMap<>();
+    private static final int MAX_ROUTES = 4096;
     private final Set<StreamListener> listeners = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Outbound> outbox = new LinkedBlockingQueue<>();
     private final Object lifecycle = new Object();
@@ -150,13 +153,20 @@ final class RedisTransport implements Transport {
         if (closed) {
             return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "The Redis transport is closed", false, null));
         }
-        Keys.Target target;
-        try {
-            target = keys.target(agent);
-        } catch (ValidationException e) {
-            return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Agent '" + agent.id()
-                    + "' has an endpoint the Redis transport cannot serve: " + e.getMessage(), false, e));
+        Route route = routes.get(agent.endpoint());
+        if (route == null) {
+            try {
+                route = new Route(keys.target(agent));
+            } catch (ValidationException e) {
+                return CompletableFuture.failedFuture(new TransportException(SCHEME, endpoint, "Agent '" + agent.id()
+                        + "' has an endpoint the Redis transport cannot serve: " + e.getMessage(), false, e));
+            }
+            if (routes.size() >= MAX_ROUTES) {
+                routes.clear();
+            }
+            routes.put(agent.endpoint(), route);
         }
+        Keys.Target target = route.target();
         startOrchestratorSide();
         String correlation = correlation(envelope.taskId(), envelope.attempt());
         CompletableFuture<ResultEnvelope> future = new CompletableFuture<>();
@@ -174,8 +184,9 @@ final class RedisTransport implements Transport {
         });
         TaskEnvelope addressed = new TaskEnvelope(envelope.version(), envelope.taskId(), envelope.capability(), envelope.payload(),
                 envelope.priority(), envelope.deadlineEpochMillis(), envelope.key(), envelope.headers(), envelope.attempt(), replyStream);
-        String stream = target.stream(envelope.priority());
-        outbox.add(new Outbound(stream, Script.bytes(stream), WireCodec.encodeTaskBytes(addressed), ps, envelope.taskId()));
+        int level = envelope.priority() - io.agentorchestrator.api.Task.MIN_PRIORITY;
+        outbox.add(new Outbound(route.streams()[level], route.streamKeys()[level], WireCodec.encodeTaskBytes(addressed), ps,
+                envelope.taskId()));
         if (closed) {
             failAllPending("the transport closed");
         }
@@ -338,8 +349,25 @@ final class RedisTransport implements Transport {
                     nextRefresh = ticker.read() + refreshEvery;
                 }
                 StreamEntryID from = lastId;
-                List<Map.Entry<byte[], List<StreamEntryBinary>>> read = replyConnection.run(c -> c.xreadBinary(params,
-                        Map.of(replyKey, from)));
+                List<Map.Entry<byte[], List<StreamEntryBinary>>> read;
+                // Replies are read once, by this instance only: what was read is dropped, in the same
+                // round trip as the next read (a trim of its own was a round trip between two reads,
+                // on the path of the next reply), and not after every read. Approximate (whole nodes
+                // only): it never drops more, and exact trimming of a thousand entries held Redis for
+                // a third of a millisecond.
+                if (unTrimmed >= TRIM_EVERY || (unTrimmed > 0 && ticker.read() - lastTrim >= TRIM_INTERVAL_NANOS)) {
+                    XTrimParams trim = XTrimParams.xTrimParams().minId(from.toString()).approximateTrimming();
+                    List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> reads = new ArrayList<>(1);
+                    replyConnection.pipelined(true, p -> {
+                        p.xtrim(replyKey, trim);
+                        reads.add(p.xreadBinary(params, Map.of(replyKey, from)));
+                    });
+                    read = reads.get(0).get();
+                    unTrimmed = 0;
+                    lastTrim = ticker.read();
+                } else {
+                    read = replyConnection.run(c -> c.xreadBinary(params, Map.of(replyKey, from)));
+                }
                 if (down) {
                     log.info("Redis at {} is reachable again", settings.redacted());
                     down = false;
@@ -354,16 +382,7 @@ final class RedisTransport implements Transport {
                         onReply(entry);
                     }
                 }
-                // Replies are read once, by this instance only: drop what was read. Not after every
-                // read: the trim is a round trip between two reads, on the path of the next reply.
-                // Approximate (whole nodes only): it never drops more, and exact trimming of a
-                // thousand entries held Redis for a third of a millisecond.
-                unTrimmed += read.size() > 0 ? countEntries(read) : 0;
-                if (unTrimmed >= TRIM_EVERY || ticker.read() - lastTrim >= TRIM_INTERVAL_NANOS) {
-                    connection.client().xtrim(replyStream, XTrimParams.xTrimParams().minId(lastId.toString()).approximateTrimming());
-                    unTrimmed = 0;
-                    lastTrim = ticker.read();
-                }
+                unTrimmed += countEntries(read);
             } catch (JedisException | TransportException e) {
                 if (closed) {
                     break;
@@ -595,6 +614,20 @@ final class RedisTransport implements Transport {
             this.agent = agent;
             this.target = target;
             this.endpoint = endpoint;
+        }
+    }
+
+    /**
+     * Where an endpoint's tasks go, worked out once: the endpoint check (a pattern match) and the
+     * stream names per level were per task otherwise.
+     */
+    private record Route(Keys.Target target, String[] streams, byte[][] streamKeys) {
+        Route(Keys.Target target) {
+            this(target, new String[Keys.LEVELS], new byte[Keys.LEVELS][]);
+            for (int level = 0; level < Keys.LEVELS; level++) {
+                streams[level] = target.stream(io.agentorchestrator.api.Task.MIN_PRIORITY + level);
+                streamKeys[level] = Script.bytes(streams[level]);
+            }
         }
     }
 

@@ -21,13 +21,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.args.ExpiryOption;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XClaimParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -38,16 +42,20 @@ import redis.clients.jedis.resps.StreamPendingEntry;
  * The agent side of one {@link Transport#listen}: a consumer in group {@value Keys#GROUP} of the
  * target's priority streams, on one thread of its own.
  *
- * <p>It reads only as many entries as the agent has free slots, highest priority stream first,
- * so tasks beyond the agent's concurrency wait in Redis, where priority still orders them. Every
+ * <p>On a capability's shared streams it reads only as many entries as the agent has free slots,
+ * highest priority stream first, in one script, so tasks beyond the agent's concurrency wait in
+ * Redis for any agent of the pool, where priority still orders them. On an agent's own streams
+ * (no other agent reads them) it reads with one plain {@code XREADGROUP} and orders what it read
+ * itself (see {@link #ownRound}). Every
  * third of {@code claimIdle} it touches the entries it holds (so nobody reclaims work in progress)
  * and reclaims entries other consumers left idle longer than {@code claimIdle} (a crashed
  * consumer). A reclaimed entry whose attempt was already answered is acknowledged without running
- * the handler again. The reply, the dedupe mark and the XACK of one entry are atomic, in one
- * script. A handler that answers on the reader thread itself (a direct executor) has its reply
- * committed by the reader, in the same pipeline as the next read: one round trip per batch of
- * tasks, as a hand-written worker does. Replies given on other threads go to a committer thread,
- * which commits whatever has gathered in one script call.
+ * the handler again. The reply, the dedupe mark and the XACK of one entry are atomic: in one
+ * script, or in one MULTI/EXEC of plain commands (see {@link #queuePlainCommits}). A handler that
+ * answers on the reader thread itself (a direct executor) has its reply committed by the reader,
+ * in the same pipeline as the next read: one round trip per batch of tasks, as a hand-written
+ * worker does. Replies given on other threads go to a committer thread, which commits whatever
+ * has gathered in one call.
  */
 final class StreamListener implements Transport.Listener {
 
@@ -71,6 +79,14 @@ final class StreamListener implements Transport.Listener {
     private final PriorityQueue<Held> buffer = new PriorityQueue<>(
             Comparator.comparingInt((Held h) -> -h.priority).thenComparingLong(h -> h.sequence));
     private final Set<String> buffered = ConcurrentHashMap.newKeySet();
+    /** Whether replies may go as plain commands: own streams, Redis 7 or newer ({@code PEXPIRE … NX}); set at start. */
+    private boolean plainCommits;
+    /** Reply streams a script wrote to, so known to be streams; the reader and the committer add to it. */
+    private final Set<String> knownReplyStreams = ConcurrentHashMap.newKeySet();
+    private static final int MAX_KNOWN_REPLY_STREAMS = 1024;
+    private static final byte[] DONE_VALUE = Script.bytes("1");
+    /** How many of {@link #buffer} are at each priority level; reader thread only. */
+    private final int[] bufferedAt = new int[Keys.LEVELS];
     private final AtomicLong sequence = new AtomicLong();
     private final Object slots = new Object();
     private final BlockingConnection blocking;
@@ -109,6 +125,7 @@ final class StreamListener implements Transport.Listener {
             throw transport.connection().failure("Creating consumer group " + Keys.GROUP + " on " + target.base() + ":p*",
                     agent.endpoint().toString(), e);
         }
+        plainCommits = !target.shared() && serverMajorVersion() >= 7;
         committer = new Thread(this::commitLoop, "redis-agent-replies-" + agent.id());
         committer.setDaemon(true);
         committer.start();
@@ -116,6 +133,26 @@ final class StreamListener implements Transport.Listener {
         thread.setDaemon(true);
         thread.start();
         log.debug("Consumer {} reading {}:p0..p9", consumer, target.base());
+    }
+
+    /** The major version of the Redis server, or 0 when it cannot be told (INFO not permitted, say). */
+    private int serverMajorVersion() {
+        try {
+            String info = transport.connection().client().info("server");
+            int at = info.indexOf("redis_version:");
+            if (at < 0) {
+                return 0;
+            }
+            int from = at + "redis_version:".length();
+            int to = from;
+            while (to < info.length() && Character.isDigit(info.charAt(to))) {
+                to++;
+            }
+            return to > from ? Integer.parseInt(info.substring(from, to)) : 0;
+        } catch (JedisException | TransportException | NumberFormatException e) {
+            log.debug("Agent {}: could not read the Redis version; replies go by script", agent.id(), e);
+            return 0;
+        }
     }
 
     private void ensureGroups() {
@@ -158,6 +195,20 @@ final class StreamListener implements Transport.Listener {
                     nextMaintenance = now + maintainEvery;
                 }
                 long untilMaintenance = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextMaintenance - transport.ticker().read()));
+                int blockMillis = (int) Math.min(untilMaintenance, transport.settings().block().toMillis());
+                if (!target.shared()) {
+                    int covered = ownRound(blockMillis);
+                    if (covered < 0) {
+                        continue;
+                    }
+                    if (down) {
+                        log.info("Agent {}: Redis at {} is reachable again", agent.id(), transport.settings().redacted());
+                        down = false;
+                    }
+                    failures = 0;
+                    deliverBuffered(covered);
+                    continue;
+                }
                 // Inline replies free their slots once committed, which the next round trip does first.
                 int free = capacity - inFlight.size() + inline.size();
                 int want = free - buffer.size();
@@ -186,16 +237,9 @@ final class StreamListener implements Transport.Listener {
                     // Nothing waiting: block until something arrives on any level (or maintenance is due).
                     // What it brings is handed over at once, not after another scripted read: that read
                     // would put a round trip between the task's arrival and its handler.
-                    blockingRead((int) Math.min(untilMaintenance, transport.settings().block().toMillis()));
+                    blockingRead(blockMillis);
                 }
-                free = capacity - inFlight.size();
-                while (free > 0 && !buffer.isEmpty() && open) {
-                    Held h = buffer.poll();
-                    buffered.remove(h.key);
-                    if (deliver(h)) {
-                        free--;
-                    }
-                }
+                deliverBuffered(Integer.MAX_VALUE);
             } catch (JedisException | TransportException e) {
                 if (!open) {
                     break;
@@ -220,6 +264,203 @@ final class StreamListener implements Transport.Listener {
         // Replies given just before close are still committed, by the committer, which stops after this thread.
         commits.addAll(inline);
         inline.clear();
+    }
+
+    /** Hands buffered entries to the receiver, highest priority first, while slots are free, at most {@code limit}. */
+    private void deliverBuffered(int limit) {
+        int free = capacity - inFlight.size();
+        for (int taken = 0; free > 0 && taken < limit && !buffer.isEmpty() && open; taken++) {
+            Held h = buffer.poll();
+            bufferedAt[h.priority]--;
+            buffered.remove(h.key);
+            if (deliver(h)) {
+                free--;
+            }
+        }
+    }
+
+    /**
+     * One round trip on an agent's own streams: the inline replies are committed and, in the same
+     * pipeline, new entries are read with one plain {@code XREADGROUP} over the levels that may
+     * still be read, which blocks when nothing is buffered. Nobody else reads these streams (but a
+     * restarted agent with the same id), so taking some of several levels at once takes nothing
+     * from another agent: what arrives is ordered here, in the buffer, highest priority first.
+     *
+     * <p>A level is read only while fewer entries of it and above are buffered than there are free
+     * slots, and the count is the free slots less what is buffered at the top level: so a task
+     * that arrives is read before anything of a lower level is handed over, exactly as if the
+     * buffer were still in Redis, and the buffer stays bounded (at most one read's worth, the
+     * free slots, per level beyond the slots).
+     *
+     * <p>Returns how many slots the read was for, and so how many entries may be handed over
+     * before the next read (a slot freed meanwhile is not: a task that arrived during the round
+     * trip may outrank what is buffered), or -1 when it only waited for a slot.
+     */
+    private int ownRound(int blockMillis) {
+        int free = capacity - inFlight.size() + inline.size();
+        int levels = 0;
+        int count = 0;
+        int above = 0;
+        for (int i = 0; i < Keys.LEVELS; i++) {
+            above += bufferedAt[priorityOf(streams.get(i))];
+            int room = free - above;
+            if (room <= 0) {
+                break;
+            }
+            if (i == 0) {
+                count = room;
+            }
+            levels = i + 1;
+        }
+        if (inline.isEmpty() && levels == 0) {
+            if (buffer.isEmpty() || capacity - inFlight.size() <= 0) {
+                waitForSlot(blockMillis);
+                return -1;
+            }
+            return free;
+        }
+        List<Commit> all = new ArrayList<>(inline);
+        inline.clear();
+        // Replies to reply streams this listener has written to already go as plain commands in one
+        // MULTI; the others (a first reply to a stream, or Redis older than 7) by the script, which
+        // finds out whether the key is a stream at all.
+        List<Commit> plain = new ArrayList<>(all.size());
+        List<Commit> scripted = new ArrayList<>();
+        for (Commit c : all) {
+            (plainCommits && knownReplyStreams.contains(c.held().task.replyTo()) ? plain : scripted).add(c);
+        }
+        List<List<Commit>> chunks = new ArrayList<>();
+        for (int from = 0; from < scripted.size(); from += COMMIT_BATCH) {
+            chunks.add(scripted.subList(from, Math.min(scripted.size(), from + COMMIT_BATCH)));
+        }
+        List<List<byte[]>> keys = new ArrayList<>(chunks.size());
+        List<List<byte[]>> args = new ArrayList<>(chunks.size());
+        for (List<Commit> chunk : chunks) {
+            keys.add(batchKeys(chunk));
+            args.add(batchArgs(chunk));
+        }
+        // Block only with nothing to hand over: then the read returns as soon as a task arrives.
+        boolean block = levels > 0 && buffer.isEmpty();
+        Map<byte[], StreamEntryID> from = new LinkedHashMap<>();
+        for (int i = 0; i < levels; i++) {
+            from.put(streamKeys.get(i), StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
+        }
+        XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(Math.max(1, count));
+        if (block) {
+            params.block(Math.max(1, blockMillis));
+        }
+        List<Response<Object>> committed = new ArrayList<>(chunks.size());
+        List<Response<Object>> transaction = new ArrayList<>(1);
+        List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> read = new ArrayList<>(1);
+        try {
+            blocking.pipelined(block, p -> {
+                for (int i = 0; i < chunks.size(); i++) {
+                    committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
+                }
+                if (!plain.isEmpty()) {
+                    transaction.add(queuePlainCommits(p, plain));
+                }
+                if (!from.isEmpty()) {
+                    read.add(p.xreadGroupBinary(GROUP_KEY, consumerKey, params, from));
+                }
+            });
+        } catch (JedisException | TransportException e) {
+            if (e instanceof JedisException je) {
+                transport.connection().onFailure(je);
+            }
+            // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
+            for (Commit c : all) {
+                commitOne(c);
+            }
+            throw e;
+        }
+        RedisClient client = transport.connection().client();
+        for (int i = 0; i < chunks.size(); i++) {
+            settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
+        }
+        if (!transaction.isEmpty()) {
+            settlePlain(plain, transaction.get(0));
+        }
+        if (!read.isEmpty()) {
+            List<Map.Entry<byte[], List<StreamEntryBinary>>> entries = read.get(0).get();
+            if (entries != null) {
+                for (Map.Entry<byte[], List<StreamEntryBinary>> stream : entries) {
+                    String name = text(stream.getKey());
+                    for (StreamEntryBinary entry : stream.getValue()) {
+                        hold(name, entry, false);
+                    }
+                }
+            }
+        }
+        return free;
+    }
+
+    /**
+     * Queues replies to known reply streams as one transaction with the effect of
+     * {@link Scripts#COMMIT_REPLIES} for each: {@code XADD} of every reply, {@code PEXPIRE … NX} of
+     * each reply stream (gives an expiry to one this call created, after Redis lost it), the
+     * dedupe marks with {@code SET … NX PX}, and one {@code XACK} per task stream. MULTI/EXEC keeps
+     * it all or nothing: a reply Redis refuses to queue (out of memory, say) aborts the whole
+     * transaction, and its entries stay pending for redelivery, unacknowledged. Plain commands
+     * cost Redis about half what the script did per reply (no Lua call per command, no copy of
+     * each reply into Lua). What the script did and this does not: it wrote no second reply for an
+     * attempt already marked done (two consumers that both ran it); here the second reply is
+     * written too, and the orchestrator drops it as late, as it drops any reply nobody waits for.
+     * Returns the EXEC reply.
+     */
+    private Response<Object> queuePlainCommits(Pipeline p, List<Commit> plain) {
+        p.sendCommand(Protocol.Command.MULTI, new byte[0][]);
+        Map<String, List<byte[]>> acks = new LinkedHashMap<>();
+        Set<String> replyStreams = new java.util.HashSet<>();
+        long replyTtl = transport.settings().replyTtl().toMillis();
+        for (Commit c : plain) {
+            p.xadd(Script.bytes(c.held().task.replyTo()), XAddParams.xAddParams(), Map.of(WireCodec.REPLY_FIELD_BYTES, c.reply()));
+        }
+        for (Commit c : plain) {
+            if (replyStreams.add(c.held().task.replyTo())) {
+                p.pexpire(Script.bytes(c.held().task.replyTo()), replyTtl, ExpiryOption.NX);
+            }
+        }
+        for (Commit c : plain) {
+            p.set(Script.bytes(c.doneKey()), DONE_VALUE, SetParams.setParams().nx().px(c.doneTtlMillis()));
+            acks.computeIfAbsent(c.held().stream, k -> new ArrayList<>()).add(Script.bytes(c.held().entry.getID().toString()));
+        }
+        for (Map.Entry<String, List<byte[]>> e : acks.entrySet()) {
+            p.xack(Script.bytes(e.getKey()), GROUP_KEY, e.getValue().toArray(new byte[0][]));
+        }
+        return p.sendCommand(Protocol.Command.EXEC, new byte[0][]);
+    }
+
+    /** Counts and frees the slots of the replies of {@link #queuePlainCommits}, by the EXEC reply. */
+    private void settlePlain(List<Commit> plain, Response<Object> exec) {
+        Object outcome;
+        try {
+            outcome = exec.get();
+        } catch (JedisDataException e) {
+            outcome = e;
+        }
+        if (!(outcome instanceof List<?> results) || results.size() < plain.size()) {
+            // EXECABORT (a command was refused while queued) or a discarded transaction: nothing ran.
+            log.warn("Agent {}: Redis refused {} replies ({}); their entries stay pending and will be redelivered", agent.id(),
+                    plain.size(), outcome instanceof Throwable t ? t.getMessage() : outcome);
+            for (Commit c : plain) {
+                settled(c.held());
+            }
+            return;
+        }
+        int distinct = (int) plain.stream().map(c -> c.held().task.replyTo()).distinct().count();
+        for (int i = 0; i < plain.size(); i++) {
+            Commit c = plain.get(i);
+            if (results.get(i) instanceof JedisDataException refused) {
+                // The key was a stream when this listener last wrote to it and is something else now.
+                log.warn("Agent {}: Redis refused the reply to task {} on {} ({}); it is lost and its caller will time out", agent.id(),
+                        c.held().task.taskId(), c.held().task.replyTo(), refused.getMessage());
+                knownReplyStreams.remove(c.held().task.replyTo());
+            } else if (results.get(plain.size() + distinct + i) == null) {
+                transport.duplicatesSkipped.increment(); // a reply to an attempt another consumer had answered
+            }
+            settled(c.held());
+        }
     }
 
     /** Reads up to {@code count} new entries, highest priority stream first, in one atomic script. */
@@ -330,7 +571,9 @@ final class StreamListener implements Transport.Listener {
         if (inFlight.containsKey(key) || !buffered.add(key)) {
             return; // our own entry, reclaimed because a touch came late: it is being handled already
         }
-        buffer.add(new Held(key, stream, entry, priorityOf(stream), sequence.incrementAndGet(), redelivered));
+        int priority = priorityOf(stream);
+        bufferedAt[priority]++;
+        buffer.add(new Held(key, stream, entry, priority, sequence.incrementAndGet(), redelivered));
     }
 
     private static int priorityOf(String stream) {
@@ -407,7 +650,10 @@ final class StreamListener implements Transport.Listener {
     }
 
     /** One reply to commit: the reply, the dedupe mark (kept {@code doneTtl} ms) and the XACK of its entry, atomically. */
-    private record Commit(Held held, String doneKey, byte[] reply, byte[] doneTtl) {
+    private record Commit(Held held, String doneKey, byte[] reply, long doneTtlMillis) {
+        byte[] doneTtl() {
+            return Script.bytes(String.valueOf(doneTtlMillis));
+        }
     }
 
     /**
@@ -441,7 +687,7 @@ final class StreamListener implements Transport.Listener {
             return;
         }
         long ttl = doneTtlMillis(h.task.deadlineEpochMillis(), transport.wallClock().millis(), transport.settings().dedupeTtl().toMillis());
-        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()), Script.bytes(String.valueOf(ttl)));
+        Commit c = new Commit(h, doneKey, WireCodec.encodeReplyBytes(result, h.task.attempt()), ttl);
         if (Thread.currentThread() == thread) {
             inline.add(c);
         } else {
@@ -468,7 +714,33 @@ final class StreamListener implements Transport.Listener {
         }
     }
 
-    private void commitBatch(List<Commit> batch) {
+    private void commitBatch(List<Commit> all) {
+        List<Commit> batch = new ArrayList<>(all.size());
+        List<Commit> plain = new ArrayList<>(all.size());
+        for (Commit c : all) {
+            (plainCommits && knownReplyStreams.contains(c.held().task.replyTo()) ? plain : batch).add(c);
+        }
+        if (!plain.isEmpty()) {
+            Response<Object> exec;
+            try (Pipeline p = transport.connection().client().pipelined()) {
+                exec = queuePlainCommits(p, plain);
+                p.sync();
+            } catch (JedisException | TransportException e) {
+                if (e instanceof JedisException je) {
+                    transport.connection().onFailure(je);
+                }
+                for (Commit c : plain) {
+                    commitOne(c);
+                }
+                exec = null;
+            }
+            if (exec != null) {
+                settlePlain(plain, exec);
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
         RedisClient client;
         List<byte[]> keys = batchKeys(batch);
         List<byte[]> args = batchArgs(batch);
@@ -538,7 +810,9 @@ final class StreamListener implements Transport.Listener {
             Object result = i < results.size() ? results.get(i) : null;
             if (Long.valueOf(0).equals(result)) {
                 transport.duplicatesSkipped.increment();
-            } else if (!(result instanceof Long written) || written < 0) {
+            } else if (result instanceof Long written && written > 0) {
+                learnReplyStream(c.held().task.replyTo());
+            } else {
                 // Redis refused this reply (its reply key is not a stream?): nothing was written or
                 // acknowledged, so the entry stays pending and is redelivered after claimIdle.
                 log.warn("Agent {}: Redis refused the reply to task {} on {}; its entry stays pending and will be redelivered",
@@ -546,6 +820,17 @@ final class StreamListener implements Transport.Listener {
             }
             settled(c.held());
         }
+    }
+
+    /** Remembers a key the script wrote a reply to: it is a stream, so plain commands may write there. */
+    private void learnReplyStream(String replyTo) {
+        if (!plainCommits) {
+            return;
+        }
+        if (knownReplyStreams.size() >= MAX_KNOWN_REPLY_STREAMS) {
+            knownReplyStreams.clear();
+        }
+        knownReplyStreams.add(replyTo);
     }
 
     /** Commits one reply; retried briefly when Redis is away, then left pending for redelivery. */
@@ -668,15 +953,22 @@ final class StreamListener implements Transport.Listener {
      */
     private void releaseBuffered() {
         try {
+            // One call per stream: on its own streams an agent may hold several times its slots.
+            Map<String, List<StreamEntryID>> byStream = new LinkedHashMap<>();
             for (Held h : buffer) {
-                transport.connection().client().xclaimJustId(h.stream, Keys.GROUP, consumer, 0,
-                        XClaimParams.xClaimParams().idle(transport.settings().claimIdle().toMillis()), h.entry.getID());
+                byStream.computeIfAbsent(h.stream, k -> new ArrayList<>()).add(h.entry.getID());
+            }
+            for (Map.Entry<String, List<StreamEntryID>> e : byStream.entrySet()) {
+                transport.connection().client().xclaimJustId(e.getKey(), Keys.GROUP, consumer, 0,
+                        XClaimParams.xClaimParams().idle(transport.settings().claimIdle().toMillis()),
+                        e.getValue().toArray(new StreamEntryID[0]));
             }
         } catch (JedisException | TransportException e) {
             log.debug("Could not release the entries consumer {} read ahead", consumer, e);
         }
         buffer.clear();
         buffered.clear();
+        java.util.Arrays.fill(bufferedAt, 0);
     }
 
     /** Removes this consumer from the group when it holds nothing, so groups do not collect dead consumers. */

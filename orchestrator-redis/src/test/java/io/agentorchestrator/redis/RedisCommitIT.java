@@ -189,6 +189,30 @@ class RedisCommitIT {
         assertThat(redis.pttl(keys.done(open.id(), 1))).isBetween(3_500_000L, 3_600_000L);
     }
 
+    @Test
+    void aReplyStreamLostAfterTheAgentFirstWroteToItIsCreatedAgainWithAnExpiry() throws Exception {
+        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
+                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
+                io.agentorchestrator.api.Ticker.system(), null));
+        AgentDescriptor agent = AgentDescriptor.builder("lost-" + run).capability("echo").endpoint("redis:lost-" + run).build();
+        track(agentSide.listen(agent, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), agent.id(), task.payload()))));
+        // The first reply is written by the script, which learns the key is a stream; later ones go as plain commands.
+        orchestratorSide.send(agent, TaskEnvelope.of(Task.of("echo", "first"), 0, 1, null)).get(PATIENCE.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+        redis.del(orchestratorSide.replyStream());
+
+        Task second = Task.of("echo", "second");
+        ResultEnvelope answer = orchestratorSide.send(agent, TaskEnvelope.of(second, 0, 1, null)).get(PATIENCE.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(answer.payload().asUtf8()).isEqualTo("second");
+        // Created again by the agent's reply, with the reply stream's expiry, so it cannot outlive its reader for ever.
+        assertThat(redis.pttl(orchestratorSide.replyStream())).isBetween(1L, 600_000L);
+        assertThat(redis.exists(new Keys(PREFIX).done(second.id(), 1))).isTrue();
+        assertThat(redis.xpending(PREFIX + ":agent:" + agent.id() + ":p" + second.priority(), Keys.GROUP).getTotal()).isZero();
+    }
+
     private <T extends AutoCloseable> T track(T resource) {
         resources.add(0, resource);
         return resource;

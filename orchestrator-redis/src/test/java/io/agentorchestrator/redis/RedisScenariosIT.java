@@ -465,6 +465,47 @@ class RedisScenariosIT {
         assertThat(order).containsExactly("p9", "p9", "p5", "p5", "p1", "p1", "p0");
     }
 
+    @Test
+    void aHigherPriorityTaskThatArrivesLaterOvertakesTheLowerOnesTheAgentAlreadyHolds() throws Exception {
+        RedisTransport orchestratorSide = transport();
+        AgentDescriptor pair = agent("pair", "echo", "redis:pair-" + run, 2);
+        List<CompletableFuture<ResultEnvelope>> replies = new ArrayList<>();
+        // A backlog on two levels before the agent starts: its first read takes some of both.
+        for (int i = 0; i < 3; i++) {
+            replies.add(orchestratorSide.send(pair, envelope("p5", 5)));
+            replies.add(orchestratorSide.send(pair, envelope("p1", 1)));
+        }
+        await().atMost(PATIENCE).until(() -> streamLength(PREFIX + ":agent:" + pair.id(), List.of(1, 5)) == 6);
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch firstTwo = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.ExecutorService workers = Executors.newFixedThreadPool(2);
+        resources.push(workers::shutdownNow);
+        // The order the listener hands tasks over in, recorded as it does (not when a worker thread gets to run).
+        track(transport().listen(pair, (task, reply) -> {
+            order.add(task.payload().asUtf8());
+            firstTwo.countDown();
+            workers.execute(() -> {
+                try {
+                    release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                reply.reply(ResultEnvelope.success(task.taskId(), pair.id(), Payload.empty()));
+            });
+        }));
+        assertThat(firstTwo.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        // Both slots busy and lower tasks read ahead: urgent ones arrive now and must go first.
+        replies.add(orchestratorSide.send(pair, envelope("p9", 9)));
+        replies.add(orchestratorSide.send(pair, envelope("p9", 9)));
+        await().atMost(PATIENCE).until(() -> streamLength(PREFIX + ":agent:" + pair.id(), List.of(9)) == 2);
+        release.countDown();
+        for (CompletableFuture<ResultEnvelope> r : replies) {
+            get(r);
+        }
+        assertThat(order).containsExactly("p5", "p5", "p9", "p9", "p5", "p1", "p1", "p1");
+    }
+
     private static long streamLength(String base, List<Integer> levels) {
         try (RedisClient redis = TestRedis.client()) {
             long n = 0;

@@ -57,6 +57,28 @@ class FastReaderTest {
         assertThat(EnvelopeCodec.FastReader.result(EnvelopeCodec.encodeResult(ok))).isEqualTo(ok);
     }
 
+    @Test
+    void payloadsOfEveryLengthAndEscapedBase64AreReadAsTheTreeReadsThem() {
+        for (int n = 0; n <= 40; n++) {
+            byte[] bytes = new byte[n];
+            for (int i = 0; i < n; i++) {
+                bytes[i] = (byte) (i * 37 + n);
+            }
+            TaskEnvelope t = TaskEnvelope.of(Task.builder("echo").payload(Payload.of(bytes)).build(), 1_764_000_000_000L, 1, "r");
+            byte[] json = EnvelopeCodec.encodeTask(t);
+            // The quote that ends the payload falls at every place within an eight-byte word.
+            assertThat(EnvelopeCodec.FastReader.task(json)).as("%d bytes", n).isEqualTo(t);
+            if (n > 0) {
+                // The same base64 with its first character written as a JSON escape: legal JSON, the same payload.
+                String text = new String(json, StandardCharsets.UTF_8);
+                int at = text.indexOf("\"payload\":\"") + "\"payload\":\"".length();
+                String escaped = text.substring(0, at) + String.format("\\u%04x", (int) text.charAt(at)) + text.substring(at + 1);
+                byte[] body = escaped.getBytes(StandardCharsets.UTF_8);
+                assertThat(EnvelopeCodec.FastReader.task(body)).isEqualTo(EnvelopeCodec.treeTask(body)).isEqualTo(t);
+            }
+        }
+    }
+
     private static <T> int check(List<Map<String, String>> seeds, Random random, Function<byte[], T> fast, Function<byte[], T> tree,
             Function<byte[], T> decode) {
         int fastReads = 0;
