@@ -101,6 +101,8 @@ public final class DefaultOrchestrator implements Orchestrator {
     private final LongAdder busyResends = new LongAdder();
     private final LongAdder hedges = new LongAdder();
     private final io.agentorchestrator.core.stats.StatsCollector stats;
+    /** Wall time from the ticker readings the dispatch path takes anyway. */
+    private final WallClock wall;
     private volatile io.agentorchestrator.core.admin.AdminServer adminServer;
     /** Traces tasks and attempts; null when tracing is off. */
     private final TaskTracer tracer;
@@ -134,6 +136,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         this.listenerArray = listeners.toArray(new OrchestratorListener[0]);
         // Fed directly by the engine, not as a listener: an orchestrator nobody listens to builds no events.
         this.stats = io.agentorchestrator.core.stats.StatsCollector.create(settings.clock(), settings.ticker());
+        this.wall = new WallClock(settings.clock(), settings.ticker());
         this.tracer = settings.tracer();
         this.timer = settings.scheduler();
         this.healthTimer = settings.healthScheduler();
@@ -432,7 +435,7 @@ public final class DefaultOrchestrator implements Orchestrator {
         if (task.deadline().isPresent()) {
             timeoutNanos = Math.min(timeoutNanos, toNanos(Duration.between(settings.clock().instant(), task.deadline().get())));
         }
-        TaskExecution ex = new TaskExecution(task, start, timeoutNanos, settings.clock().millis() + timeoutNanos / 1_000_000,
+        TaskExecution ex = new TaskExecution(task, start, timeoutNanos, wall.millis(start) + timeoutNanos / 1_000_000,
                 sequence.getAndIncrement(), settings.maxAttempts(), task.preferredZone().orElse(settings.localZone()));
         if (state != RUNNING) {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
@@ -459,8 +462,9 @@ public final class DefaultOrchestrator implements Orchestrator {
             fail(ex, new OrchestratorClosedException("Task " + task.id() + " refused: the orchestrator is closed"));
             return ex.future;
         }
-        timeouts.arm(ex, timeoutNanos);
-        if (place(ex) == Placement.QUEUED) {
+        // The scheduler's time is System.nanoTime(): the start is that reading when the ticker is the system one.
+        timeouts.arm(ex, timeoutNanos, wall.systemTicker() ? start : System.nanoTime());
+        if (place(ex, false, start) == Placement.QUEUED) {
             enqueue(ex);
         } else if (settings.hedgeDelay() != null && isIdempotent(task) && settings.maxAttempts() > 1 && !ex.future.isEnded()) {
             timer().schedule(() -> hedge(ex), settings.hedgeDelay().toNanos(), TimeUnit.NANOSECONDS);
@@ -473,18 +477,19 @@ public final class DefaultOrchestrator implements Orchestrator {
      * take it is at its max concurrency; fails the task when no agent could ever take it.
      */
     private Placement place(TaskExecution ex) {
-        return place(ex, false);
+        return place(ex, false, settings.ticker().read());
     }
 
     /**
      * @param hedge whether this is a hedged extra attempt: it goes to a free agent now or not at
      *              all, and never fails or queues the task
+     * @param now   a ticker reading taken just before (a dispatch's start): the time of the
+     *              eligibility checks, and the attempt's send time for its latency
      */
-    private Placement place(TaskExecution ex, boolean hedge) {
+    private Placement place(TaskExecution ex, boolean hedge, long now) {
         // The balancer from the same snapshot as the agents: their weights and it change together.
         AgentRegistry.Snapshot snapshot = registry.snapshot();
         List<AgentState> agents = snapshot.agents(ex.task.capability());
-        long now = settings.ticker().read();
         for (int picks = 0; picks < MAX_PICKS; picks++) {
             List<AgentState> eligible = eligible(agents, ex, now);
             if (eligible.isEmpty()) {
@@ -500,7 +505,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                     // Checked again after the pick: an agent ejected or marked down meanwhile (often by
                     // another thread's failed attempt) must not get one more task.
                     if (chosen.status().acceptsTasks() && !chosen.isEjected(now)) {
-                        send(ex, chosen, permit);
+                        send(ex, chosen, permit, now);
                         return Placement.SENT;
                     }
                     CircuitBreaker breaker = chosen.breaker();
@@ -743,7 +748,8 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
     }
 
-    private void send(TaskExecution ex, AgentState agent, long permit) {
+    /** @param sentAt the ticker reading the placement was decided at: the attempt's latency runs from it */
+    private void send(TaskExecution ex, AgentState agent, long permit, long sentAt) {
         int attempt = ex.beginAttempt(agent);
         AgentDescriptor descriptor = agent.descriptor();
         Transport transport = agent.transport(settings.transports());
@@ -753,9 +759,8 @@ public final class DefaultOrchestrator implements Orchestrator {
             envelope = traced.envelope();
         }
         if (observed()) {
-            emit(new OrchestratorEvent.TaskDispatched(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt));
+            emit(new OrchestratorEvent.TaskDispatched(wall.instant(sentAt), ex.task.id(), ex.task.capability(), descriptor.id(), attempt));
         }
-        long sentAt = settings.ticker().read();
         ex.attemptsInFlight.incrementAndGet();
         CompletableFuture<ResultEnvelope> reply;
         try {
@@ -797,9 +802,9 @@ public final class DefaultOrchestrator implements Orchestrator {
             }
             if (error == null && result.success()) {
                 agent.recordSuccess(elapsed, now);
-                stats.attemptEnded(descriptor.id(), elapsed, false);
+                stats.attemptEnded(descriptor.id(), elapsed, false, now);
                 // One time stamp for both events: the attempt and the task end at the same moment.
-                Instant at = observed() ? now() : null;
+                Instant at = observed() ? wall.instant(now) : null;
                 if (at != null) {
                     emit(new OrchestratorEvent.AttemptCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
                             Duration.ofNanos(elapsed), "success"));
@@ -808,7 +813,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                 TaskResult taskResult = new TaskResult(ex.task.id(), ex.task.capability(), descriptor.id(), result.payload(), ex.attempts,
                         Duration.ofNanos(latency));
                 if (ex.future.complete(taskResult)) {
-                    stats.taskCompleted(ex.task.capability(), latency);
+                    stats.taskCompleted(ex.task.capability(), latency, now);
                     if (at != null && observed()) {
                         emit(new OrchestratorEvent.TaskCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
                                 taskResult.latency()));
@@ -842,9 +847,9 @@ public final class DefaultOrchestrator implements Orchestrator {
                 retryable = result.retryable();
             }
             ex.lastError = failure;
-            stats.attemptEnded(descriptor.id(), elapsed, true);
+            stats.attemptEnded(descriptor.id(), elapsed, true, now);
             if (observed()) {
-                emit(new OrchestratorEvent.AttemptCompleted(now(), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
+                emit(new OrchestratorEvent.AttemptCompleted(wall.instant(now), ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
                         Duration.ofNanos(elapsed), failure.getClass().getSimpleName()));
             }
             if (stillInFlight > 0) {
@@ -949,7 +954,7 @@ public final class DefaultOrchestrator implements Orchestrator {
                 || !hasUntriedCandidate(ex, now) || !retryBudget.tryRetry(now)) {
             return;
         }
-        if (place(ex, true) == Placement.SENT) {
+        if (place(ex, true, now) == Placement.SENT) {
             hedges.increment();
             AgentState hedgedOn = ex.current;
             if (observed() && hedgedOn != null) {
