@@ -10,8 +10,8 @@ public interface Ticker {
     /** Nanoseconds from an arbitrary fixed origin; only differences are meaningful. */
     long read();
 
-    /** The ticker backed by {@link System#nanoTime()}. */
+    /** The ticker backed by {@link System#nanoTime()}; always the same instance. */
     static Ticker system() {
-        return System::nanoTime;
+        return SystemTicker.INSTANCE;
     }
 }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * Fans the engine's events out to {@link Flow.Subscriber}s: a bounded buffer and a daemon
  * delivery thread per subscriber, drops counted instead of blocking the engine.
  *
- * <p>It joins the engine's listeners only when the first subscriber arrives, so an orchestrator
- * nobody subscribes to builds no events for it.
+ * <p>The engine starts feeding it ({@link #onEvent}) only when the first subscriber arrives, so an
+ * orchestrator nobody subscribes to builds no events for it.
  *
  * <p>Cheap for the thread that emits: an event is one bounded-queue offer per subscriber, and the
  * delivery thread is woken only when it went to sleep because nothing happened for a while. Under
@@ -46,7 +46,7 @@ final class EventHub implements EventStream, OrchestratorListener {
 
     /**
      * @param bufferSize events buffered per subscriber
-     * @param attach     adds this hub to the engine's listeners; called once, at the first subscribe
+     * @param attach     tells the engine to feed this hub its events from now on; called once, at the first subscribe
      */
     EventHub(int bufferSize, Consumer<OrchestratorListener> attach) {
         this.bufferSize = bufferSize;

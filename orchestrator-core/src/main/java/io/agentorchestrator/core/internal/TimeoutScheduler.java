@@ -49,12 +49,20 @@ final class TimeoutScheduler {
 
     /** Arms the timeout of {@code task}, {@code timeoutNanos} from now. */
     void arm(TaskExecution task, long timeoutNanos) {
+        arm(task, timeoutNanos, System.nanoTime());
+    }
+
+    /**
+     * Arms the timeout of {@code task}, {@code timeoutNanos} from {@code nanoTime}: a
+     * {@link System#nanoTime()} reading the caller took just before, which saves this one.
+     */
+    void arm(TaskExecution task, long timeoutNanos, long nanoTime) {
         if (timeoutNanos <= DIRECT_NANOS) {
             schedule(task, timeoutNanos);
             return;
         }
         task.armedTimeoutNanos = timeoutNanos;
-        task.armedAt = System.nanoTime();
+        task.armedAt = nanoTime;
         if (!tickScheduled.get() && tickScheduled.compareAndSet(false, true)) {
             tickIn(HOLD_NANOS);
         }

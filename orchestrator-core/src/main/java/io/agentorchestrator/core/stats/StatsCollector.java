@@ -90,12 +90,20 @@ public final class StatsCollector implements OrchestratorListener {
      * nobody listens to builds no events.
      */
     public void taskCompleted(String capability, long latencyNanos) {
-        record(capabilities, capability, latencyNanos, false);
+        record(capabilities, capability, latencyNanos, false, ticker.read());
+    }
+
+    /**
+     * As {@link #taskCompleted(String, long)}, at ticker reading {@code now} (taken just before
+     * from this collector's ticker): the engine has one at hand, which saves reading it again.
+     */
+    public void taskCompleted(String capability, long latencyNanos, long now) {
+        record(capabilities, capability, latencyNanos, false, now);
     }
 
     /** Counts a task of {@code capability} that failed, as a {@code TaskFailed} event does. */
     public void taskFailed(String capability) {
-        record(capabilities, capability, -1, true);
+        record(capabilities, capability, -1, true, ticker.read());
     }
 
     /**
@@ -105,7 +113,12 @@ public final class StatsCollector implements OrchestratorListener {
      * @param failed whether the attempt's outcome was anything but success
      */
     public void attemptEnded(String agentId, long latencyNanos, boolean failed) {
-        record(agents, agentId, latencyNanos, failed);
+        record(agents, agentId, latencyNanos, failed, ticker.read());
+    }
+
+    /** As {@link #attemptEnded(String, long, boolean)}, at ticker reading {@code now} (taken just before from this collector's ticker). */
+    public void attemptEnded(String agentId, long latencyNanos, boolean failed, long now) {
+        record(agents, agentId, latencyNanos, failed, now);
     }
 
     /** Forgets an agent's series, as an {@code AgentDeregistered} event does. */
@@ -115,11 +128,10 @@ public final class StatsCollector implements OrchestratorListener {
         }
     }
 
-    private void record(ConcurrentHashMap<String, Series> map, String key, long latencyNanos, boolean error) {
+    private void record(ConcurrentHashMap<String, Series> map, String key, long latencyNanos, boolean error, long now) {
         if (key == null) {
             return;
         }
-        long now = ticker.read();
         Series series = map.get(key);
         if (series == null) {
             if (map.size() >= MAX_SERIES) {

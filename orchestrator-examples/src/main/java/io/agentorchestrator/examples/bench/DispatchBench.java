@@ -81,6 +81,8 @@ final class DispatchBench implements Scenario {
                     metrics.put("ratio.observability_on_vs_off", LoadDriver.round(LoadDriver.ratio(obs[0], obs[1]), 3));
                     metrics.put("p99_us.observability_on", LoadDriver.round(obs[1].quantileUs(0.99), 1));
                     metrics.put("events_seen.observability_on", observed.events.sum());
+                    // What the events() subscriber lost because its buffer was full: it must keep up for the arm to be honest.
+                    metrics.put("events_dropped.observability_on", observed.orchestrator.events().dropped());
                     progress.printf("bench dispatch: %d in flight, tracing off vs on%n", inFlight);
                     LoadDriver.Tally[] tracing = LoadDriver.compare("tracing/" + inFlight, "off",
                             i -> plain.orchestrator.dispatch(Task.of(Setup.CAPABILITY, payload)), "on",

@@ -26,6 +26,7 @@ class BenchScenariosTest {
         BenchRun run = BenchRun.of(dir, "dispatch").reportsPositive("throughput_per_s.orchestrator", "throughput_per_s.baseline",
                 "ratio.vs_baseline", "p99_us.orchestrator", "ratio.observability_on_vs_off", "throughput_per_s.orchestrator.1",
                 "ratio.vs_baseline.1", "events_seen.observability_on", "ratio.tracing_on_vs_off", "observations_seen.tracing_on");
+        assertThat(run.metrics).as("the subscriber's losses are reported, none or more").containsKey("events_dropped.observability_on");
         assertThat(run.out).contains("ratio.vs_baseline").contains("bench dispatch (quick)");
         assertThat(run.err).as("progress").contains("round 1/12");
     }
