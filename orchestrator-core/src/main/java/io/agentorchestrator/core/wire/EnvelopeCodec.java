@@ -54,6 +54,15 @@ public final class EnvelopeCodec {
 
     /** A task as JSON bytes; every field but {@code key} and {@code replyTo} is always written. */
     public static byte[] encodeTask(TaskEnvelope t) {
+        byte[] fast = EnvelopeWriter.task(t);
+        return fast != null ? fast : referenceTask(t);
+    }
+
+    /**
+     * The reference writer of tasks, Jackson's generator: what {@link EnvelopeWriter} must match
+     * byte for byte, and what writes the rare task whose strings hold surrogates.
+     */
+    static byte[] referenceTask(TaskEnvelope t) {
         // Streamed rather than built as a tree: the payload goes from its bytes straight into base64
         // in the output, with no intermediate string or nodes (the same bytes as the tree wrote).
         try (Out out = new Out()) {
@@ -110,6 +119,12 @@ public final class EnvelopeCodec {
      * failure.
      */
     public static byte[] encodeResult(ResultEnvelope r) {
+        byte[] fast = EnvelopeWriter.result(r);
+        return fast != null ? fast : referenceResult(r);
+    }
+
+    /** The reference writer of results; see {@link #referenceTask}. */
+    static byte[] referenceResult(ResultEnvelope r) {
         try (Out out = new Out()) {
             JsonGenerator g = out.generator;
             g.writeStartObject();
