@@ -99,7 +99,14 @@ public final class EnvelopeCodec {
      * @throws ValidationException naming the first missing or malformed field
      */
     public static TaskEnvelope decodeTask(byte[] json) {
-        TaskEnvelope fast = json == null ? null : FastReader.task(json);
+        if (json == null) {
+            return treeTask(null);
+        }
+        // The writer's own layout first (every Java peer), then any JSON a parser can stream, then the tree.
+        TaskEnvelope fast = LayoutReader.task(json);
+        if (fast == null) {
+            fast = FastReader.task(json);
+        }
         return fast != null ? fast : treeTask(json);
     }
 
@@ -196,7 +203,13 @@ public final class EnvelopeCodec {
      * @throws ValidationException naming the first missing or malformed field
      */
     public static ResultEnvelope decodeResult(byte[] json) {
-        ResultEnvelope fast = json == null ? null : FastReader.result(json);
+        if (json == null) {
+            return treeResult(null);
+        }
+        ResultEnvelope fast = LayoutReader.result(json);
+        if (fast == null) {
+            fast = FastReader.result(json);
+        }
         return fast != null ? fast : treeResult(json);
     }
 

@@ -28,6 +28,7 @@ class EnvelopeWriterTest {
     void writesTheBytesOfTheGeneratorForRandomTasks() {
         Random random = new Random(20261207);
         int fast = 0;
+        int layoutReads = 0;
         for (int i = 0; i < 5_000; i++) {
             boolean surrogates = random.nextInt(20) == 0;
             Map<String, String> headers = new LinkedHashMap<>();
@@ -39,7 +40,16 @@ class EnvelopeWriterTest {
                     random.nextBoolean() ? null : text(random, surrogates), headers, 1 + random.nextInt(random.nextBoolean() ? 3 : 1 << 30),
                     random.nextBoolean() ? null : text(random, surrogates));
             fast += same(t, EnvelopeCodec::encodeTask, EnvelopeCodec::referenceTask, EnvelopeWriter::task);
+            if (!surrogates) {
+                byte[] body = EnvelopeCodec.encodeTask(t);
+                assertThat(EnvelopeCodec.decodeTask(body)).isEqualTo(EnvelopeCodec.treeTask(body)).isEqualTo(t);
+                TaskEnvelope layout = LayoutReader.task(body);
+                assertThat(layout == null ? t : layout).isEqualTo(t);
+                layoutReads += layout == null ? 0 : 1;
+            }
         }
+        // Bodies of printable ASCII only (one in a hundred here: the strings are meant to be odd) are read by the layout reader.
+        assertThat(layoutReads).isGreaterThan(20);
         // Surrogates go to the generator; everything else must be on the fast path.
         assertThat(fast).isGreaterThan(4_000);
     }
@@ -48,6 +58,7 @@ class EnvelopeWriterTest {
     void writesTheBytesOfTheGeneratorForRandomResults() {
         Random random = new Random(7);
         int fast = 0;
+        int layoutReads = 0;
         for (int i = 0; i < 5_000; i++) {
             boolean surrogates = random.nextInt(20) == 0;
             int attempt = random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(random.nextBoolean() ? 3 : Integer.MAX_VALUE);
@@ -58,7 +69,15 @@ class EnvelopeWriterTest {
                             false, payload(random), text(random, surrogates), random.nextInt(4) == 0 ? null : text(random, surrogates),
                             random.nextBoolean(), attempt);
             fast += same(r, EnvelopeCodec::encodeResult, EnvelopeCodec::referenceResult, EnvelopeWriter::result);
+            if (!surrogates) {
+                byte[] body = EnvelopeCodec.encodeResult(r);
+                assertThat(EnvelopeCodec.decodeResult(body)).isEqualTo(EnvelopeCodec.treeResult(body)).isEqualTo(r);
+                ResultEnvelope layout = LayoutReader.result(body);
+                assertThat(layout == null ? r : layout).isEqualTo(r);
+                layoutReads += layout == null ? 0 : 1;
+            }
         }
+        assertThat(layoutReads).isGreaterThan(20);
         assertThat(fast).isGreaterThan(4_000);
     }
 
