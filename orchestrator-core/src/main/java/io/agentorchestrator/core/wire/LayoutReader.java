@@ -3,7 +3,10 @@ package io.agentorchestrator.core.wire;
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
@@ -251,7 +254,7 @@ final class LayoutReader {
             throw OFF_LAYOUT;
         }
         int start = at + 1;
-        int end = EnvelopeCodec.FastReader.endOfPlainString(b, start);
+        int end = endOfBase64(b, start);
         if (end >= b.length || b[end] != '"') {
             throw OFF_LAYOUT;
         }
@@ -263,6 +266,33 @@ final class LayoutReader {
         ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(b, start, end - start));
         byte[] out = decoded.array();
         return Payload.wrap(decoded.remaining() == out.length ? out : Arrays.copyOf(out, decoded.remaining()));
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long BELOW_BASE64 = ONES * '+';
+
+    /**
+     * The index of the first byte at or after {@code from} below {@code '+'} (the lowest base64
+     * character; the closing quote is one such byte) or the length, eight bytes at a time. Cheaper
+     * than {@link EnvelopeCodec.FastReader#endOfPlainString}, which must also stop at backslashes:
+     * here a backslash, like any byte that is not base64, makes the decoder refuse and the body
+     * goes to the other readers.
+     */
+    static int endOfBase64(byte[] b, int from) {
+        int i = from;
+        for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+            long w = (long) LONGS.get(b, i);
+            // Nonzero when some byte is below '+' (or at or above 0x80, which is no base64 either).
+            if ((((w - BELOW_BASE64) | w) & HIGHS) != 0) {
+                break;
+            }
+        }
+        while (i < b.length && b[i] >= '+') {
+            i++;
+        }
+        return i;
     }
 
     private static byte[] ascii(String s) {

@@ -68,6 +68,26 @@ class FastReaderTest {
     }
 
     @Test
+    void theWordScanOfTheLayoutReaderStopsWhereAByteScanStops() {
+        Random random = new Random(3);
+        byte[] alphabet = "ABCXYZabcxyz0189+/=".getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int j = 0; j < b.length; j++) {
+                // Mostly base64, now and then a byte that must stop the scan (below '+' or not ASCII).
+                b[j] = random.nextInt(12) == 0 ? (byte) (random.nextBoolean() ? random.nextInt(0x2B) : 0x80 + random.nextInt(0x80))
+                        : alphabet[random.nextInt(alphabet.length)];
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length);
+            int expected = from;
+            while (expected < b.length && b[expected] >= '+') {
+                expected++;
+            }
+            assertThat(LayoutReader.endOfBase64(b, from)).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void payloadsOfEveryLengthAndEscapedBase64AreReadAsTheTreeReadsThem() {
         for (int n = 0; n <= 40; n++) {
             byte[] bytes = new byte[n];
