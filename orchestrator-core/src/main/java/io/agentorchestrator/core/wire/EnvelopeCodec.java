@@ -54,6 +54,15 @@ public final class EnvelopeCodec {
 
     /** A task as JSON bytes; every field but {@code key} and {@code replyTo} is always written. */
     public static byte[] encodeTask(TaskEnvelope t) {
+        byte[] fast = EnvelopeWriter.task(t);
+        return fast != null ? fast : referenceTask(t);
+    }
+
+    /**
+     * The reference writer of tasks, Jackson's generator: what {@link EnvelopeWriter} must match
+     * byte for byte, and what writes the rare task whose strings hold surrogates.
+     */
+    static byte[] referenceTask(TaskEnvelope t) {
         // Streamed rather than built as a tree: the payload goes from its bytes straight into base64
         // in the output, with no intermediate string or nodes (the same bytes as the tree wrote).
         try (Out out = new Out()) {
@@ -90,7 +99,14 @@ public final class EnvelopeCodec {
      * @throws ValidationException naming the first missing or malformed field
      */
     public static TaskEnvelope decodeTask(byte[] json) {
-        TaskEnvelope fast = json == null ? null : FastReader.task(json);
+        if (json == null) {
+            return treeTask(null);
+        }
+        // The writer's own layout first (every Java peer), then any JSON a parser can stream, then the tree.
+        TaskEnvelope fast = LayoutReader.task(json);
+        if (fast == null) {
+            fast = FastReader.task(json);
+        }
         return fast != null ? fast : treeTask(json);
     }
 
@@ -110,6 +126,12 @@ public final class EnvelopeCodec {
      * failure.
      */
     public static byte[] encodeResult(ResultEnvelope r) {
+        byte[] fast = EnvelopeWriter.result(r);
+        return fast != null ? fast : referenceResult(r);
+    }
+
+    /** The reference writer of results; see {@link #referenceTask}. */
+    static byte[] referenceResult(ResultEnvelope r) {
         try (Out out = new Out()) {
             JsonGenerator g = out.generator;
             g.writeStartObject();
@@ -181,7 +203,13 @@ public final class EnvelopeCodec {
      * @throws ValidationException naming the first missing or malformed field
      */
     public static ResultEnvelope decodeResult(byte[] json) {
-        ResultEnvelope fast = json == null ? null : FastReader.result(json);
+        if (json == null) {
+            return treeResult(null);
+        }
+        ResultEnvelope fast = LayoutReader.result(json);
+        if (fast == null) {
+            fast = FastReader.result(json);
+        }
         return fast != null ? fast : treeResult(json);
     }
 

@@ -44,6 +44,11 @@ class FastReaderTest {
         // Most mutants are broken; the ones the fast reader did take prove it is on the path at all.
         assertThat(fastTasks).isGreaterThan(100);
         assertThat(fastResults).isGreaterThan(100);
+        // The same for the reader of the writer's own layout: never a different answer, and on the path.
+        int layoutTasks = check(tasks, random, LayoutReader::task, EnvelopeCodec::treeTask, EnvelopeCodec::decodeTask);
+        int layoutResults = check(results, random, LayoutReader::result, EnvelopeCodec::treeResult, EnvelopeCodec::decodeResult);
+        assertThat(layoutTasks).isGreaterThan(100);
+        assertThat(layoutResults).isGreaterThan(100);
     }
 
     @Test
@@ -51,10 +56,35 @@ class FastReaderTest {
         TaskEnvelope t = TaskEnvelope.of(Task.builder("echo").payload(Payload.of(new byte[1024])).header("traceparent", "00-1-2-01").build(),
                 1_764_000_000_000L, 3, "r");
         assertThat(EnvelopeCodec.FastReader.task(EnvelopeCodec.encodeTask(t))).isEqualTo(t);
+        assertThat(LayoutReader.task(EnvelopeCodec.encodeTask(t))).isEqualTo(t);
+        assertThat(LayoutReader.result(EnvelopeCodec.encodeResult(ResultEnvelope.failure("t", "a", "code", "message", true).withAttempt(3))))
+                .isEqualTo(ResultEnvelope.failure("t", "a", "code", "message", true).withAttempt(3));
+        assertThat(LayoutReader.result(EnvelopeCodec.encodeResult(ResultEnvelope.success("t", "a", Payload.ofUtf8("ok")))))
+                .isEqualTo(ResultEnvelope.success("t", "a", Payload.ofUtf8("ok")));
         ResultEnvelope r = ResultEnvelope.failure("t", "a", "code", "message", true).withAttempt(3);
         assertThat(EnvelopeCodec.FastReader.result(EnvelopeCodec.encodeResult(r))).isEqualTo(r);
         ResultEnvelope ok = ResultEnvelope.success("t", "a", Payload.empty());
         assertThat(EnvelopeCodec.FastReader.result(EnvelopeCodec.encodeResult(ok))).isEqualTo(ok);
+    }
+
+    @Test
+    void theWordScanOfTheLayoutReaderStopsWhereAByteScanStops() {
+        Random random = new Random(3);
+        byte[] alphabet = "ABCXYZabcxyz0189+/=".getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int j = 0; j < b.length; j++) {
+                // Mostly base64, now and then a byte that must stop the scan (below '+' or not ASCII).
+                b[j] = random.nextInt(12) == 0 ? (byte) (random.nextBoolean() ? random.nextInt(0x2B) : 0x80 + random.nextInt(0x80))
+                        : alphabet[random.nextInt(alphabet.length)];
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length);
+            int expected = from;
+            while (expected < b.length && b[expected] >= '+') {
+                expected++;
+            }
+            assertThat(LayoutReader.endOfBase64(b, from)).isEqualTo(expected);
+        }
     }
 
     @Test
@@ -68,6 +98,7 @@ class FastReaderTest {
             byte[] json = EnvelopeCodec.encodeTask(t);
             // The quote that ends the payload falls at every place within an eight-byte word.
             assertThat(EnvelopeCodec.FastReader.task(json)).as("%d bytes", n).isEqualTo(t);
+            assertThat(LayoutReader.task(json)).as("%d bytes", n).isEqualTo(t);
             if (n > 0) {
                 // The same base64 with its first character written as a JSON escape: legal JSON, the same payload.
                 String text = new String(json, StandardCharsets.UTF_8);

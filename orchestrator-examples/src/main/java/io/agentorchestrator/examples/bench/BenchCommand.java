@@ -19,6 +19,7 @@ public final class BenchCommand {
 
     static {
         SCENARIOS.put("pick", new PickBench());
+        SCENARIOS.put("codec", new CodecBench());
         SCENARIOS.put("tail", new TailBench());
         SCENARIOS.put("failover", FailoverBench::run);
         SCENARIOS.put("dispatch", new DispatchBench());
@@ -39,6 +40,7 @@ public final class BenchCommand {
 
                 scenarios:
                   pick      ns per pick for every balancer at 10, 1,000 and 10,000 agents (JMH)
+                  codec     ns and bytes per encode/decode of a 1 KiB task and result, vs the old Jackson generator (JMH)
                   tail      p50/p99/p99.9 latency and the slow agent's share, 8 agents, one 10x slower
                   failover  8 agents under load, two killed mid-run and one back: lost tasks, detection time
                   dispatch  in-process request/reply: orchestrator vs executor + CompletableFuture; metrics+events on vs off; tracing on vs off
