@@ -61,6 +61,7 @@ final class StreamListener implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
     private static final byte[] GROUP_KEY = Script.bytes(Keys.GROUP);
+    private static final byte[][] NO_ARGS = new byte[0][];
 
     private final RedisTransport transport;
     private final AgentDescriptor agent;
@@ -409,26 +410,27 @@ final class StreamListener implements Transport.Listener {
      * Returns the EXEC reply.
      */
     private Response<Object> queuePlainCommits(Pipeline p, List<Commit> plain) {
-        p.sendCommand(Protocol.Command.MULTI, new byte[0][]);
+        p.sendCommand(Protocol.Command.MULTI, NO_ARGS);
         Map<String, List<byte[]>> acks = new LinkedHashMap<>();
-        Set<String> replyStreams = new java.util.HashSet<>();
+        // The replies of a batch go to one or a few reply streams: each name is encoded once.
+        Map<String, byte[]> replyKeys = new LinkedHashMap<>();
         long replyTtl = transport.settings().replyTtl().toMillis();
+        XAddParams append = XAddParams.xAddParams();
         for (Commit c : plain) {
-            p.xadd(Script.bytes(c.held().task.replyTo()), XAddParams.xAddParams(), Map.of(WireCodec.REPLY_FIELD_BYTES, c.reply()));
+            byte[] key = replyKeys.computeIfAbsent(c.held().task.replyTo(), Script::bytes);
+            p.xadd(key, append, Map.of(WireCodec.REPLY_FIELD_BYTES, c.reply()));
         }
-        for (Commit c : plain) {
-            if (replyStreams.add(c.held().task.replyTo())) {
-                p.pexpire(Script.bytes(c.held().task.replyTo()), replyTtl, ExpiryOption.NX);
-            }
+        for (byte[] key : replyKeys.values()) {
+            p.pexpire(key, replyTtl, ExpiryOption.NX);
         }
         for (Commit c : plain) {
             p.set(Script.bytes(c.doneKey()), DONE_VALUE, SetParams.setParams().nx().px(c.doneTtlMillis()));
             acks.computeIfAbsent(c.held().stream, k -> new ArrayList<>()).add(Script.bytes(c.held().entry.getID().toString()));
         }
         for (Map.Entry<String, List<byte[]>> e : acks.entrySet()) {
-            p.xack(Script.bytes(e.getKey()), GROUP_KEY, e.getValue().toArray(new byte[0][]));
+            p.xack(streamKeys.get(levelIndex(e.getKey())), GROUP_KEY, e.getValue().toArray(new byte[0][]));
         }
-        return p.sendCommand(Protocol.Command.EXEC, new byte[0][]);
+        return p.sendCommand(Protocol.Command.EXEC, NO_ARGS);
     }
 
     /** Counts and frees the slots of the replies of {@link #queuePlainCommits}, by the EXEC reply. */
@@ -448,7 +450,11 @@ final class StreamListener implements Transport.Listener {
             }
             return;
         }
-        int distinct = (int) plain.stream().map(c -> c.held().task.replyTo()).distinct().count();
+        Set<String> replyStreams = new java.util.HashSet<>();
+        for (Commit c : plain) {
+            replyStreams.add(c.held().task.replyTo());
+        }
+        int distinct = replyStreams.size();
         for (int i = 0; i < plain.size(); i++) {
             Commit c = plain.get(i);
             if (results.get(i) instanceof JedisDataException refused) {
@@ -574,6 +580,12 @@ final class StreamListener implements Transport.Listener {
         int priority = priorityOf(stream);
         bufferedAt[priority]++;
         buffer.add(new Held(key, stream, entry, priority, sequence.incrementAndGet(), redelivered));
+    }
+
+    /** Index in {@link #streams} (highest priority first) of one of this listener's streams. */
+    private int levelIndex(String stream) {
+        int i = streams.size() - 1 - priorityOf(stream);
+        return streams.get(i).equals(stream) ? i : streams.indexOf(stream);
     }
 
     private static int priorityOf(String stream) {
