@@ -30,8 +30,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XClaimParams;
-import redis.clients.jedis.params.SetParams;
-import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -61,6 +59,10 @@ final class StreamListener implements Transport.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(StreamListener.class);
     private static final byte[] GROUP_KEY = Script.bytes(Keys.GROUP);
+    private static final byte[][] NO_ARGS = new byte[0][];
+    private static final byte[] NEW_ID = Script.bytes("*");
+    private static final byte[] NX = Script.bytes("NX");
+    private static final byte[] PX = Script.bytes("PX");
 
     private final RedisTransport transport;
     private final AgentDescriptor agent;
@@ -74,11 +76,11 @@ final class StreamListener implements Transport.Listener {
     private final int capacity;
     private final String replyPrefix;
     /** Entries handed to the receiver and not answered yet, by stream and id. */
-    private final ConcurrentHashMap<String, Held> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<EntryKey, Held> inFlight = new ConcurrentHashMap<>();
     /** Entries read or reclaimed but not yet handed over; reader thread only. */
     private final PriorityQueue<Held> buffer = new PriorityQueue<>(
             Comparator.comparingInt((Held h) -> -h.priority).thenComparingLong(h -> h.sequence));
-    private final Set<String> buffered = ConcurrentHashMap.newKeySet();
+    private final Set<EntryKey> buffered = ConcurrentHashMap.newKeySet();
     /** Whether replies may go as plain commands: own streams, Redis 7 or newer ({@code PEXPIRE … NX}); set at start. */
     private boolean plainCommits;
     /** Reply streams a script wrote to, so known to be streams; the reader and the committer add to it. */
@@ -350,7 +352,7 @@ final class StreamListener implements Transport.Listener {
             params.block(Math.max(1, blockMillis));
         }
         List<Response<Object>> committed = new ArrayList<>(chunks.size());
-        List<Response<Object>> transaction = new ArrayList<>(1);
+        List<PlainCommit> transaction = new ArrayList<>(1);
         List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> read = new ArrayList<>(1);
         try {
             blocking.pipelined(block, p -> {
@@ -408,34 +410,39 @@ final class StreamListener implements Transport.Listener {
      * written too, and the orchestrator drops it as late, as it drops any reply nobody waits for.
      * Returns the EXEC reply.
      */
-    private Response<Object> queuePlainCommits(Pipeline p, List<Commit> plain) {
-        p.sendCommand(Protocol.Command.MULTI, new byte[0][]);
+    private PlainCommit queuePlainCommits(Pipeline p, List<Commit> plain) {
+        p.sendCommand(Protocol.Command.MULTI, NO_ARGS);
         Map<String, List<byte[]>> acks = new LinkedHashMap<>();
-        Set<String> replyStreams = new java.util.HashSet<>();
+        // The replies of a batch go to one or a few reply streams: each name is encoded once.
+        Map<String, byte[]> replyKeys = new LinkedHashMap<>();
         long replyTtl = transport.settings().replyTtl().toMillis();
         for (Commit c : plain) {
-            p.xadd(Script.bytes(c.held().task.replyTo()), XAddParams.xAddParams(), Map.of(WireCodec.REPLY_FIELD_BYTES, c.reply()));
+            byte[] key = replyKeys.computeIfAbsent(c.held().task.replyTo(), Script::bytes);
+            // Raw arguments: what XAddParams and a field map would be turned into, without building them per reply.
+            p.sendCommand(Protocol.Command.XADD, key, NEW_ID, WireCodec.REPLY_FIELD_BYTES, c.reply());
+        }
+        for (byte[] key : replyKeys.values()) {
+            p.pexpire(key, replyTtl, ExpiryOption.NX);
         }
         for (Commit c : plain) {
-            if (replyStreams.add(c.held().task.replyTo())) {
-                p.pexpire(Script.bytes(c.held().task.replyTo()), replyTtl, ExpiryOption.NX);
-            }
-        }
-        for (Commit c : plain) {
-            p.set(Script.bytes(c.doneKey()), DONE_VALUE, SetParams.setParams().nx().px(c.doneTtlMillis()));
+            p.sendCommand(Protocol.Command.SET, Script.bytes(c.doneKey()), DONE_VALUE, NX, PX, Protocol.toByteArray(c.doneTtlMillis()));
             acks.computeIfAbsent(c.held().stream, k -> new ArrayList<>()).add(Script.bytes(c.held().entry.getID().toString()));
         }
         for (Map.Entry<String, List<byte[]>> e : acks.entrySet()) {
-            p.xack(Script.bytes(e.getKey()), GROUP_KEY, e.getValue().toArray(new byte[0][]));
+            p.xack(streamKeys.get(levelIndex(e.getKey())), GROUP_KEY, e.getValue().toArray(new byte[0][]));
         }
-        return p.sendCommand(Protocol.Command.EXEC, new byte[0][]);
+        return new PlainCommit(p.sendCommand(Protocol.Command.EXEC, NO_ARGS), replyKeys.size());
+    }
+
+    /** The EXEC of {@link #queuePlainCommits} and how many reply streams it expires (one PEXPIRE each). */
+    private record PlainCommit(Response<Object> exec, int replyStreams) {
     }
 
     /** Counts and frees the slots of the replies of {@link #queuePlainCommits}, by the EXEC reply. */
-    private void settlePlain(List<Commit> plain, Response<Object> exec) {
+    private void settlePlain(List<Commit> plain, PlainCommit commit) {
         Object outcome;
         try {
-            outcome = exec.get();
+            outcome = commit.exec().get();
         } catch (JedisDataException e) {
             outcome = e;
         }
@@ -448,7 +455,7 @@ final class StreamListener implements Transport.Listener {
             }
             return;
         }
-        int distinct = (int) plain.stream().map(c -> c.held().task.replyTo()).distinct().count();
+        int distinct = commit.replyStreams();
         for (int i = 0; i < plain.size(); i++) {
             Commit c = plain.get(i);
             if (results.get(i) instanceof JedisDataException refused) {
@@ -567,13 +574,19 @@ final class StreamListener implements Transport.Listener {
     }
 
     private void hold(String stream, StreamEntryBinary entry, boolean redelivered) {
-        String key = stream + "|" + entry.getID();
+        int priority = priorityOf(stream);
+        EntryKey key = new EntryKey(priority, entry.getID().getTime(), entry.getID().getSequence());
         if (inFlight.containsKey(key) || !buffered.add(key)) {
             return; // our own entry, reclaimed because a touch came late: it is being handled already
         }
-        int priority = priorityOf(stream);
         bufferedAt[priority]++;
         buffer.add(new Held(key, stream, entry, priority, sequence.incrementAndGet(), redelivered));
+    }
+
+    /** Index in {@link #streams} (highest priority first) of one of this listener's streams. */
+    private int levelIndex(String stream) {
+        int i = streams.size() - 1 - priorityOf(stream);
+        return streams.get(i).equals(stream) ? i : streams.indexOf(stream);
     }
 
     private static int priorityOf(String stream) {
@@ -721,7 +734,7 @@ final class StreamListener implements Transport.Listener {
             (plainCommits && knownReplyStreams.contains(c.held().task.replyTo()) ? plain : batch).add(c);
         }
         if (!plain.isEmpty()) {
-            Response<Object> exec;
+            PlainCommit exec;
             try (Pipeline p = transport.connection().client().pipelined()) {
                 exec = queuePlainCommits(p, plain);
                 p.sync();
@@ -986,9 +999,16 @@ final class StreamListener implements Transport.Listener {
         }
     }
 
+    /**
+     * Identifies an entry among this consumer's streams: its level and id. Numbers, so the maps of
+     * held entries hash three fields rather than a string of stream name and id built per entry.
+     */
+    private record EntryKey(int priority, long time, long sequence) {
+    }
+
     /** One entry this consumer holds. */
     private static final class Held {
-        final String key;
+        final EntryKey key;
         final String stream;
         final StreamEntryBinary entry;
         final int priority;
@@ -996,7 +1016,7 @@ final class StreamListener implements Transport.Listener {
         final boolean redelivered;
         volatile TaskEnvelope task;
 
-        Held(String key, String stream, StreamEntryBinary entry, int priority, long sequence, boolean redelivered) {
+        Held(EntryKey key, String stream, StreamEntryBinary entry, int priority, long sequence, boolean redelivered) {
             this.key = key;
             this.stream = stream;
             this.entry = entry;
