@@ -8,6 +8,7 @@ import io.agentorchestrator.api.ValidationException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,6 +129,9 @@ final class RedisAgentDirectory implements AgentDirectory {
         }
     }
 
+    /** How soon after a registry read a message may still be its overlap with the channel. */
+    private static final long OVERLAP_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
     /** One watcher: a subscriber thread and a lease sweeper thread. */
     private final class Watch implements Transport.Listener {
         private final Watcher watcher;
@@ -137,6 +141,19 @@ final class RedisAgentDirectory implements AgentDirectory {
         private volatile Connection connection;
         private Thread subscriber;
         private Thread sweeper;
+        /**
+         * The announcement handed to the watcher last, per agent, and whether a read of the registry
+         * (not a message) brought it; subscriber thread only. The registry read that follows every
+         * (re)subscription overlaps the channel: an announcement made just before the read arrives
+         * from both, and one already heard arrives again from the read after a resubscription. Each
+         * copy handed on again was, with security on, a second use of one credential, refused and
+         * counted as a replay although nobody replayed anything.
+         */
+        private final Map<String, Delivered> delivered = new HashMap<>();
+
+        /** {@code readAt}: the ticker reading when a registry read brought it, {@code null} when a message did. */
+        private record Delivered(AgentDescriptor agent, Long readAt) {
+        }
 
         Watch(Watcher watcher) {
             this.watcher = watcher;
@@ -212,8 +229,19 @@ final class RedisAgentDirectory implements AgentDirectory {
                 // reported withdrawn: after a Redis restart the registry is empty until the next
                 // heartbeats, and withdrawing every agent for that moment would empty every
                 // orchestrator. Agents that really left are dropped when their lease lapses.
-                for (Map.Entry<AgentDescriptor, Duration> e : snapshot().entrySet()) {
-                    announced(e.getKey(), e.getValue());
+                Map<AgentDescriptor, Duration> registry = snapshot();
+                Set<String> present = new java.util.HashSet<>();
+                registry.keySet().forEach(a -> present.add(a.id()));
+                // What is gone from the registry needs no memory (a withdrawal missed while away).
+                delivered.keySet().retainAll(present);
+                for (Map.Entry<AgentDescriptor, Duration> e : registry.entrySet()) {
+                    AgentDescriptor agent = e.getKey();
+                    Delivered last = delivered.get(agent.id());
+                    if (last != null && last.agent().equals(agent)) {
+                        continue; // heard already, before this (re)subscription
+                    }
+                    delivered.put(agent.id(), new Delivered(agent, transport.ticker().read()));
+                    announced(agent, e.getValue());
                 }
             } catch (JedisException | TransportException e) {
                 log.warn("Agent directory: could not read the registry ({}); will retry on resubscription", e.getMessage());
@@ -234,8 +262,18 @@ final class RedisAgentDirectory implements AgentDirectory {
                 return;
             }
             if (event.type().equals("announce")) {
-                announced(event.agent(), Duration.ofMillis(event.ttlMillis()));
+                AgentDescriptor agent = event.agent();
+                Delivered last = delivered.put(agent.id(), new Delivered(agent, null));
+                // Only the copy of what a registry read just brought is skipped (the overlap comes
+                // in right after the read): a message repeating an earlier message, or one much
+                // later, is handed on, so that the security layer sees a replay for what it is.
+                boolean overlap = last != null && last.readAt() != null && last.agent().equals(agent)
+                        && transport.ticker().read() - last.readAt() < OVERLAP_NANOS;
+                if (!overlap) {
+                    announced(agent, Duration.ofMillis(event.ttlMillis()));
+                }
             } else {
+                delivered.remove(event.agentId());
                 withdrawn(event.agentId(), event.expired());
             }
         }

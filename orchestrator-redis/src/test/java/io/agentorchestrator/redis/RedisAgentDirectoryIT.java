@@ -7,6 +7,7 @@ import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentDirectory;
 import io.agentorchestrator.api.Ticker;
 import io.agentorchestrator.api.Transport;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClient;
 
 /** The agent directory against a real Redis, with a clock the test moves (leases never wait on wall time here). */
 class RedisAgentDirectoryIT {
@@ -136,6 +139,57 @@ class RedisAgentDirectoryIT {
             }
         }
         await().atMost(PATIENCE).until(() -> threads("redis-directory-") <= before);
+    }
+
+    @Test
+    void aResubscribedWatcherIsNotToldAgainOfWhatItHeardButARepeatedMessageStillReachesIt() {
+        // A Redis of the test's own: the test cuts the watcher's subscription connection.
+        PrivateRedis server = PrivateRedis.start();
+        resources.push(server::stopServer);
+        AtomicLong ticks = new AtomicLong();
+        RedisTransport t = new RedisTransport(RedisSettings.parse(URI.create(server.uri() + "?prefix=" + prefix + "&leaseCheck=50ms")),
+                ticks::get, clock);
+        resources.push(t);
+        AgentDirectory directory = t.directory().orElseThrow();
+        Counter counter = new Counter();
+        resources.push(directory.watch(counter));
+        AgentDescriptor first = agent("first");
+        directory.announce(first, Duration.ofSeconds(15));
+        await().atMost(PATIENCE).until(() -> counter.count(first.id()) == 1);
+
+        try (RedisClient admin = RedisClient.create(server.uri())) {
+            admin.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "pubsub");
+        }
+        // Announced after the cut: it reaches the watcher through its next subscription, whose
+        // registry read brings "first" again (read first: its lease ends sooner) unless it is skipped.
+        AgentDescriptor second = agent("second");
+        directory.announce(second, Duration.ofSeconds(20));
+        await().atMost(PATIENCE).until(() -> counter.count(second.id()) >= 1);
+        assertThat(counter.count(first.id())).isEqualTo(1);
+
+        // The same announcement published once more, later, is news to the watcher (with security on, a replay to refuse).
+        ticks.addAndGet(Duration.ofSeconds(2).toNanos());
+        directory.announce(first, Duration.ofSeconds(15));
+        await().atMost(PATIENCE).until(() -> counter.count(first.id()) == 2);
+    }
+
+    /** Counts the announcements a watcher is told of, per agent. */
+    private static final class Counter implements AgentDirectory.Watcher {
+        private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+
+        long count(String agentId) {
+            AtomicLong c = counts.get(agentId);
+            return c == null ? 0 : c.get();
+        }
+
+        @Override
+        public void announced(AgentDescriptor agent, Duration ttl) {
+            counts.computeIfAbsent(agent.id(), id -> new AtomicLong()).incrementAndGet();
+        }
+
+        @Override
+        public void withdrawn(String agentId) {
+        }
     }
 
     private static long threads(String prefix) {
