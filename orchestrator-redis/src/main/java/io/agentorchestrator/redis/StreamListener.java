@@ -331,16 +331,7 @@ final class StreamListener implements Transport.Listener {
         for (Commit c : all) {
             (plainCommits && knownReplyStreams.contains(c.held().task.replyTo()) ? plain : scripted).add(c);
         }
-        List<List<Commit>> chunks = new ArrayList<>();
-        for (int from = 0; from < scripted.size(); from += COMMIT_BATCH) {
-            chunks.add(scripted.subList(from, Math.min(scripted.size(), from + COMMIT_BATCH)));
-        }
-        List<List<byte[]>> keys = new ArrayList<>(chunks.size());
-        List<List<byte[]>> args = new ArrayList<>(chunks.size());
-        for (List<Commit> chunk : chunks) {
-            keys.add(batchKeys(chunk));
-            args.add(batchArgs(chunk));
-        }
+        List<ScriptedBatch> batches = scriptedBatches(scripted);
         // Block only with nothing to hand over: then the read returns as soon as a task arrives.
         boolean block = levels > 0 && buffer.isEmpty();
         Map<byte[], StreamEntryID> from = new LinkedHashMap<>();
@@ -351,14 +342,11 @@ final class StreamListener implements Transport.Listener {
         if (block) {
             params.block(Math.max(1, blockMillis));
         }
-        List<Response<Object>> committed = new ArrayList<>(chunks.size());
         List<PlainCommit> transaction = new ArrayList<>(1);
         List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> read = new ArrayList<>(1);
         try {
             blocking.pipelined(block, p -> {
-                for (int i = 0; i < chunks.size(); i++) {
-                    committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
-                }
+                batches.forEach(b -> b.queue(p));
                 if (!plain.isEmpty()) {
                     transaction.add(queuePlainCommits(p, plain));
                 }
@@ -377,9 +365,7 @@ final class StreamListener implements Transport.Listener {
             throw e;
         }
         RedisClient client = transport.connection().client();
-        for (int i = 0; i < chunks.size(); i++) {
-            settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
-        }
+        batches.forEach(b -> b.settle(client));
         if (!transaction.isEmpty()) {
             settlePlain(plain, transaction.get(0));
         }
@@ -488,24 +474,11 @@ final class StreamListener implements Transport.Listener {
         RedisClient client = transport.connection().client();
         List<Commit> all = new ArrayList<>(inline);
         inline.clear();
-        // At most COMMIT_BATCH replies per script call: one call holds Redis for all of its replies.
-        List<List<Commit>> chunks = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += COMMIT_BATCH) {
-            chunks.add(all.subList(from, Math.min(all.size(), from + COMMIT_BATCH)));
-        }
-        List<List<byte[]>> keys = new ArrayList<>(chunks.size());
-        List<List<byte[]>> args = new ArrayList<>(chunks.size());
-        for (List<Commit> chunk : chunks) {
-            keys.add(batchKeys(chunk));
-            args.add(batchArgs(chunk));
-        }
+        List<ScriptedBatch> batches = scriptedBatches(all);
         List<byte[]> readArgs = want > 0 ? readArgs(want) : null;
-        List<Response<Object>> committed = new ArrayList<>(chunks.size());
         Response<Object> read = null;
         try (Pipeline p = client.pipelined()) {
-            for (int i = 0; i < chunks.size(); i++) {
-                committed.add(Scripts.COMMIT_BATCH.queue(p, keys.get(i), args.get(i)));
-            }
+            batches.forEach(b -> b.queue(p));
             if (readArgs != null) {
                 read = Scripts.READ.queue(p, streamKeys, readArgs);
             }
@@ -520,10 +493,39 @@ final class StreamListener implements Transport.Listener {
             }
             throw e;
         }
-        for (int i = 0; i < chunks.size(); i++) {
-            settleBatch(chunks.get(i), committed.get(i), client, keys.get(i), args.get(i));
-        }
+        batches.forEach(b -> b.settle(client));
         return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streamKeys, readArgs));
+    }
+
+    /** Replies cut into script calls of at most {@link #COMMIT_BATCH}: one call holds Redis for all of its replies. */
+    private List<ScriptedBatch> scriptedBatches(List<Commit> commits) {
+        List<ScriptedBatch> out = new ArrayList<>(commits.size() / COMMIT_BATCH + 1);
+        for (int from = 0; from < commits.size(); from += COMMIT_BATCH) {
+            out.add(new ScriptedBatch(commits.subList(from, Math.min(commits.size(), from + COMMIT_BATCH))));
+        }
+        return out;
+    }
+
+    /** The replies of one {@link Scripts#COMMIT_BATCH} call queued in a pipeline, settled once it has run. */
+    private final class ScriptedBatch {
+        private final List<Commit> commits;
+        private final List<byte[]> keys;
+        private final List<byte[]> args;
+        private Response<Object> response;
+
+        ScriptedBatch(List<Commit> commits) {
+            this.commits = commits;
+            this.keys = batchKeys(commits);
+            this.args = batchArgs(commits);
+        }
+
+        void queue(Pipeline p) {
+            response = Scripts.COMMIT_BATCH.queue(p, keys, args);
+        }
+
+        void settle(RedisClient client) {
+            settleBatch(commits, response, client, keys, args);
+        }
     }
 
     /** Holds the entries of a {@link Scripts#READ_BY_PRIORITY} result; returns how many. */
