@@ -1,5 +1,6 @@
 package io.agentorchestrator.examples.bench;
 
+import io.agentorchestrator.core.wire.CodecBenchmark;
 import java.io.PrintStream;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -15,8 +16,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * {@code bench codec}: nanoseconds and bytes allocated per call of the wire codec on a 1 KiB task
- * and result ({@link CodecBenchmark}, run by JMH with its GC profiler), the shipped writer next to
- * the Jackson generator it replaced, as {@code codec_ns.<benchmark>} and {@code codec_bytes.<benchmark>}.
+ * and result ({@link CodecBenchmark}, run by JMH with its GC profiler), the shipped writer and reader
+ * next to the Jackson generator and streaming parser they replaced, as {@code codec_ns.<benchmark>} and {@code codec_bytes.<benchmark>}.
  */
 final class CodecBench implements Scenario {
 
