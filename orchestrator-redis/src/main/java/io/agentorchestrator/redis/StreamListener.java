@@ -355,14 +355,7 @@ final class StreamListener implements Transport.Listener {
                 }
             });
         } catch (JedisException | TransportException e) {
-            if (e instanceof JedisException je) {
-                transport.connection().onFailure(je);
-            }
-            // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
-            for (Commit c : all) {
-                commitOne(c);
-            }
-            throw e;
+            throw pipelineBroke(e, all);
         }
         RedisClient client = transport.connection().client();
         batches.forEach(b -> b.settle(client));
@@ -484,17 +477,24 @@ final class StreamListener implements Transport.Listener {
             }
             p.sync();
         } catch (JedisException | TransportException e) {
-            if (e instanceof JedisException je) {
-                transport.connection().onFailure(je);
-            }
-            // What the broken pipeline did is unknown: commit each reply alone, with the retries of a single reply.
-            for (Commit c : all) {
-                commitOne(c);
-            }
-            throw e;
+            throw pipelineBroke(e, all);
         }
         batches.forEach(b -> b.settle(client));
         return read == null ? 0 : holdRead(Scripts.READ.result(read, client, streamKeys, readArgs));
+    }
+
+    /**
+     * After a pipeline of commits broke: what it did is unknown, so each reply is committed alone,
+     * with the retries of a single reply. Returns the failure, for the caller to throw.
+     */
+    private RuntimeException pipelineBroke(RuntimeException e, List<Commit> commits) {
+        if (e instanceof JedisException je) {
+            transport.connection().onFailure(je);
+        }
+        for (Commit c : commits) {
+            commitOne(c);
+        }
+        return e;
     }
 
     /** Replies cut into script calls of at most {@link #COMMIT_BATCH}: one call holds Redis for all of its replies. */
