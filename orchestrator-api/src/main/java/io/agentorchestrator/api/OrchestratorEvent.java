@@ -36,19 +36,32 @@ public sealed interface OrchestratorEvent {
     record TaskDispatched(Instant at, String taskId, String capability, String agentId, int attempt) implements OrchestratorEvent {
     }
 
-    /** A task completed with a result. {@code latency} runs from dispatch to result. */
-    record TaskCompleted(Instant at, String taskId, String capability, String agentId, int attempts, Duration latency)
-            implements OrchestratorEvent {
+    /**
+     * A task completed with a result. The attempt that brought it is reported here and by no
+     * {@link AttemptCompleted}: a task of one attempt costs its listeners two events, not three.
+     *
+     * @param agentId        the agent whose attempt completed the task
+     * @param attempts       attempts made, hedges included
+     * @param latency        from dispatch (the task's acceptance) to the result
+     * @param attemptLatency from sending the completing attempt to its result; equal to
+     *                       {@code latency} for a first attempt sent at once
+     */
+    record TaskCompleted(Instant at, String taskId, String capability, String agentId, int attempts, Duration latency,
+            Duration attemptLatency) implements OrchestratorEvent {
     }
 
     /**
-     * One attempt of a task got its answer: a result, a failure reply or a transport error.
-     * Attempts cancelled because the task already ended (a hedge's loser, a timed-out attempt)
-     * are not reported.
+     * One attempt of a task got its answer and did not complete the task: a failure reply or a
+     * transport error. The attempt that completes its task is reported by {@link TaskCompleted}
+     * instead; attempts cancelled because the task already ended (a hedge's loser, a timed-out
+     * attempt) are not reported.
      *
      * @param latency from sending the attempt to its answer
-     * @param outcome {@code "success"}, or the simple name of the exception the attempt ended with
-     *                (e.g. {@code "TaskFailedException"}, {@code "TransportException"})
+     * @param outcome the simple name of the exception the attempt ended with (e.g.
+     *                {@code "TaskFailedException"}, {@code "TransportException"}), or
+     *                {@code "success"} for a result that came as the task was ending otherwise (a
+     *                timeout, a cancel, another attempt's result), so no attempt that was
+     *                answered goes unreported
      */
     record AttemptCompleted(Instant at, String taskId, String capability, String agentId, int attempt, Duration latency,
             String outcome) implements OrchestratorEvent {

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.agentorchestrator.api.OrchestratorEvent;
+import io.agentorchestrator.api.ResultEnvelope;
+import io.agentorchestrator.api.Task;
+import io.agentorchestrator.api.TaskResult;
 import io.agentorchestrator.core.kit.TestSecurity;
 import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
 import io.agentorchestrator.core.metrics.OrchestratorMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
@@ -23,8 +27,9 @@ import org.junit.jupiter.api.Test;
 /** The live event stream: demand, bounded buffers, drops and completion. */
 class EventStreamTest {
 
-    private final Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(new ScriptedTransport()).shutdownTimeout(Duration.ZERO)
-            .build();
+    private final ScriptedTransport transport = new ScriptedTransport();
+    private final Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).shutdownTimeout(Duration.ZERO)
+            .retryBackoff(Duration.ZERO, Duration.ZERO).build();
 
     @AfterEach
     void close() {
@@ -101,6 +106,40 @@ class EventStreamTest {
         assertThat(r.overDelivered).as("never more onNext than requested").isFalse();
         assertThat(r.registeredIds()).containsExactly("a0", "a1", "a2", "a3", "a4");
         assertThat(orchestrator.events().dropped()).isZero();
+    }
+
+    @Test
+    void aTaskOfOneAttemptIsTwoEventsAndAFailedAttemptIsReportedBeforeTheRetryThatCompletesTheTask() throws Exception {
+        orchestrator.register(agent("a", "cap", 1));
+        orchestrator.register(agent("b", "cap", 1));
+        Recorder r = subscribe(Long.MAX_VALUE);
+
+        CompletableFuture<TaskResult> once = orchestrator.dispatch(Task.of("cap", "1"));
+        transport.next().succeed("one");
+        once.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.events.size() == 2);
+        assertThat(r.events.get(0)).isInstanceOf(OrchestratorEvent.TaskDispatched.class);
+        OrchestratorEvent.TaskCompleted done = (OrchestratorEvent.TaskCompleted) r.events.get(1);
+        assertThat(done.attempts()).isEqualTo(1);
+        assertThat(done.attemptLatency()).as("a first attempt sent at once is timed as its task").isEqualTo(done.latency());
+
+        r.events.clear();
+        CompletableFuture<TaskResult> retried = orchestrator.dispatch(Task.of("cap", "2"));
+        ScriptedTransport.Sent first = transport.next();
+        first.reply().complete(ResultEnvelope.failure(first.envelope().taskId(), first.agent().id(), "flaky", "again", true));
+        ScriptedTransport.Sent second = transport.next();
+        second.succeed("two");
+        retried.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> r.events.stream().anyMatch(e -> e instanceof OrchestratorEvent.TaskCompleted));
+        assertThat(r.events).extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("TaskDispatched", "AttemptCompleted", "TaskRetried", "TaskDispatched", "TaskCompleted");
+        OrchestratorEvent.AttemptCompleted failed = (OrchestratorEvent.AttemptCompleted) r.events.get(1);
+        assertThat(failed.agentId()).isEqualTo(first.agent().id());
+        assertThat(failed.outcome()).isEqualTo("TaskFailedException");
+        OrchestratorEvent.TaskCompleted completed = (OrchestratorEvent.TaskCompleted) r.events.get(4);
+        assertThat(completed.agentId()).isEqualTo(second.agent().id());
+        assertThat(completed.attempts()).isEqualTo(2);
+        assertThat(completed.attemptLatency()).as("the second attempt alone").isLessThanOrEqualTo(completed.latency());
     }
 
     @Test

@@ -25,7 +25,7 @@ class AgentLedgerTest {
         ledger.onEvent(new OrchestratorEvent.TaskRetried(AT, "t1", "route-planning", "a", 1, "agent stopped"));
         ledger.onEvent(new OrchestratorEvent.TaskDispatched(AT, "t1", "route-planning", "b", 2));
         nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(150));
-        ledger.onEvent(new OrchestratorEvent.TaskCompleted(AT, "t1", "route-planning", "b", 2, Duration.ofMillis(190)));
+        ledger.onEvent(new OrchestratorEvent.TaskCompleted(AT, "t1", "route-planning", "b", 2, Duration.ofMillis(190), Duration.ofMillis(90)));
         ledger.onEvent(new OrchestratorEvent.TaskDispatched(AT, "t2", "route-planning", "b", 1));
         ledger.onEvent(new OrchestratorEvent.TaskFailed(AT, "t2", "route-planning", "b", 1,
                 new TaskTimeoutException("t2", "route-planning", "b", Duration.ofSeconds(1), 1), Duration.ofSeconds(1)));

@@ -810,23 +810,22 @@ public final class DefaultOrchestrator implements Orchestrator {
             if (error == null && result.success()) {
                 agent.recordSuccess(elapsed, now);
                 stats.attemptEnded(descriptor.id(), elapsed, false, now);
-                // One time stamp for both events: the attempt and the task end at the same moment.
-                Instant at = observed() ? wall.instant(now) : null;
                 long latency = now - ex.startNanos;
                 Duration taskLatency = Duration.ofNanos(latency);
-                if (at != null) {
-                    // A first attempt runs from the dispatch's own reading: one Duration for both then.
-                    emit(new OrchestratorEvent.AttemptCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), attempt,
-                            elapsed == latency ? taskLatency : Duration.ofNanos(elapsed), "success"));
-                }
                 TaskResult taskResult = new TaskResult(ex.task.id(), ex.task.capability(), descriptor.id(), result.payload(), ex.attempts,
                         taskLatency);
-                if (ex.future.complete(taskResult)) {
+                boolean completed = ex.future.complete(taskResult);
+                if (completed) {
                     stats.taskCompleted(ex.task.capability(), latency, now);
-                    if (at != null && observed()) {
-                        emit(new OrchestratorEvent.TaskCompleted(at, ex.task.id(), ex.task.capability(), descriptor.id(), ex.attempts,
-                                taskResult.latency()));
-                    }
+                }
+                if (observed()) {
+                    // A first attempt runs from the dispatch's own reading: one Duration for both then.
+                    Duration attemptLatency = elapsed == latency ? taskLatency : Duration.ofNanos(elapsed);
+                    emit(completed
+                            ? new OrchestratorEvent.TaskCompleted(wall.instant(now), ex.task.id(), ex.task.capability(), descriptor.id(),
+                                    ex.attempts, taskLatency, attemptLatency)
+                            : new OrchestratorEvent.AttemptCompleted(wall.instant(now), ex.task.id(), ex.task.capability(), descriptor.id(),
+                                    attempt, attemptLatency, "success"));
                 }
                 return;
             }

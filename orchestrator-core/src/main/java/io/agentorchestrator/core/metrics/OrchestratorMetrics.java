@@ -193,20 +193,19 @@ public final class OrchestratorMetrics implements MeterBinder {
                 }
             }
         } else if (event instanceof OrchestratorEvent.TaskCompleted e) {
+            // The completing attempt has no AttemptCompleted of its own: its latency comes with the task's.
             if (agentTags) {
                 count(TASKS_COMPLETED, e.capability(), OUTCOME_SUCCESS, agent(e.agentId()));
+                time(ATTEMPT_LATENCY, e.capability(), OUTCOME_SUCCESS, agent(e.agentId()), e.attemptLatency());
             }
             long nanos = e.latency().toNanos();
+            long attemptNanos = e.attemptLatency() == e.latency() ? nanos : e.attemptLatency().toNanos();
             for (CommonMeters m : meters(e.capability()).common) {
+                m.latency.record(nanos, TimeUnit.NANOSECONDS);
                 if (!agentTags) {
                     m.completed.increment();
+                    m.attemptLatency.record(attemptNanos, TimeUnit.NANOSECONDS);
                 }
-                m.latency.record(nanos, TimeUnit.NANOSECONDS);
-            }
-        } else if (event instanceof OrchestratorEvent.AttemptCompleted e && !agentTags && OUTCOME_SUCCESS.equals(e.outcome())) {
-            long nanos = e.latency().toNanos();
-            for (CommonMeters m : meters(e.capability()).common) {
-                m.attemptLatency.record(nanos, TimeUnit.NANOSECONDS);
             }
         } else if (event instanceof OrchestratorEvent.TaskFailed e) {
             see(e.capability());

@@ -75,6 +75,7 @@ public final class StatsCollector implements OrchestratorListener {
     public void onEvent(OrchestratorEvent event) {
         if (event instanceof OrchestratorEvent.TaskCompleted c) {
             taskCompleted(c.capability(), c.latency().toNanos());
+            attemptEnded(c.agentId(), c.attemptLatency().toNanos(), false);
         } else if (event instanceof OrchestratorEvent.TaskFailed f) {
             taskFailed(f.capability());
         } else if (event instanceof OrchestratorEvent.AttemptCompleted a) {
@@ -108,7 +109,7 @@ public final class StatsCollector implements OrchestratorListener {
 
     /**
      * Counts an attempt on agent {@code agentId} that ended, as an {@code AttemptCompleted} event
-     * does.
+     * does (or a {@code TaskCompleted}, for the attempt that completed the task).
      *
      * @param failed whether the attempt's outcome was anything but success
      */

@@ -20,7 +20,8 @@ class StatsCollectorTest {
     private final StatsCollector stats = StatsCollector.create(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), nanos::get);
 
     private void completed(String capability, long latencyMillis) {
-        stats.onEvent(new OrchestratorEvent.TaskCompleted(Instant.EPOCH, "t", capability, "a-1", 1, Duration.ofMillis(latencyMillis)));
+        stats.onEvent(new OrchestratorEvent.TaskCompleted(Instant.EPOCH, "t", capability, "a-1", 1, Duration.ofMillis(latencyMillis),
+                Duration.ofMillis(latencyMillis)));
     }
 
     private void failed(String capability) {
