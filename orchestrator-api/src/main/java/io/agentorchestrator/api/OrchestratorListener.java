@@ -12,4 +12,12 @@ public interface OrchestratorListener {
 
     /** Handles one event. */
     void onEvent(OrchestratorEvent event);
+
+    /**
+     * Called once when the orchestrator has closed, after its last event: the moment to hand
+     * on anything the listener still holds. Does nothing unless overridden; what it throws is
+     * caught and logged like a throw from {@link #onEvent}.
+     */
+    default void onClose() {
+    }
 }

@@ -59,7 +59,8 @@ class OrchestratorMetricsTest {
         });
         orchestrator.register(agent("a", "cap", 1));
         orchestrator.register(agent("b", "cap", 1));
-        new OrchestratorMetrics(orchestrator).bindTo(registry);
+        OrchestratorMetrics metrics = new OrchestratorMetrics(orchestrator);
+        metrics.bindTo(registry);
 
         // Succeeds at once.
         CompletableFuture<TaskResult> ok = orchestrator.dispatch(Task.of("cap", "1"));
@@ -79,6 +80,7 @@ class OrchestratorMetricsTest {
         doomed.reply().complete(ResultEnvelope.failure(doomed.envelope().taskId(), doomed.agent().id(), "bad", "no", false));
         assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
 
+        metrics.flush();
         String[] cap = {OrchestratorMetricNames.TAG_CAPABILITY, "cap"};
         assertThat(counter(OrchestratorMetricNames.TASKS_DISPATCHED, cap)).isEqualTo(3);
         assertThat(counter(OrchestratorMetricNames.TASKS_COMPLETED, "capability", "cap", "outcome", "success")).isEqualTo(2);
@@ -216,6 +218,32 @@ class OrchestratorMetricsTest {
                 .timer().totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(50);
         assertThat(registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "TransportException")
                 .timer().count()).isEqualTo(1);
+    }
+
+    @Test
+    void completedTasksReachTheTimersWithoutAFlushAndAllOfThemByClose() throws Exception {
+        orchestrator.close();
+        orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(transport).meterRegistry(registry)
+                .shutdownTimeout(Duration.ZERO).build();
+        orchestrator.register(agent("a", "cap", 1));
+        // More than one thread's buffer holds, so the owner records a burst itself and the flusher the rest.
+        int tasks = 3 * 64 + 5;
+        for (int i = 0; i < tasks; i++) {
+            CompletableFuture<TaskResult> f = orchestrator.dispatch(Task.of("cap", Integer.toString(i)));
+            transport.next().succeed("ok");
+            f.get(10, TimeUnit.SECONDS);
+        }
+        Timer latency = registry.get(OrchestratorMetricNames.TASK_LATENCY).tags("capability", "cap", "outcome", "success").timer();
+        await().atMost(Duration.ofSeconds(10)).until(() -> latency.count() == tasks);
+        assertThat(counter(OrchestratorMetricNames.TASKS_COMPLETED, "capability", "cap", "outcome", "success")).isEqualTo(tasks);
+
+        CompletableFuture<TaskResult> last = orchestrator.dispatch(Task.of("cap", "last"));
+        transport.next().succeed("ok");
+        last.get(10, TimeUnit.SECONDS);
+        orchestrator.close();
+        assertThat(latency.count()).as("closing records what was still buffered").isEqualTo(tasks + 1);
+        assertThat(registry.get(OrchestratorMetricNames.ATTEMPT_LATENCY).tags("capability", "cap", "outcome", "success").timer().count())
+                .isEqualTo(tasks + 1);
     }
 
     @Test

@@ -1551,6 +1551,13 @@ public final class DefaultOrchestrator implements Orchestrator {
         }
         // Last, so subscribers see the failures of the tasks cut short above before they complete.
         events.close(1000);
+        for (OrchestratorListener listener : listenerArray) {
+            try {
+                listener.onClose();
+            } catch (RuntimeException | Error e) {
+                log.warn("Listener {} threw on close; carrying on", listener, e);
+            }
+        }
         log.info("Orchestrator closed");
     }
 }

@@ -43,7 +43,9 @@ import java.util.function.ToLongFunction;
  *
  * <p>Counters and timers are driven by the orchestrator's event stream (this binder adds itself
  * as an {@link OrchestratorListener} on the first {@link #bindTo}), so only what happens after
- * binding is counted; gauges read the orchestrator when the registry is scraped. Gauges per
+ * binding is counted; gauges read the orchestrator when the registry is scraped. The samples of
+ * completed tasks (the success series of the task and attempt latency timers and of the completed
+ * counter) are recorded in bursts, up to 50 ms late: {@link #flush} records them at once. Gauges per
  * capability appear when the binder first sees the capability (at bind time for registered
  * agents, later from events). Per-agent tags multiply the series by the number of agents, so they
  * are off unless asked for.
@@ -59,7 +61,23 @@ public final class OrchestratorMetrics implements MeterBinder {
     /** Counters and timers already registered, so an event costs a map lookup, not a registration with its filters. */
     private final Map<MeterKey, Object> meters = new ConcurrentHashMap<>();
     private final Set<String> capabilities = ConcurrentHashMap.newKeySet();
-    private final OrchestratorListener listener = this::record;
+    private final OrchestratorListener listener = new OrchestratorListener() {
+        @Override
+        public void onEvent(OrchestratorEvent event) {
+            record(event);
+        }
+
+        @Override
+        public void onClose() {
+            flush();
+            Flusher.stop(OrchestratorMetrics.this);
+        }
+    };
+    /** How often the buffered samples of completed tasks are recorded at the latest, in milliseconds. */
+    static final long FLUSH_MILLIS = 50;
+    /** Each thread's completed-task samples not yet in the timers (see {@link SampleBuffer} for why). */
+    private final ThreadLocal<SampleBuffer<CapabilityMeters>> local = ThreadLocal.withInitial(this::newBuffer);
+    private final Set<SampleBuffer<CapabilityMeters>> buffers = ConcurrentHashMap.newKeySet();
 
     /**
      * Meters without per-agent tags.
@@ -200,13 +218,7 @@ public final class OrchestratorMetrics implements MeterBinder {
             }
             long nanos = e.latency().toNanos();
             long attemptNanos = e.attemptLatency() == e.latency() ? nanos : e.attemptLatency().toNanos();
-            for (CommonMeters m : meters(e.capability()).common) {
-                m.latency.record(nanos, TimeUnit.NANOSECONDS);
-                if (!agentTags) {
-                    m.completed.increment();
-                    m.attemptLatency.record(attemptNanos, TimeUnit.NANOSECONDS);
-                }
-            }
+            local.get().add(meters(e.capability()), nanos, attemptNanos);
         } else if (event instanceof OrchestratorEvent.TaskFailed e) {
             see(e.capability());
             String outcome = e.error().getClass().getSimpleName();
@@ -229,6 +241,81 @@ public final class OrchestratorMetrics implements MeterBinder {
             see(e.agent());
         } else if (event instanceof OrchestratorEvent.AgentUpdated e) {
             see(e.current());
+        }
+    }
+
+    /** Records one completed task's sample, buffered by {@link #local} until now. */
+    private void recordCompleted(CapabilityMeters meters, long nanos, long attemptNanos) {
+        for (CommonMeters m : meters.common) {
+            m.latency.record(nanos, TimeUnit.NANOSECONDS);
+            if (!agentTags) {
+                m.completed.increment();
+                m.attemptLatency.record(attemptNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private SampleBuffer<CapabilityMeters> newBuffer() {
+        SampleBuffer<CapabilityMeters> buffer = new SampleBuffer<>(this::recordCompleted, Thread.currentThread());
+        buffers.add(buffer);
+        Flusher.start(this);
+        return buffer;
+    }
+
+    /**
+     * Records into the registries the completed tasks whose samples the orchestrator's threads
+     * still buffer. The binder records them by itself in bursts, at the latest every 50 ms and
+     * when the orchestrator closes, so the task latency timers and the completed counter run up to
+     * that far behind the events; call this before reading them when every task must be counted
+     * (a test, say). Thread-safe.
+     */
+    public void flush() {
+        for (SampleBuffer<CapabilityMeters> buffer : buffers) {
+            while (!buffer.drain()) {
+                // Its owner is draining it: a burst of at most SampleBuffer.SIZE samples.
+                Thread.onSpinWait();
+            }
+            if (buffer.finished()) {
+                buffers.remove(buffer);
+            }
+        }
+    }
+
+    /**
+     * The one daemon thread that flushes every bound binder that has buffered samples, every
+     * {@link #FLUSH_MILLIS} ms: one thread for the process however many orchestrators it runs.
+     */
+    private static final class Flusher {
+        private static final Set<OrchestratorMetrics> ACTIVE = ConcurrentHashMap.newKeySet();
+        private static Thread thread;
+
+        static void start(OrchestratorMetrics metrics) {
+            if (ACTIVE.add(metrics)) {
+                synchronized (Flusher.class) {
+                    if (thread == null) {
+                        thread = new Thread(Flusher::run, "orchestrator-metrics-flush");
+                        thread.setDaemon(true);
+                        thread.start();
+                    }
+                }
+            }
+        }
+
+        static void stop(OrchestratorMetrics metrics) {
+            ACTIVE.remove(metrics);
+        }
+
+        private static void run() {
+            for (;;) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS));
+                for (OrchestratorMetrics metrics : ACTIVE) {
+                    try {
+                        metrics.flush();
+                    } catch (RuntimeException | Error e) {
+                        org.slf4j.LoggerFactory.getLogger(OrchestratorMetrics.class).warn("Recording buffered task samples failed", e);
+                    }
+                }
+            }
         }
     }
 
