@@ -17,7 +17,7 @@ import java.util.concurrent.Flow;
 public interface EventStream extends Flow.Publisher<OrchestratorEvent> {
 
     /** Events buffered per subscriber before further events are dropped for it. */
-    int DEFAULT_BUFFER_SIZE = 1024;
+    int DEFAULT_BUFFER_SIZE = 8192;
 
     /**
      * Events dropped since start, summed over subscribers: an event dropped for two subscribers
