@@ -58,6 +58,14 @@ public interface Transport extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The broker's broadcast channel for mirrored events, if this transport offers one.
+     * Transports without a broker to share return empty (the default).
+     */
+    default Optional<EventChannel> eventChannel() {
+        return Optional.empty();
+    }
+
     /** Releases connections and threads. Sends still open complete exceptionally. */
     @Override
     void close();

@@ -273,6 +273,9 @@ public interface Orchestrator extends AutoCloseable {
         private io.agentorchestrator.core.admin.AdminServerConfig adminServer;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private boolean perAgentMetrics;
+        private String mirrorScheme;
+        private String mirrorChannel;
+        private String mirrorOrigin;
         private io.agentorchestrator.core.internal.TaskTracer tracer;
         private ResultCacheConfig resultCache;
         private io.agentorchestrator.core.scaling.ScalingPolicy scalingPolicy;
@@ -592,6 +595,34 @@ public interface Orchestrator extends AutoCloseable {
         }
 
         /**
+         * Mirrors the orchestrator's live events onto {@code channel} of the event channel of its
+         * transport for {@code scheme} ({@link Transport#eventChannel()}), so that other instances
+         * and tools can watch them with {@link io.agentorchestrator.core.mirror.EventMirror#watch}.
+         * The events go out from an {@link Orchestrator#events()} subscriber, never from the
+         * dispatching thread. Watchers see them as coming from an origin named after this
+         * orchestrator ({@code orchestrator-} and 8 random hex digits). Default: not mirrored.
+         *
+         * @throws ValidationException when {@code scheme} is null or {@code channel} is not 1-100 of
+         *                             {@code A-Z a-z 0-9 . _ -}
+         */
+        public Builder mirrorEvents(String scheme, String channel) {
+            return mirrorEvents(scheme, channel, "orchestrator-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        }
+
+        /**
+         * As {@link #mirrorEvents(String, String)}, with the origin watchers see the events come from.
+         *
+         * @throws ValidationException when a value is null, or {@code channel} or {@code origin} is
+         *                             not 1-100 of {@code A-Z a-z 0-9 . _ -}
+         */
+        public Builder mirrorEvents(String scheme, String channel, String origin) {
+            this.mirrorScheme = ValidationException.requireNonNull(scheme, "scheme").toLowerCase(java.util.Locale.ROOT);
+            this.mirrorChannel = io.agentorchestrator.api.EventChannel.requireName(channel, "channel");
+            this.mirrorOrigin = io.agentorchestrator.api.EventChannel.requireName(origin, "origin");
+            return this;
+        }
+
+        /**
          * Turns on auto-scaling signals: every evaluation interval each capability's desired agent
          * count is computed by {@code policy}; each change is reported as a
          * {@link io.agentorchestrator.api.OrchestratorEvent.ScalingRecommended} event, read by
@@ -656,6 +687,14 @@ public interface Orchestrator extends AutoCloseable {
             Balancer b = balancer != null ? balancer : ProviderLookup.balancer(DEFAULT_BALANCER);
             ValidationException.require(scalingHook == null || scalingPolicy != null, "scalingHook", "needs autoScaling(policy) to be set",
                     scalingHook);
+            io.agentorchestrator.api.EventChannel mirror = null;
+            if (mirrorScheme != null) {
+                Transport t = transports.get(mirrorScheme);
+                ValidationException.require(t != null, "mirrorEvents", "needs a transport of that scheme among the configured ones "
+                        + transports.keySet(), mirrorScheme);
+                mirror = t.eventChannel().orElseThrow(() -> new ValidationException("mirrorEvents",
+                        "needs a transport that offers an event channel, which the '" + mirrorScheme + "' one does not", mirrorScheme));
+            }
             var layer = io.agentorchestrator.core.security.internal.SecurityLayer.install(security, transports.keySet(), "the orchestrator");
             if (layer != null) {
                 transports.putAll(layer.wrap(transports));
@@ -673,6 +712,9 @@ public interface Orchestrator extends AutoCloseable {
             if (meterRegistry != null) {
                 new io.agentorchestrator.core.metrics.OrchestratorMetrics(orchestrator, perAgentMetrics, transports.values())
                         .bindTo(meterRegistry);
+            }
+            if (mirror != null) {
+                io.agentorchestrator.core.mirror.EventMirror.publish(orchestrator, mirror, mirrorChannel, mirrorOrigin);
             }
             // The admin API acts on what the host gets, so with security on it passes the policy, the limits and the audit.
             Orchestrator facade = guarded == null ? orchestrator : guarded;

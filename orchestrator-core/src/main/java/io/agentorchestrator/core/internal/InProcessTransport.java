@@ -2,6 +2,7 @@ package io.agentorchestrator.core.internal;
 
 import io.agentorchestrator.api.AgentDescriptor;
 import io.agentorchestrator.api.AgentDirectory;
+import io.agentorchestrator.api.EventChannel;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.TaskEnvelope;
 import io.agentorchestrator.api.Transport;
@@ -71,6 +72,12 @@ public final class InProcessTransport implements Transport {
     @Override
     public Optional<AgentDirectory> directory() {
         return Optional.of(InProcessDirectory.SHARED);
+    }
+
+    /** One channel for the JVM, shared by every in-process transport. */
+    @Override
+    public Optional<EventChannel> eventChannel() {
+        return Optional.of(InProcessEventChannel.SHARED);
     }
 
     /** Nothing is ever redelivered or dead-lettered in one JVM: those stay 0. */

@@ -69,6 +69,12 @@ final class SecuredTransport implements Transport {
         return delegate.counters();
     }
 
+    /** The broker's channel as it is: mirrored events carry no payloads and are neither signed nor encrypted here. */
+    @Override
+    public Optional<io.agentorchestrator.api.EventChannel> eventChannel() {
+        return delegate.eventChannel();
+    }
+
     @Override
     public void close() {
         delegate.close();
