@@ -96,6 +96,11 @@ final class Keys {
         return prefix + ":registry:leases";
     }
 
+    /** Pub/sub channel of the mirrored events of one event channel. */
+    String eventChannel(String channel) {
+        return prefix + ":events:" + channel;
+    }
+
     /** Pub/sub channel of announcements and withdrawals. */
     String registryChannel() {
         return prefix + ":registry:events";

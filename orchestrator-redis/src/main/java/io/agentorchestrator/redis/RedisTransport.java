@@ -76,6 +76,7 @@ final class RedisTransport implements Transport {
     private final LinkedBlockingQueue<Outbound> outbox = new LinkedBlockingQueue<>();
     private final Object lifecycle = new Object();
     private final RedisAgentDirectory directory;
+    private final RedisEventChannel events;
 
     final LongAdder lateReplies = new LongAdder();
     final LongAdder deadLettered = new LongAdder();
@@ -109,6 +110,7 @@ final class RedisTransport implements Transport {
         this.replyStream = keys.replies(instanceId);
         this.replyKey = Script.bytes(replyStream);
         this.directory = new RedisAgentDirectory(this, directoryClock);
+        this.events = new RedisEventChannel(this);
         this.replyConnection = new BlockingConnection(connection);
         this.sendConnection = new BlockingConnection(connection);
         this.taskAddParams = XAddParams.xAddParams().maxLen(settings.maxLen()).approximateTrimming();
@@ -550,6 +552,12 @@ final class RedisTransport implements Transport {
         return Optional.of(directory);
     }
 
+    /** Redis pub/sub, one Redis channel per event channel under the transport's prefix. */
+    @Override
+    public Optional<io.agentorchestrator.api.EventChannel> eventChannel() {
+        return Optional.of(events);
+    }
+
     @Override
     public void close() {
         synchronized (lifecycle) {
@@ -562,6 +570,7 @@ final class RedisTransport implements Transport {
             l.close();
         }
         directory.closeWatches();
+        events.closeWatches();
         replyConnection.close();
         join(sender);
         sendConnection.close();

@@ -1,0 +1,110 @@
+package io.agentorchestrator.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agentorchestrator.api.AgentDescriptor;
+import io.agentorchestrator.api.EventChannel;
+import io.agentorchestrator.api.Ticker;
+import io.agentorchestrator.api.Transport;
+import io.agentorchestrator.core.Orchestrator;
+import io.agentorchestrator.core.kit.TestSecurity;
+import io.agentorchestrator.core.mirror.EventMirror;
+import io.agentorchestrator.core.mirror.MirroredEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Event channels and mirrored events between two Redis transports on a real Redis. */
+class RedisEventChannelIT {
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final String prefix = TestRedis.uniquePrefix("events");
+    private final String channel = "ch-" + UUID.randomUUID().toString().substring(0, 8);
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        while (!resources.isEmpty()) {
+            resources.pop().close();
+        }
+    }
+
+    private RedisTransport transport(String prefix) {
+        RedisTransport t = new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + prefix)), Ticker.system(), Clock.systemUTC());
+        resources.push(t);
+        return t;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aWatcherGetsWhatAnotherTransportPublishesInOrderAndOnlyOnItsChannelAndPrefix() {
+        EventChannel publisher = transport(prefix).eventChannel().orElseThrow();
+        RedisTransport watcherSide = transport(prefix);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        List<String> elsewhere = new CopyOnWriteArrayList<>();
+        resources.push(watcherSide.eventChannel().orElseThrow().watch(channel, m -> seen.add(new String(m, StandardCharsets.UTF_8))));
+        resources.push(transport(prefix + "-other").eventChannel().orElseThrow()
+                .watch(channel, m -> elsewhere.add(new String(m, StandardCharsets.UTF_8))));
+        resources.push(watcherSide.eventChannel().orElseThrow()
+                .watch(channel + "-other", m -> elsewhere.add(new String(m, StandardCharsets.UTF_8))));
+        // Pub/sub keeps nothing: publish until the subscription is up, then the numbered run.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            publisher.publish(channel, utf8("ping"));
+            return seen.contains("ping");
+        });
+        for (int i = 0; i < 500; i++) {
+            publisher.publish(channel, utf8("m" + i));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.contains("m499"));
+        List<String> run = seen.subList(seen.indexOf("m0"), seen.size());
+        assertThat(run).hasSize(500);
+        for (int i = 0; i < 500; i++) {
+            assertThat(run.get(i)).isEqualTo("m" + i);
+        }
+        assertThat(elsewhere).as("another prefix or channel").isEmpty();
+    }
+
+    @Test
+    void anOrchestratorMirrorsItsEventsThroughRedisToAWatcherOnAnotherTransport() throws Exception {
+        RedisTransport own = transport(prefix);
+        List<MirroredEvent> seen = new CopyOnWriteArrayList<>();
+        resources.push(EventMirror.watch(transport(prefix), channel, seen::add));
+        Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).transport(own).watchAgentDirectory(false)
+                .mirrorEvents("redis", channel, "node-r").build();
+        resources.push(orchestrator);
+        AtomicInteger n = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String id = "agent-" + n.incrementAndGet();
+            orchestrator.register(AgentDescriptor.builder(id).capability("cap").endpoint("redis:" + id).build());
+            return !seen.isEmpty();
+        });
+        MirroredEvent first = seen.get(0);
+        assertThat(first.origin()).isEqualTo("node-r");
+        assertThat(first.type()).isEqualTo("AgentRegistered");
+        assertThat(first.fields().get("agent")).asString().contains("agent-");
+        orchestrator.deregister(((java.util.Map<?, ?>) first.fields().get("agent")).get("id").toString());
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(e -> e.type().equals("AgentDeregistered")));
+    }
+
+    @Test
+    void closingAWatchStopsItsThread() throws Exception {
+        Transport.Listener watch = transport(prefix).eventChannel().orElseThrow().watch(channel, m -> { });
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("redis-events-watch-")));
+        watch.close();
+        watch.close();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("redis-events-watch-")));
+    }
+}
