@@ -56,6 +56,11 @@ class HttpTransportTest extends TransportCompatibilityKit {
         return false;
     }
 
+    @Override
+    protected boolean offersEventChannel() {
+        return false;
+    }
+
     /** A plain HTTP endpoint answering every request with one status and body. */
     private HttpServer answering(int status, String body, AtomicInteger hits) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

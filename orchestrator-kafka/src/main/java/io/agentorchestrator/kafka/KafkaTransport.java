@@ -85,6 +85,7 @@ public final class KafkaTransport implements Transport {
 
     private final KafkaTransportConfig config;
     private final Topics topics;
+    private final KafkaEventChannel events = new KafkaEventChannel(this);
     private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
     private final Set<TaskConsumer> listeners = ConcurrentHashMap.newKeySet();
     private final Set<AutoCloseable> watches = ConcurrentHashMap.newKeySet();
@@ -384,6 +385,12 @@ public final class KafkaTransport implements Transport {
     @Override
     public Optional<AgentDirectory> directory() {
         return Optional.of(directory);
+    }
+
+    /** One single-partition topic per event channel, {@code <topicPrefix>events.<channel>}. */
+    @Override
+    public Optional<io.agentorchestrator.api.EventChannel> eventChannel() {
+        return Optional.of(events);
     }
 
     /**

@@ -185,6 +185,11 @@ record RabbitMqSettings(
         return prefix + ".dead-letter";
     }
 
+    /** The topic exchange of the event channels: one routing key per channel. */
+    String eventsExchange() {
+        return prefix + ".events";
+    }
+
     String directoryExchange() {
         return prefix + ".directory";
     }

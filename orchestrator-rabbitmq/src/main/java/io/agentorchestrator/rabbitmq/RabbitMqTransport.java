@@ -94,6 +94,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     private final ConcurrentHashMap<URI, Route> routes = new ConcurrentHashMap<>();
     private final Set<AgentQueueListener> listeners = ConcurrentHashMap.newKeySet();
     private final RabbitMqAgentDirectory directory;
+    private final RabbitMqEventChannel events = new RabbitMqEventChannel(this);
     private final RecoveryLogging recoveryLogging = new RecoveryLogging();
 
     final LongAdder lateReplies = new LongAdder();
@@ -149,6 +150,12 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
     @Override
     public Optional<AgentDirectory> directory() {
         return Optional.of(directory);
+    }
+
+    /** The {@code <prefix>.events} topic exchange, one routing key per event channel. */
+    @Override
+    public Optional<io.agentorchestrator.api.EventChannel> eventChannel() {
+        return Optional.of(events);
     }
 
     /** Replies that arrived for tasks nobody waits for any more (timed out, cancelled); dropped. */
@@ -670,6 +677,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
                 topology.queueBind(settings.deadLetterQueue(), settings.deadLetterExchange(), "");
                 topology.exchangeDeclare(settings.directoryExchange(), "fanout", true);
                 topology.exchangeDeclare(settings.directoryQueriesExchange(), "fanout", true);
+                topology.exchangeDeclare(settings.eventsExchange(), "topic", true);
             } catch (IOException | ShutdownSignalException e) {
                 closeQuietly(c);
                 scheduler.shutdownNow();
@@ -850,6 +858,7 @@ final class RabbitMqTransport implements Transport, RabbitMqTransportCounters {
         }
         failPending(new TransportException(SCHEME, settings.address(), "The amqp transport was closed before the reply arrived", true, null));
         directory.close();
+        events.close();
         for (AgentQueueListener l : List.copyOf(listeners)) {
             l.close();
         }

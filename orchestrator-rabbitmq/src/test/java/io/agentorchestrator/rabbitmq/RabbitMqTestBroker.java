@@ -106,6 +106,7 @@ final class RabbitMqTestBroker {
             ch.exchangeDelete(prefix + ".dead-letter");
             ch.exchangeDelete(prefix + ".directory");
             ch.exchangeDelete(prefix + ".directory-queries");
+            ch.exchangeDelete(prefix + ".events");
         } catch (Exception e) {
             // Leftovers are harmless: names are unique per run.
         }

@@ -75,6 +75,14 @@ public abstract class TransportCompatibilityKit {
         return true;
     }
 
+    /**
+     * Whether the transport offers an {@link io.agentorchestrator.api.EventChannel}; true for every
+     * broker transport. One without a broker says false, and the kit checks that it reports none.
+     */
+    protected boolean offersEventChannel() {
+        return true;
+    }
+
     /** A transport for the agent side; by default another {@link #newTransport()}. */
     protected Transport newAgentTransport() {
         return newTransport();
@@ -434,5 +442,69 @@ public abstract class TransportCompatibilityKit {
         assertThat(handled.getTraceId()).isEqualTo(task.getTraceId()).isEqualTo(dispatch.getTraceId());
         assertThat(dispatch.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.CLIENT);
         assertThat(handled.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.SERVER);
+    }
+
+    @Test
+    void anEventChannelCarriesMessagesInOrderToWatchersOfThatChannelOnly() {
+        Transport publishing = track(newTransport());
+        if (!offersEventChannel()) {
+            assertThat(publishing.eventChannel()).as("a transport without a broker has no event channel").isEmpty();
+            return;
+        }
+        String channel = "kit-" + run;
+        Transport watching = track(newTransport());
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<String> elsewhere = new java.util.concurrent.CopyOnWriteArrayList<>();
+        track(watching.eventChannel().orElseThrow().watch(channel, m -> seen.add(new String(m, java.nio.charset.StandardCharsets.UTF_8))));
+        track(watching.eventChannel().orElseThrow()
+                .watch(channel + "-other", m -> elsewhere.add(new String(m, java.nio.charset.StandardCharsets.UTF_8))));
+        io.agentorchestrator.api.EventChannel events = publishing.eventChannel().orElseThrow();
+        // Delivery is live: publish until the watch is in place, then a numbered run.
+        Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            events.publish(channel, "ping".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return seen.contains("ping");
+        });
+        for (int i = 0; i < 200; i++) {
+            events.publish(channel, ("m" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Awaitility.await().atMost(PATIENCE).until(() -> seen.contains("m199"));
+        java.util.List<String> numbered = seen.subList(seen.indexOf("m0"), seen.size());
+        assertThat(numbered).hasSize(200);
+        for (int i = 0; i < 200; i++) {
+            assertThat(numbered.get(i)).isEqualTo("m" + i);
+        }
+        assertThat(elsewhere).as("a watcher of another channel").isEmpty();
+        assertThatThrownBy(() -> events.publish("not a name", new byte[0])).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("channel");
+    }
+
+    @Test
+    void anOrchestratorMirrorsItsEventsToAWatcherOnAnotherTransportInstance() throws Exception {
+        if (!offersEventChannel()) {
+            return;
+        }
+        String channel = "kit-mirror-" + run;
+        java.util.List<io.agentorchestrator.core.mirror.MirroredEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        track(io.agentorchestrator.core.mirror.EventMirror.watch(track(newTransport()), channel, seen::add));
+        Transport own = track(newTransport());
+        Orchestrator orchestrator = track(Orchestrator.builder().security(TestSecurity.OFF).transport(own).defaultTimeout(PATIENCE)
+                .watchAgentDirectory(false).mirrorEvents(own.scheme(), channel, "kit-node").build());
+        AtomicInteger registered = new AtomicInteger();
+        // Registrations until the watch is in place: each one is mirrored as an AgentRegistered event.
+        Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> {
+            orchestrator.register(agent("mirrored-" + registered.incrementAndGet(), "mirrored", 1));
+            return !seen.isEmpty();
+        });
+        AgentDescriptor d = agent("mirror-worker", "mirror-work", 1);
+        startAgent(d, task -> Payload.ofUtf8("done"));
+        orchestrator.register(d);
+        String taskId = await(orchestrator.dispatch(Task.of("mirror-work", Payload.ofUtf8("x")))).taskId();
+        Awaitility.await().atMost(PATIENCE).until(() -> seen.stream().anyMatch(e -> e.type().equals("TaskCompleted")));
+        assertThat(seen).allSatisfy(e -> assertThat(e.origin()).isEqualTo("kit-node"));
+        assertThat(seen.get(0).type()).isEqualTo("AgentRegistered");
+        var completed = seen.stream().filter(e -> e.type().equals("TaskCompleted")).findFirst().orElseThrow();
+        assertThat(completed.string("taskId")).isEqualTo(taskId);
+        assertThat(completed.string("agentId")).isEqualTo(d.id());
+        assertThat(seen).extracting(io.agentorchestrator.core.mirror.MirroredEvent::type).containsSubsequence("TaskDispatched", "TaskCompleted");
     }
 }
