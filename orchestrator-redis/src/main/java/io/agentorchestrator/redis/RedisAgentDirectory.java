@@ -169,10 +169,8 @@ final class RedisAgentDirectory implements AgentDirectory {
         }
 
         private void subscribeLoop() {
-            int failures = 0;
-            boolean down = false;
-            while (open) {
-                // A fresh subscription object each time: one that was unsubscribed is not reused.
+            // A fresh subscription object each time: one that was unsubscribed is not reused.
+            transport.connection().keepSubscribed(() -> open, c -> connection = c, c -> {
                 JedisPubSub s = new JedisPubSub() {
                     @Override
                     public void onSubscribe(String channel, int subscribedChannels) {
@@ -184,36 +182,10 @@ final class RedisAgentDirectory implements AgentDirectory {
                         Watch.this.onMessage(channel, message);
                     }
                 };
+                // The sweeper pings it, so that the socket's read timeout finds a dead server.
                 subscription = s;
-                try {
-                    if (!open) {
-                        break;
-                    }
-                    Connection c = transport.connection().dedicated();
-                    connection = c;
-                    try {
-                        if (open) {
-                            s.proceed(c, transport.keys().registryChannel());
-                        }
-                    } finally {
-                        c.close();
-                    }
-                    if (open) {
-                        RedisTransport.pause(++failures);
-                    }
-                } catch (JedisException | TransportException e) {
-                    if (!open) {
-                        break;
-                    }
-                    transport.connection().onFailure(e instanceof JedisException je ? je : null);
-                    if (!down) {
-                        down = true;
-                        log.warn("Agent directory: Redis at {} unreachable ({}); resubscribing", transport.settings().redacted(),
-                                e.getMessage());
-                    }
-                    RedisTransport.pause(++failures);
-                }
-            }
+                s.proceed(c, transport.keys().registryChannel());
+            }, "Agent directory");
         }
 
         private void replay(JedisPubSub s) {

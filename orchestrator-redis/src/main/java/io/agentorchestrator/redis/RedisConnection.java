@@ -20,6 +20,8 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class RedisConnection implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisConnection.class);
+
     private final RedisSettings settings;
     private final Object lock = new Object();
     private volatile RedisClient client;
@@ -97,6 +99,48 @@ final class RedisConnection implements AutoCloseable {
         // RESP2: under RESP3 a PING on a subscribed connection answers +PONG, which Jedis' pub/sub reader rejects.
         return new Connection(new HostAndPort(settings.host(), settings.port()),
                 DefaultJedisClientConfig.builder().from(config).resp2().build());
+    }
+
+    /**
+     * Keeps one pub/sub subscription up while {@code open} holds: dials a {@link #dedicated}
+     * connection, hands it to {@code connected} (whose close ends the subscription at once) and
+     * runs {@code subscribe} on it until the subscription ends, then dials again after a back-off.
+     * An outage is logged once, as {@code what}, and its end once. Runs on the caller's thread.
+     */
+    void keepSubscribed(java.util.function.BooleanSupplier open, java.util.function.Consumer<Connection> connected,
+            java.util.function.Consumer<Connection> subscribe, String what) {
+        int failures = 0;
+        boolean down = false;
+        while (open.getAsBoolean()) {
+            try {
+                Connection c = dedicated();
+                connected.accept(c);
+                try {
+                    if (open.getAsBoolean()) {
+                        if (down) {
+                            down = false;
+                            LOG.info("{}: subscribed again to Redis at {}", what, settings.redacted());
+                        }
+                        subscribe.accept(c);
+                    }
+                } finally {
+                    c.close();
+                }
+                if (open.getAsBoolean()) {
+                    RedisTransport.pause(++failures);
+                }
+            } catch (JedisException | TransportException e) {
+                if (!open.getAsBoolean()) {
+                    break;
+                }
+                onFailure(e instanceof JedisException je ? je : null);
+                if (!down) {
+                    down = true;
+                    LOG.warn("{}: Redis at {} unreachable ({}); subscribing again", what, settings.redacted(), e.getMessage());
+                }
+                RedisTransport.pause(++failures);
+            }
+        }
     }
 
     /**

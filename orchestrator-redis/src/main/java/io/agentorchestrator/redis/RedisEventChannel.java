@@ -2,7 +2,6 @@ package io.agentorchestrator.redis;
 
 import io.agentorchestrator.api.EventChannel;
 import io.agentorchestrator.api.Transport;
-import io.agentorchestrator.api.TransportException;
 import io.agentorchestrator.api.ValidationException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -86,57 +85,28 @@ final class RedisEventChannel implements EventChannel {
         }
 
         private void subscribeLoop() {
-            int failures = 0;
-            boolean down = false;
-            while (open) {
-                BinaryJedisPubSub s = new BinaryJedisPubSub() {
-                    @Override
-                    public void onSubscribe(byte[] subscribed, int count) {
-                        if (!open) {
-                            unsubscribe();
-                        }
-                    }
+            transport.connection().keepSubscribed(() -> open, c -> connection = c, this::subscribe, "Event channel '" + channel + "'");
+        }
 
-                    @Override
-                    public void onMessage(byte[] from, byte[] message) {
-                        try {
-                            receiver.accept(message);
-                        } catch (RuntimeException e) {
-                            log.warn("Event channel watcher {} on '{}' threw; carrying on", receiver, channel, e);
-                        }
-                    }
-                };
-                try {
-                    Connection c = transport.connection().dedicated();
-                    connection = c;
-                    try {
-                        if (open) {
-                            if (down) {
-                                down = false;
-                                log.info("Event channel '{}': watching again", channel);
-                            }
-                            failures = 0;
-                            s.proceed(c, key);
-                        }
-                    } finally {
-                        c.close();
-                    }
-                    if (open) {
-                        RedisTransport.pause(++failures);
-                    }
-                } catch (JedisException | TransportException e) {
+        private void subscribe(Connection c) {
+            // Jedis lifts the read timeout while subscribed (checked by the IT): a quiet channel is no broken connection.
+            new BinaryJedisPubSub() {
+                @Override
+                public void onSubscribe(byte[] subscribed, int count) {
                     if (!open) {
-                        break;
+                        unsubscribe();
                     }
-                    transport.connection().onFailure(e instanceof JedisException je ? je : null);
-                    if (!down) {
-                        down = true;
-                        log.warn("Event channel '{}': Redis at {} unreachable ({}); subscribing again", channel,
-                                transport.settings().redacted(), e.getMessage());
-                    }
-                    RedisTransport.pause(++failures);
                 }
-            }
+
+                @Override
+                public void onMessage(byte[] from, byte[] message) {
+                    try {
+                        receiver.accept(message);
+                    } catch (RuntimeException e) {
+                        log.warn("Event channel watcher {} on '{}' threw; carrying on", receiver, channel, e);
+                    }
+                }
+            }.proceed(c, key);
         }
 
         @Override

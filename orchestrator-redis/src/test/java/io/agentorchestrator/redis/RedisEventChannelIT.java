@@ -70,6 +70,39 @@ class RedisEventChannelIT {
     }
 
     @Test
+    void aQuietChannelKeepsItsSubscriptionPastTheSocketTimeout() throws Exception {
+        RedisTransport quick = new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + prefix + "&timeout=200ms")),
+                Ticker.system(), Clock.systemUTC());
+        resources.push(quick);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        resources.push(quick.eventChannel().orElseThrow().watch(channel, m -> seen.add(new String(m, StandardCharsets.UTF_8))));
+        EventChannel publisher = transport(prefix).eventChannel().orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            publisher.publish(channel, utf8("ping"));
+            return seen.contains("ping");
+        });
+        long before = connectionsReceived();
+        // Five socket timeouts of quiet: a subscription held to the read timeout would have dialled again meanwhile.
+        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        publisher.publish(channel, utf8("after the quiet"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("after the quiet"));
+        // Minus one: the connection that read the first count.
+        assertThat(connectionsReceived() - before - 1).as("connections Redis accepted meanwhile").isZero();
+    }
+
+    private static long connectionsReceived() {
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(java.net.URI.create(TestRedis.base()))) {
+            String stats = jedis.info("stats");
+            for (String line : stats.split("\r?\n")) {
+                if (line.startsWith("total_connections_received:")) {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            throw new AssertionError("no total_connections_received in INFO stats");
+        }
+    }
+
+    @Test
     void closingAWatchStopsItsThread() throws Exception {
         Transport.Listener watch = transport(prefix).eventChannel().orElseThrow().watch(channel, m -> { });
         await().atMost(Duration.ofSeconds(10))
