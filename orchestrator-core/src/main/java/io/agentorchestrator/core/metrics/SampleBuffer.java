@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Why: a timer with a percentile histogram keeps its bucket counts in one shared array, and
  * the samples of a fast capability all fall in the same bucket, so threads on different cores
  * recording one sample each pass that cache line back and forth on every task: measured, two
- * such timers per task cost a 2-core machine about 15 % of its in-process dispatch throughput,
- * and recorded in bursts of a few dozen per thread they cost nothing measurable.
+ * such timers per task cost a 2-core machine 16-23 % of its in-process dispatch throughput,
+ * and recorded in bursts of a few dozen per thread nothing the benchmark's noise could show.
  *
  * <p>The owning thread appends; a burst is drained by the owner when the buffer is full, or by
  * {@link OrchestratorMetrics#flush} (which the binder runs every
