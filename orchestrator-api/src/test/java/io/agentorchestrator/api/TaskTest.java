@@ -43,6 +43,26 @@ class TaskTest {
     }
 
     @Test
+    void ofIsTheBuilderWithDefaults() {
+        Payload payload = Payload.ofUtf8("p");
+        Task of = Task.of("c", payload);
+        Task built = Task.builder("c").id(of.id()).payload(payload).build();
+        assertThat(of).isEqualTo(built);
+        assertThat(of.priority()).isEqualTo(Task.DEFAULT_PRIORITY);
+        assertThat(of.headers()).isEmpty();
+        assertThat(of.requirements()).isEmpty();
+        assertThat(of.timeout()).isEmpty();
+        assertThat(of.cacheable()).isFalse();
+        assertThatThrownBy(() -> Task.of("bad cap", payload)).hasMessageStartingWith("capability must be");
+        assertThatThrownBy(() -> Task.of("c", (Payload) null)).hasMessage("payload must not be null, but was null");
+        // The builder's maps start lazily: a copy of a task with headers and requirements keeps both.
+        Task rich = Task.builder("c").header("h", "1").require("zone", "eu").build();
+        assertThat(rich.toBuilder().build()).isEqualTo(rich);
+        assertThat(rich.toBuilder().header("h2", "2").build().headers()).containsExactly(java.util.Map.entry("h", "1"),
+                java.util.Map.entry("h2", "2"));
+    }
+
+    @Test
     void toBuilderKeepsEverything() {
         Task t = Task.builder("c").payload("p").priority(8).timeout(Duration.ofSeconds(2)).key("k").header("traceparent", "x").build();
         assertThat(t.toBuilder().build()).isEqualTo(t);
