@@ -181,7 +181,7 @@ final class DispatchBench implements Scenario {
                 // The listener and the subscriber do as little as a host's would at the least, so that
                 // the arm prices the library's event plumbing rather than the harness's own counting:
                 // one LongAdder incremented from every dispatching thread and the delivery thread
-                // alike cost 10-15 % of the arm's CPU in JFR (its cells collide on two cores).
+                // alike was 10-15 % of the arm's JFR samples (its cells collide on two cores).
                 builder.listener(event -> {
                     if (event instanceof OrchestratorEvent.TaskFailed) {
                         failures.increment();
