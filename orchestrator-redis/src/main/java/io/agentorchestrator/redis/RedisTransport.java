@@ -358,6 +358,9 @@ final class RedisTransport implements Transport {
                     check = false;
                     nextRefresh = ticker.read() + refreshEvery;
                 }
+                // Known edge: a reply stream deleted and written again within the millisecond of the last
+                // reply read repeats that reply's id, so the first new reply is skipped and its attempt
+                // times out (and is retried). A restart is caught by the owner mark and reads from 0.
                 StreamEntryID from = lastId;
                 List<Map.Entry<byte[], List<StreamEntryBinary>>> read;
                 // Replies are read once, by this instance only: what was read is dropped, in the same
