@@ -105,10 +105,14 @@ final class RedisAgentDirectory implements AgentDirectory {
         return out;
     }
 
-    /** The agents with running leases, and the time left on each. */
-    Map<AgentDescriptor, Duration> snapshot() {
+    /**
+     * The agents with running leases, and the time left on each; {@code marker} is published on
+     * {@code markerChannel} in the same atomic step.
+     */
+    Map<AgentDescriptor, Duration> snapshot(String markerChannel, String marker) {
         Keys keys = transport.keys();
-        Object rows = transport.connection().client().eval(Scripts.SNAPSHOT, List.of(keys.registry(), keys.leases()), List.of(now()));
+        Object rows = transport.connection().client().eval(Scripts.SNAPSHOT, List.of(keys.registry(), keys.leases()),
+                List.of(now(), markerChannel, marker));
         Map<AgentDescriptor, Duration> out = new java.util.LinkedHashMap<>();
         if (rows instanceof List<?> flat) {
             for (int i = 0; i + 2 < flat.size(); i += 3) {
@@ -129,9 +133,6 @@ final class RedisAgentDirectory implements AgentDirectory {
         }
     }
 
-    /** How soon after a registry read a message may still be its overlap with the channel. */
-    private static final long OVERLAP_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-
     /** One watcher: a subscriber thread and a lease sweeper thread. */
     private final class Watch implements Transport.Listener {
         private final Watcher watcher;
@@ -150,9 +151,20 @@ final class RedisAgentDirectory implements AgentDirectory {
          * counted as a replay although nobody replayed anything.
          */
         private final Map<String, Delivered> delivered = new HashMap<>();
+        /**
+         * This watch's own channel: the registry read publishes a marker on it atomically, and this
+         * connection gets messages in the order Redis published them, so every registry message
+         * before the marker was published before the read (a possible overlap) and every one after
+         * it is news. A window of time would guess: an agent announced before the subscription,
+         * withdrawn and announced again within it had its second announcement dropped.
+         */
+        private final String syncChannel = transport.keys().registryChannel() + ":sync:" + java.util.UUID.randomUUID();
+        /** The marker of the latest registry read, and whether it is still to come; subscriber thread only. */
+        private long syncMarker;
+        private boolean syncing;
 
-        /** {@code readAt}: the ticker reading when a registry read brought it, {@code null} when a message did. */
-        private record Delivered(AgentDescriptor agent, Long readAt) {
+        /** {@code fromRead}: a registry read brought it, not a message. */
+        private record Delivered(AgentDescriptor agent, boolean fromRead) {
         }
 
         Watch(Watcher watcher) {
@@ -174,7 +186,10 @@ final class RedisAgentDirectory implements AgentDirectory {
                 JedisPubSub s = new JedisPubSub() {
                     @Override
                     public void onSubscribe(String channel, int subscribedChannels) {
-                        replay(this);
+                        // One SUBSCRIBE for both channels: by the second confirmation both are live.
+                        if (subscribedChannels == 2) {
+                            replay(this);
+                        }
                     }
 
                     @Override
@@ -184,7 +199,7 @@ final class RedisAgentDirectory implements AgentDirectory {
                 };
                 // The sweeper pings it, so that the socket's read timeout finds a dead server.
                 subscription = s;
-                s.proceed(c, transport.keys().registryChannel());
+                s.proceed(c, transport.keys().registryChannel(), syncChannel);
             }, "Agent directory");
         }
 
@@ -201,7 +216,10 @@ final class RedisAgentDirectory implements AgentDirectory {
                 // reported withdrawn: after a Redis restart the registry is empty until the next
                 // heartbeats, and withdrawing every agent for that moment would empty every
                 // orchestrator. Agents that really left are dropped when their lease lapses.
-                Map<AgentDescriptor, Duration> registry = snapshot();
+                syncing = false;
+                syncMarker++;
+                Map<AgentDescriptor, Duration> registry = snapshot(syncChannel, Long.toString(syncMarker));
+                syncing = true;
                 Set<String> present = new java.util.HashSet<>();
                 registry.keySet().forEach(a -> present.add(a.id()));
                 // What is gone from the registry needs no memory (a withdrawal missed while away).
@@ -212,7 +230,7 @@ final class RedisAgentDirectory implements AgentDirectory {
                     if (last != null && last.agent().equals(agent)) {
                         continue; // heard already, before this (re)subscription
                     }
-                    delivered.put(agent.id(), new Delivered(agent, transport.ticker().read()));
+                    delivered.put(agent.id(), new Delivered(agent, true));
                     announced(agent, e.getValue());
                 }
             } catch (JedisException | TransportException e) {
@@ -226,6 +244,12 @@ final class RedisAgentDirectory implements AgentDirectory {
         }
 
         private void onMessage(String channel, String message) {
+            if (channel.equals(syncChannel)) {
+                if (message.equals(Long.toString(syncMarker))) {
+                    syncing = false;
+                }
+                return;
+            }
             WireCodec.DirectoryEvent event;
             try {
                 event = WireCodec.decodeDirectoryEvent(message);
@@ -235,12 +259,11 @@ final class RedisAgentDirectory implements AgentDirectory {
             }
             if (event.type().equals("announce")) {
                 AgentDescriptor agent = event.agent();
-                Delivered last = delivered.put(agent.id(), new Delivered(agent, null));
-                // Only the copy of what a registry read just brought is skipped (the overlap comes
-                // in right after the read): a message repeating an earlier message, or one much
-                // later, is handed on, so that the security layer sees a replay for what it is.
-                boolean overlap = last != null && last.readAt() != null && last.agent().equals(agent)
-                        && transport.ticker().read() - last.readAt() < OVERLAP_NANOS;
+                Delivered last = delivered.put(agent.id(), new Delivered(agent, false));
+                // Only the copy of what the registry read brought, published before that read, is
+                // skipped: a message repeating an earlier message, or one published after the read,
+                // is handed on, so that the security layer sees a replay for what it is.
+                boolean overlap = syncing && last != null && last.fromRead() && last.agent().equals(agent);
                 if (!overlap) {
                     announced(agent, Duration.ofMillis(event.ttlMillis()));
                 }

@@ -151,8 +151,11 @@ final class Scripts {
             """;
 
     /**
-     * The announced agents with the time left on their leases.
-     * KEYS: registry hash, leases zset. ARGV: now ms or ''. Returns a flat list: id, descriptor, ms left, ...
+     * The announced agents with the time left on their leases, then publishes a marker (ARGV[3] on
+     * channel ARGV[2]) in the same atomic step, so that a watcher subscribed to that channel can
+     * tell the messages published before this read from those published after it.
+     * KEYS: registry hash, leases zset. ARGV: now ms or '', marker channel, marker. Returns a flat
+     * list: id, descriptor, ms left, ...
      */
     static final String SNAPSHOT = NOW.formatted(1) + """
             local out = {}
@@ -165,6 +168,7 @@ final class Scripts {
                 table.insert(out, tostring(tonumber(leases[i + 1]) - now))
               end
             end
+            redis.call('PUBLISH', ARGV[2], ARGV[3])
             return out
             """;
 

@@ -146,9 +146,8 @@ class RedisAgentDirectoryIT {
         // A Redis of the test's own: the test cuts the watcher's subscription connection.
         PrivateRedis server = PrivateRedis.start();
         resources.push(server::stopServer);
-        AtomicLong ticks = new AtomicLong();
         RedisTransport t = new RedisTransport(RedisSettings.parse(URI.create(server.uri() + "?prefix=" + prefix + "&leaseCheck=50ms")),
-                ticks::get, clock);
+                Ticker.system(), clock);
         resources.push(t);
         AgentDirectory directory = t.directory().orElseThrow();
         Counter counter = new Counter();
@@ -167,10 +166,53 @@ class RedisAgentDirectoryIT {
         await().atMost(PATIENCE).until(() -> counter.count(second.id()) >= 1);
         assertThat(counter.count(first.id())).isEqualTo(1);
 
-        // The same announcement published once more, later, is news to the watcher (with security on, a replay to refuse).
-        ticks.addAndGet(Duration.ofSeconds(2).toNanos());
+        // The same announcement published once more is news to the watcher (with security on, a replay to refuse).
         directory.announce(first, Duration.ofSeconds(15));
         await().atMost(PATIENCE).until(() -> counter.count(first.id()) == 2);
+    }
+
+    @Test
+    void anAnnouncementRepeatedRightAfterTheRegistryReadBroughtItReachesTheWatcher() {
+        // The security kit's replay test: announced before the watch, so only the registry read
+        // brings it; the same announcement again a moment later must be handed on to be refused.
+        AgentDirectory directory = directory();
+        AgentDescriptor early = agent("early");
+        directory.announce(early, Duration.ofSeconds(15));
+        Counter counter = new Counter();
+        resources.push(directory.watch(counter));
+        await().atMost(PATIENCE).until(() -> counter.count(early.id()) == 1);
+
+        directory.announce(early, Duration.ofSeconds(15));
+        await().atMost(PATIENCE).until(() -> counter.count(early.id()) == 2);
+    }
+
+    @Test
+    void agentsAnnouncedWhileAWatcherSubscribesAreEachToldOnce() throws Exception {
+        // Some of these land between the watcher's subscription and its registry read, so they
+        // arrive both from the read and as messages; each must reach the watcher once.
+        AgentDirectory directory = directory();
+        Counter counter = new Counter();
+        int agents = 400;
+        AtomicLong announced = new AtomicLong();
+        Thread announcer = new Thread(() -> {
+            for (int i = 0; i < agents; i++) {
+                directory.announce(agent("busy" + i), Duration.ofSeconds(30));
+                announced.incrementAndGet();
+            }
+        });
+        announcer.start();
+        await().atMost(PATIENCE).until(() -> announced.get() >= agents / 4);
+        resources.push(directory.watch(counter));
+        announcer.join(PATIENCE.toMillis());
+        assertThat(announced.get()).isEqualTo(agents);
+        // Messages arrive in publishing order: once the last one is in, every earlier one is too.
+        AgentDescriptor last = agent("last");
+        directory.announce(last, Duration.ofSeconds(30));
+        await().atMost(PATIENCE).until(() -> counter.count(last.id()) == 1);
+
+        for (int i = 0; i < agents; i++) {
+            assertThat(counter.count(agent("busy" + i).id())).as("busy" + i).isEqualTo(1);
+        }
     }
 
     /** Counts the announcements a watcher is told of, per agent. */
