@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
@@ -55,6 +56,9 @@ final class RedisTransport implements Transport {
     private static final int TRIM_EVERY = 256;
     /** Field of the entry that creates an empty reply stream; not a reply. */
     private static final byte[] OPEN_FIELD = Script.bytes("open");
+    private static final byte[] MAXLEN = Script.bytes("MAXLEN");
+    private static final byte[] TILDE = Script.bytes("~");
+    private static final byte[] NEW_ID = Script.bytes("*");
     /** Longest time read replies stay in the reply stream. */
     private static final long TRIM_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -89,7 +93,8 @@ final class RedisTransport implements Transport {
     /** The sender thread's connection, outside the pool. */
     private final BlockingConnection sendConnection;
     /** The XADD options of every task (the settings do not change), built once rather than per batch. */
-    private final XAddParams taskAddParams;
+    /** {@code MAXLEN ~ <maxLen>}, as the task XADDs write it. */
+    private final byte[] taskMaxLen;
     private volatile boolean closed;
     private volatile boolean started;
     /** Set by the sender once the reply stream exists; until then the reader does not judge it lost. */
@@ -113,7 +118,7 @@ final class RedisTransport implements Transport {
         this.events = new RedisEventChannel(this);
         this.replyConnection = new BlockingConnection(connection);
         this.sendConnection = new BlockingConnection(connection);
-        this.taskAddParams = XAddParams.xAddParams().maxLen(settings.maxLen()).approximateTrimming();
+        this.taskMaxLen = Protocol.toByteArray(settings.maxLen());
     }
 
     @Override
@@ -282,20 +287,20 @@ final class RedisTransport implements Transport {
                 return;
             }
         }
-        XAddParams params = taskAddParams;
         // Taken before the XADDs: an attempt added before Redis went down has a time before the outage began.
         long sentAt = ticker.read();
         for (Outbound o : batch) {
             o.send.sentAt = sentAt;
         }
         for (int attempt = 1; ; attempt++) {
-            List<Response<byte[]>> responses = new ArrayList<>(batch.size());
+            List<Response<Object>> responses = new ArrayList<>(batch.size());
             try {
                 // On the sender's own connection: a pooled one was borrowed and returned per batch,
                 // which cost a fifth of this thread's time (the pool re-authenticates on return).
                 sendConnection.pipelined(false, p -> {
                     for (Outbound o : batch) {
-                        responses.add(p.xadd(o.streamKey, params, Map.of(WireCodec.TASK_FIELD_BYTES, o.json)));
+                        responses.add(p.sendCommand(Args.command(Protocol.Command.XADD, o.streamKey, MAXLEN, TILDE, taskMaxLen, NEW_ID,
+                                WireCodec.TASK_FIELD_BYTES, o.json)));
                     }
                 });
             } catch (JedisException e) {
@@ -319,7 +324,7 @@ final class RedisTransport implements Transport {
                 Outbound o = batch.get(i);
                 try {
                     // Kept as Redis gave it: the id is only parsed if the entry ever has to be deleted.
-                    o.send.entry = new PendingSend.Entry(o.stream, responses.get(i).get());
+                    o.send.entry = new PendingSend.Entry(o.stream, (byte[]) responses.get(i).get());
                 } catch (JedisException e) {
                     o.send.future.completeExceptionally(new TransportException(SCHEME, o.send.endpoint, "Redis refused task "
                             + o.taskId + " on stream " + o.stream + ": " + e.getMessage(), false, e));

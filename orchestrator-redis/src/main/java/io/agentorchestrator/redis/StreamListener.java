@@ -398,13 +398,14 @@ final class StreamListener implements Transport.Listener {
         for (Commit c : plain) {
             byte[] key = replyKeys.computeIfAbsent(c.held().task.replyTo(), Script::bytes);
             // Raw arguments: what XAddParams and a field map would be turned into, without building them per reply.
-            p.sendCommand(Protocol.Command.XADD, key, NEW_ID, WireCodec.REPLY_FIELD_BYTES, c.reply());
+            p.sendCommand(Args.command(Protocol.Command.XADD, key, NEW_ID, WireCodec.REPLY_FIELD_BYTES, c.reply()));
         }
         for (byte[] key : replyKeys.values()) {
             p.pexpire(key, replyTtl, ExpiryOption.NX);
         }
         for (Commit c : plain) {
-            p.sendCommand(Protocol.Command.SET, Script.bytes(c.doneKey()), DONE_VALUE, NX, PX, Protocol.toByteArray(c.doneTtlMillis()));
+            p.sendCommand(Args.command(Protocol.Command.SET, Script.bytes(c.doneKey()), DONE_VALUE, NX, PX,
+                    Protocol.toByteArray(c.doneTtlMillis())));
             acks.computeIfAbsent(c.held().stream, k -> new ArrayList<>()).add(Script.bytes(c.held().entry.getID().toString()));
         }
         for (Map.Entry<String, List<byte[]>> e : acks.entrySet()) {
