@@ -363,8 +363,15 @@ public final class EnvelopeCodec {
     private static JsonNode read(byte[] json, String what) {
         ValidationException.require(json != null && json.length > 0, what, "must be a JSON object", "empty");
         JsonNode n;
-        try {
-            n = JSON.readTree(json);
+        boolean trailing;
+        try (JsonParser p = JSON.createParser(json)) {
+            n = JSON.readTree(p);
+            // readTree stops after the first value: what follows it would otherwise go unread, unseen.
+            try {
+                trailing = p.nextToken() != null;
+            } catch (JsonProcessingException e) {
+                trailing = true;
+            }
         } catch (JsonProcessingException e) {
             // Never echo the text: it may carry a payload.
             long at = e.getLocation() == null ? -1
@@ -374,6 +381,7 @@ public final class EnvelopeCodec {
             throw new ValidationException(what, "must be valid JSON (" + e.getMessage() + ")", json.length + " bytes");
         }
         ValidationException.require(n != null && n.isObject(), what, "must be a JSON object", kind(n));
+        ValidationException.require(!trailing, what, "must be one JSON object with nothing after it but whitespace", json.length + " bytes");
         return n;
     }
 
@@ -520,8 +528,8 @@ public final class EnvelopeCodec {
                         default -> p.skipChildren();
                     }
                 }
-                if (p.currentToken() != JsonToken.END_OBJECT || version < 1 || version > TaskEnvelope.WIRE_VERSION || taskId == null
-                        || capability == null || payload == null || priority == -1 || !hasDeadline || attempt == -1) {
+                if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null || version < 1 || version > TaskEnvelope.WIRE_VERSION
+                        || taskId == null || capability == null || payload == null || priority == -1 || !hasDeadline || attempt == -1) {
                     return null;
                 }
                 return new TaskEnvelope(version, taskId, capability, payload, priority, deadline, key, headers, attempt, replyTo);
@@ -578,8 +586,8 @@ public final class EnvelopeCodec {
                         default -> p.skipChildren();
                     }
                 }
-                if (p.currentToken() != JsonToken.END_OBJECT || version < 1 || version > TaskEnvelope.WIRE_VERSION || taskId == null
-                        || agentId == null || success == -1 || (success == 0 && errorCode == null)) {
+                if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null || version < 1 || version > TaskEnvelope.WIRE_VERSION
+                        || taskId == null || agentId == null || success == -1 || (success == 0 && errorCode == null)) {
                     return null;
                 }
                 return new ResultEnvelope(version, taskId, agentId, success == 1, payload, errorCode, errorMessage, retryable, attempt);

@@ -1,11 +1,13 @@
 package io.agentorchestrator.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.agentorchestrator.api.Payload;
 import io.agentorchestrator.api.ResultEnvelope;
 import io.agentorchestrator.api.Task;
 import io.agentorchestrator.api.TaskEnvelope;
+import io.agentorchestrator.api.ValidationException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,6 +67,34 @@ class FastReaderTest {
         assertThat(EnvelopeCodec.FastReader.result(EnvelopeCodec.encodeResult(r))).isEqualTo(r);
         ResultEnvelope ok = ResultEnvelope.success("t", "a", Payload.empty());
         assertThat(EnvelopeCodec.FastReader.result(EnvelopeCodec.encodeResult(ok))).isEqualTo(ok);
+    }
+
+    @Test
+    void aBodyWithAnythingButWhitespaceAfterItsObjectIsRefusedByEveryReader() {
+        TaskEnvelope t = TaskEnvelope.of(Task.of("echo", "hi"), 1_764_000_000_000L, 1, "r");
+        ResultEnvelope r = ResultEnvelope.success("t", "a", Payload.ofUtf8("ok")).withAttempt(1);
+        for (String tail : new String[] {"x", "{}", "}", ",", " 1", "\n{\"taskId\":\"other\"}"}) {
+            byte[] task = withTail(EnvelopeCodec.encodeTask(t), tail);
+            byte[] result = withTail(EnvelopeCodec.encodeResult(r), tail);
+            assertThat(EnvelopeCodec.FastReader.task(task)).as("fast task + %s", tail).isNull();
+            assertThat(EnvelopeCodec.FastReader.result(result)).as("fast result + %s", tail).isNull();
+            assertThat(LayoutReader.task(task)).as("layout task + %s", tail).isNull();
+            assertThat(LayoutReader.result(result)).as("layout result + %s", tail).isNull();
+            assertThatThrownBy(() -> EnvelopeCodec.decodeTask(task)).as("task + %s", tail).isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("task").hasMessageContaining("nothing after");
+            assertThatThrownBy(() -> EnvelopeCodec.decodeResult(result)).as("result + %s", tail).isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("result").hasMessageContaining("nothing after");
+        }
+        // Whitespace after the object is JSON still.
+        assertThat(EnvelopeCodec.decodeTask(withTail(EnvelopeCodec.encodeTask(t), " \r\n\t"))).isEqualTo(t);
+        assertThat(EnvelopeCodec.decodeResult(withTail(EnvelopeCodec.encodeResult(r), "\n"))).isEqualTo(r);
+    }
+
+    private static byte[] withTail(byte[] body, String tail) {
+        byte[] t = tail.getBytes(StandardCharsets.UTF_8);
+        byte[] out = java.util.Arrays.copyOf(body, body.length + t.length);
+        System.arraycopy(t, 0, out, body.length, t.length);
+        return out;
     }
 
     @Test
