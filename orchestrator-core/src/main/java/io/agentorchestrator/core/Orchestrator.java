@@ -714,7 +714,10 @@ public interface Orchestrator extends AutoCloseable {
                         .bindTo(meterRegistry);
             }
             if (mirror != null) {
-                io.agentorchestrator.core.mirror.EventMirror.publish(orchestrator, mirror, mirrorChannel, mirrorOrigin);
+                var publisher = io.agentorchestrator.core.mirror.EventMirror.publish(orchestrator, mirror, mirrorChannel, mirrorOrigin);
+                if (meterRegistry != null) {
+                    new io.agentorchestrator.core.metrics.EventMirrorMetrics(publisher).bindTo(meterRegistry);
+                }
             }
             // The admin API acts on what the host gets, so with security on it passes the policy, the limits and the audit.
             Orchestrator facade = guarded == null ? orchestrator : guarded;

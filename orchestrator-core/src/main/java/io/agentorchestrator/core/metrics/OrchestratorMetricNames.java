@@ -46,6 +46,11 @@ public final class OrchestratorMetricNames {
     public static final String TRANSPORT_LATE_REPLIES = "orchestrator.transport.late.replies";
     /** Events a live-event subscriber lost because its buffer was full (function counter). */
     public static final String EVENTS_DROPPED = "orchestrator.events.dropped";
+    /**
+     * Events mirrored onto a transport's event channel (function counter; tag outcome:
+     * {@value #OUTCOME_PUBLISHED}, or {@value #OUTCOME_FAILED} when the channel refused them and they were lost).
+     */
+    public static final String EVENTS_MIRRORED = "orchestrator.events.mirrored";
 
     /** Cacheable tasks answered from the result cache or by joining an identical dispatch (function counter). */
     public static final String CACHE_HITS = "orchestrator.cache.hits";
@@ -75,6 +80,10 @@ public final class OrchestratorMetricNames {
     public static final String TAG_TO = "to";
     /** The outcome tag's value for a success. */
     public static final String OUTCOME_SUCCESS = "success";
+    /** Outcome of a mirrored event the channel took. */
+    public static final String OUTCOME_PUBLISHED = "published";
+    /** Outcome of a mirrored event the channel refused (broker unreachable): lost. */
+    public static final String OUTCOME_FAILED = "failed";
 
     private OrchestratorMetricNames() {
     }

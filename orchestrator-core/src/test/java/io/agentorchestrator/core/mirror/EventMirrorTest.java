@@ -17,6 +17,9 @@ import io.agentorchestrator.core.AgentRuntime;
 import io.agentorchestrator.core.Orchestrator;
 import io.agentorchestrator.core.internal.InProcessTransport;
 import io.agentorchestrator.core.kit.TestSecurity;
+import io.agentorchestrator.core.metrics.EventMirrorMetrics;
+import io.agentorchestrator.core.metrics.OrchestratorMetricNames;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -146,6 +149,46 @@ class EventMirrorTest {
             events.publish(channel, EventMirror.encode("x", new OrchestratorEvent.AgentReinstated(Instant.EPOCH, "a", "ok")));
             assertThat(seen).extracting(MirroredEvent::type).containsExactly("AgentReinstated");
         }
+    }
+
+    @Test
+    void mirroredAndLostEventsAreCountedAsMeters() throws Exception {
+        String channel = "mirror-meters-" + UUID.randomUUID().toString().substring(0, 8);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).watchAgentDirectory(false)
+                .meterRegistry(registry).mirrorEvents("inproc", channel).build();
+                AgentRuntime runtime = AgentRuntime.builder(AGENT).transport("inproc:").announce(false)
+                        .handler(TaskEnvelope::payload).start()) {
+            orchestrator.register(AGENT);
+            orchestrator.dispatch(Task.of("cap", Payload.ofUtf8("hi"))).get(10, TimeUnit.SECONDS);
+            // AgentRegistered, TaskDispatched, TaskCompleted
+            await().atMost(Duration.ofSeconds(10)).until(() -> mirrored(registry, OrchestratorMetricNames.OUTCOME_PUBLISHED) == 3);
+            assertThat(mirrored(registry, OrchestratorMetricNames.OUTCOME_FAILED)).isZero();
+        }
+
+        // A channel whose broker is down: what it refuses is counted as lost.
+        EventChannel down = new EventChannel() {
+            @Override
+            public void publish(String name, byte[] message) {
+                throw new io.agentorchestrator.api.TransportException("test", "nowhere", "broker down", true, null);
+            }
+
+            @Override
+            public Transport.Listener watch(String name, java.util.function.Consumer<byte[]> receiver) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        SimpleMeterRegistry lost = new SimpleMeterRegistry();
+        try (Orchestrator orchestrator = Orchestrator.builder().security(TestSecurity.OFF).watchAgentDirectory(false).build()) {
+            new EventMirrorMetrics(EventMirror.publish(orchestrator, down, channel, "node-b")).bindTo(lost);
+            orchestrator.register(AGENT);
+            await().atMost(Duration.ofSeconds(10)).until(() -> mirrored(lost, OrchestratorMetricNames.OUTCOME_FAILED) == 1);
+            assertThat(mirrored(lost, OrchestratorMetricNames.OUTCOME_PUBLISHED)).isZero();
+        }
+    }
+
+    private static double mirrored(SimpleMeterRegistry registry, String outcome) {
+        return registry.get(OrchestratorMetricNames.EVENTS_MIRRORED).tag(OrchestratorMetricNames.TAG_OUTCOME, outcome).functionCounter().count();
     }
 
     @Test
