@@ -28,8 +28,10 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.params.XTrimParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -56,6 +58,15 @@ final class RedisTransport implements Transport {
     private static final int TRIM_EVERY = 256;
     /** Field of the entry that creates an empty reply stream; not a reply. */
     private static final byte[] OPEN_FIELD = Script.bytes("open");
+    /**
+     * The group this instance reads its reply stream with (no acks, so nothing is kept pending):
+     * a stream deleted and created again by an agent's reply has no such group, and the read says
+     * so (NOGROUP) instead of going on from the old stream's last id, which could skip the new
+     * stream's first replies when both fell in one millisecond.
+     */
+    static final String REPLY_GROUP = "orchestrator";
+    private static final byte[] REPLY_GROUP_KEY = Script.bytes(REPLY_GROUP);
+    private static final byte[] REPLY_CONSUMER_KEY = Script.bytes("reader");
     private static final byte[] MAXLEN = Script.bytes("MAXLEN");
     private static final byte[] TILDE = Script.bytes("~");
     private static final byte[] NEW_ID = Script.bytes("*");
@@ -244,7 +255,7 @@ final class RedisTransport implements Transport {
     /** Returns true when the owner mark had to be set: the first time, or after Redis lost this instance's keys. */
     private boolean ensureReplyStream() {
         Object lost = connection.client().eval(Scripts.ENSURE_REPLY_STREAM, List.of(replyStream, replyStream + ":owner"),
-                List.of(String.valueOf(settings.replyTtl().toMillis())));
+                List.of(String.valueOf(settings.replyTtl().toMillis()), REPLY_GROUP));
         return Long.valueOf(1).equals(lost);
     }
 
@@ -342,11 +353,18 @@ final class RedisTransport implements Transport {
         long refreshEvery = Math.max(1, settings.replyTtl().toNanos() / 3);
         long nextRefresh = ticker.read() + refreshEvery;
         int failures = 0;
-        XReadParams params = XReadParams.xReadParams().block((int) settings.block().toMillis()).count(512);
+        XReadGroupParams params = XReadGroupParams.xReadGroupParams().block((int) settings.block().toMillis()).count(512).noAck();
+        Map<byte[], StreamEntryID> newReplies = Map.of(replyKey, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY);
         int unTrimmed = 0;
         long lastTrim = ticker.read();
+        // Before the first task goes, the reply stream may not be there yet: the reader makes it then.
+        boolean makeStream = true;
         while (!closed) {
             try {
+                if (makeStream && !replyStreamReady) {
+                    ensureReplyStream();
+                }
+                makeStream = false;
                 if (replyStreamReady && (check || ticker.read() - nextRefresh >= 0)) {
                     long since = check ? outageStart : ticker.read();
                     if (ensureReplyStream()) {
@@ -363,9 +381,6 @@ final class RedisTransport implements Transport {
                     check = false;
                     nextRefresh = ticker.read() + refreshEvery;
                 }
-                // Known edge: a reply stream deleted and written again within the millisecond of the last
-                // reply read repeats that reply's id, so the first new reply is skipped and its attempt
-                // times out (and is retried). A restart is caught by the owner mark and reads from 0.
                 StreamEntryID from = lastId;
                 List<Map.Entry<byte[], List<StreamEntryBinary>>> read;
                 // Replies are read once, by this instance only: what was read is dropped, in the same
@@ -378,13 +393,13 @@ final class RedisTransport implements Transport {
                     List<Response<List<Map.Entry<byte[], List<StreamEntryBinary>>>>> reads = new ArrayList<>(1);
                     replyConnection.pipelined(true, p -> {
                         p.xtrim(replyKey, trim);
-                        reads.add(p.xreadBinary(params, Map.of(replyKey, from)));
+                        reads.add(p.xreadGroupBinary(REPLY_GROUP_KEY, REPLY_CONSUMER_KEY, params, newReplies));
                     });
                     read = reads.get(0).get();
                     unTrimmed = 0;
                     lastTrim = ticker.read();
                 } else {
-                    read = replyConnection.run(c -> c.xreadBinary(params, Map.of(replyKey, from)));
+                    read = replyConnection.run(c -> c.xreadGroupBinary(REPLY_GROUP_KEY, REPLY_CONSUMER_KEY, params, newReplies));
                 }
                 if (down) {
                     log.info("Redis at {} is reachable again", settings.redacted());
@@ -405,6 +420,19 @@ final class RedisTransport implements Transport {
                 if (closed) {
                     break;
                 }
+                if (e instanceof JedisDataException de && streamGone(de)) {
+                    // The stream went (deleted, expired, evicted), and perhaps an agent's reply made it
+                    // again: make it and the group again, read it from its start, and trim nothing by
+                    // the old stream's ids. Whether Redis lost more than the stream, the owner mark tells.
+                    lastId = new StreamEntryID(0, 0);
+                    if (!replyStreamReady) {
+                        makeStream = true;
+                    } else if (!check) {
+                        outageStart = ticker.read();
+                        check = true;
+                    }
+                    continue;
+                }
                 if (e instanceof JedisException je) {
                     connection.onFailure(je);
                 }
@@ -420,6 +448,12 @@ final class RedisTransport implements Transport {
                 pause(++failures);
             }
         }
+    }
+
+    /** Whether Redis refused a read because the stream, or this reader's group of it, is not there. */
+    private static boolean streamGone(JedisDataException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith("NOGROUP") || m.startsWith("UNBLOCKED");
     }
 
     private static int countEntries(List<Map.Entry<byte[], List<StreamEntryBinary>>> read) {

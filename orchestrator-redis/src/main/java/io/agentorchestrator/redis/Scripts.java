@@ -85,8 +85,9 @@ final class Scripts {
      * Keeps an orchestrator's reply stream and its owner mark alive. The mark is set only here, so
      * when it is missing Redis lost this orchestrator's keys (a restart without persistence, a
      * flush) and the tasks it sent before cannot be answered. Creates the stream if missing (an
-     * empty stream: XADD then trim to 0). Returns 1 when the mark had to be set.
-     * KEYS: reply stream, owner mark. ARGV: TTL ms.
+     * empty stream: XADD then trim to 0) and the reader's group if missing, from the start, so a
+     * stream an agent's reply created again is read whole. Returns 1 when the mark had to be set.
+     * KEYS: reply stream, owner mark. ARGV: TTL ms, reader group.
      */
     static final String ENSURE_REPLY_STREAM = """
             local lost = 0
@@ -97,6 +98,8 @@ final class Scripts {
             if redis.call('EXISTS', KEYS[1]) == 0 then
               redis.call('XADD', KEYS[1], 'MAXLEN', '0', '*', 'open', '1')
             end
+            -- BUSYGROUP when it is there already: nothing to do.
+            redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[2], '0')
             redis.call('PEXPIRE', KEYS[1], ARGV[1])
             redis.call('PEXPIRE', KEYS[2], ARGV[1])
             return lost

@@ -200,12 +200,7 @@ class RedisCommitIT {
         // The first reply is written by the script, which learns the key is a stream; later ones go as plain commands.
         orchestratorSide.send(agent, TaskEnvelope.of(Task.of("echo", "first"), 0, 1, null)).get(PATIENCE.toSeconds(),
                 java.util.concurrent.TimeUnit.SECONDS);
-        long firstReplyMillis = redisMillis();
         redis.del(orchestratorSide.replyStream());
-        // A stream written again within the millisecond of the last reply read repeats that reply's id, and
-        // the reader, which reads past it, skips the new one (the attempt times out and is retried): that
-        // edge is not what this test is about, so the second reply is written in a later millisecond.
-        await().atMost(PATIENCE).until(() -> redisMillis() > firstReplyMillis);
 
         Task second = Task.of("echo", "second");
         ResultEnvelope answer = orchestratorSide.send(agent, TaskEnvelope.of(second, 0, 1, null)).get(PATIENCE.toSeconds(),
@@ -218,14 +213,38 @@ class RedisCommitIT {
         assertThat(redis.xpending(PREFIX + ":agent:" + agent.id() + ":p" + second.priority(), Keys.GROUP).getTotal()).isZero();
     }
 
-    /** Redis's own clock, which stream ids are made from. */
-    private long redisMillis() {
-        List<?> time = (List<?>) redis.sendCommand(Protocol.Command.TIME);
-        return Long.parseLong(text(time.get(0))) * 1000 + Long.parseLong(text(time.get(1))) / 1000;
-    }
+    @Test
+    void aReplyStreamMadeAgainInTheMillisecondOfTheLastReplyReadIsReadFromItsStart() throws Exception {
+        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
+                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
+                io.agentorchestrator.api.Ticker.system(), null));
+        AgentDescriptor agent = AgentDescriptor.builder("remade-" + run).capability("echo").endpoint("redis:remade-" + run).build();
+        List<TaskEnvelope> unanswered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        track(agentSide.listen(agent, (task, reply) -> {
+            if (task.payload().asUtf8().equals("first")) {
+                reply.reply(ResultEnvelope.success(task.taskId(), agent.id(), task.payload()));
+            } else {
+                unanswered.add(task);
+            }
+        }));
+        orchestratorSide.send(agent, TaskEnvelope.of(Task.of("echo", "first"), 0, 1, null)).get(PATIENCE.toSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS);
+        String lastRead = redis.xrevrange(orchestratorSide.replyStream(), (StreamEntryID) null, null, 1).get(0).getID().toString();
+        var second = orchestratorSide.send(agent, TaskEnvelope.of(Task.of("echo", "second"), 0, 1, null));
+        await().atMost(PATIENCE).until(() -> unanswered.size() == 1);
 
-    private static String text(Object reply) {
-        return reply instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : String.valueOf(reply);
+        // What Redis does when the stream is deleted and an agent's reply makes it again within one
+        // millisecond: the new stream's first entry repeats the id of the last reply read (here at once,
+        // in one script, so that nothing writes to the stream in between).
+        TaskEnvelope task = unanswered.get(0);
+        byte[] answer = io.agentorchestrator.core.wire.EnvelopeCodec.encodeResult(
+                ResultEnvelope.success(task.taskId(), agent.id(), io.agentorchestrator.api.Payload.ofUtf8("answered")).withAttempt(1));
+        redis.eval("redis.call('DEL', KEYS[1]) return redis.call('XADD', KEYS[1], ARGV[1], ARGV[2], ARGV[3])",
+                List.of(orchestratorSide.replyStream()), List.of(lastRead, WireCodec.REPLY_FIELD,
+                        new String(answer, java.nio.charset.StandardCharsets.UTF_8)));
+
+        assertThat(second.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).payload().asUtf8()).isEqualTo("answered");
     }
 
     private <T extends AutoCloseable> T track(T resource) {
