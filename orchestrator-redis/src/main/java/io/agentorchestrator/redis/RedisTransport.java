@@ -431,14 +431,25 @@ final class RedisTransport implements Transport {
                         outageStart = ticker.read();
                         check = true;
                     }
+                    // Made again, the next read works; if it does not (the group cannot be made), back off.
+                    if (++failures > 1) {
+                        if (failures == 2) {
+                            log.warn("Redis at {}: reply stream {} has no reader group '{}' and making it did not help ({}); retrying",
+                                    settings.redacted(), replyStream, REPLY_GROUP, e.getMessage());
+                        }
+                        pause(failures - 1);
+                    }
                     continue;
                 }
-                if (e instanceof JedisException je) {
+                boolean refused = e instanceof JedisDataException;
+                if (e instanceof JedisException je && !refused) {
                     connection.onFailure(je);
+                    replyConnection.discard();
                 }
-                replyConnection.discard();
                 if (!down) {
-                    log.warn("Redis at {} unreachable while reading replies ({}); retrying", settings.redacted(), e.getMessage());
+                    // Refused: Redis answered with an error (a key of another type, a denied command), so it is reachable.
+                    log.warn(refused ? "Redis at {} refused to read reply stream " + replyStream + " ({}); retrying"
+                            : "Redis at {} unreachable while reading replies ({}); retrying", settings.redacted(), e.getMessage());
                     down = true;
                 }
                 if (!check) {
