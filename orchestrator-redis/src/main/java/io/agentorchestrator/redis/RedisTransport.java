@@ -442,10 +442,11 @@ final class RedisTransport implements Transport {
                     continue;
                 }
                 boolean refused = e instanceof JedisDataException;
-                if (e instanceof JedisException je && !refused) {
+                if (e instanceof JedisException je) {
                     connection.onFailure(je);
-                    replyConnection.discard();
                 }
+                // Also after a refusal: an authentication refused while connecting leaves no usable connection.
+                replyConnection.discard();
                 if (!down) {
                     // Refused: Redis answered with an error (a key of another type, a denied command), so it is reachable.
                     log.warn(refused ? "Redis at {} refused to read reply stream " + replyStream + " ({}); retrying"
