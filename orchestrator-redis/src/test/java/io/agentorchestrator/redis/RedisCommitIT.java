@@ -137,10 +137,8 @@ class RedisCommitIT {
 
     @Test
     void aHandlerThatAnswersInlineHasEveryReplyCommittedAndAcknowledged() throws Exception {
-        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
-        RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport orchestratorSide = transport();
+        RedisTransport agentSide = transport();
         AgentDescriptor agent = AgentDescriptor.builder("inline-" + run).capability("echo").endpoint("redis:inline-" + run)
                 .maxConcurrency(4).build();
         AtomicInteger runs = new AtomicInteger();
@@ -170,8 +168,7 @@ class RedisCommitIT {
     @Test
     void anAnsweredAttemptIsRememberedUntilAMinutePastItsDeadlineAndATaskWithoutOneForDedupeTtl() throws Exception {
         java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-11-25T12:00:00Z"), java.time.ZoneOffset.UTC);
-        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport orchestratorSide = transport();
         RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX + "&dedupeTtl=1h")),
                 io.agentorchestrator.api.Ticker.system(), clock));
         AgentDescriptor agent = AgentDescriptor.builder("ttl-" + run).capability("echo").endpoint("redis:ttl-" + run).build();
@@ -191,10 +188,8 @@ class RedisCommitIT {
 
     @Test
     void aReplyStreamLostAfterTheAgentFirstWroteToItIsCreatedAgainWithAnExpiry() throws Exception {
-        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
-        RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport orchestratorSide = transport();
+        RedisTransport agentSide = transport();
         AgentDescriptor agent = AgentDescriptor.builder("lost-" + run).capability("echo").endpoint("redis:lost-" + run).build();
         track(agentSide.listen(agent, (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), agent.id(), task.payload()))));
         // The first reply is written by the script, which learns the key is a stream; later ones go as plain commands.
@@ -215,10 +210,8 @@ class RedisCommitIT {
 
     @Test
     void aReplyStreamMadeAgainInTheMillisecondOfTheLastReplyReadIsReadFromItsStart() throws Exception {
-        RedisTransport orchestratorSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
-        RedisTransport agentSide = track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)),
-                io.agentorchestrator.api.Ticker.system(), null));
+        RedisTransport orchestratorSide = transport();
+        RedisTransport agentSide = transport();
         AgentDescriptor agent = AgentDescriptor.builder("remade-" + run).capability("echo").endpoint("redis:remade-" + run).build();
         List<TaskEnvelope> unanswered = new java.util.concurrent.CopyOnWriteArrayList<>();
         track(agentSide.listen(agent, (task, reply) -> {
@@ -245,6 +238,12 @@ class RedisCommitIT {
                         new String(answer, java.nio.charset.StandardCharsets.UTF_8)));
 
         assertThat(second.get(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).payload().asUtf8()).isEqualTo("answered");
+    }
+
+    /** A transport on the test's prefix, closed after the test. */
+    private RedisTransport transport() {
+        return track(new RedisTransport(RedisSettings.parse(TestRedis.uri("prefix=" + PREFIX)), io.agentorchestrator.api.Ticker.system(),
+                null));
     }
 
     private <T extends AutoCloseable> T track(T resource) {
