@@ -155,8 +155,9 @@ final class RedisAgentDirectory implements AgentDirectory {
          * This watch's own channel: the registry read publishes a marker on it atomically, and this
          * connection gets messages in the order Redis published them, so every registry message
          * before the marker was published before the read (a possible overlap) and every one after
-         * it is news. A window of time would guess: an agent announced before the subscription,
-         * withdrawn and announced again within it had its second announcement dropped.
+         * it is news. A window of time only guessed: an agent announced before the subscription (so
+         * known from the read alone) and announced again, identically, within the window (a replay)
+         * was not handed on, and so not refused.
          */
         private final String syncChannel = transport.keys().registryChannel() + ":sync:" + java.util.UUID.randomUUID();
         /** The marker of the latest registry read, and whether it is still to come; subscriber thread only. */
