@@ -332,6 +332,28 @@ class RedisScenariosIT {
         }
     }
 
+    @Test
+    @SuppressWarnings("deprecation") // sendCommand: the plain way to send ACL SETUSER
+    void aReplyReaderThatMayNotMakeItsGroupKeepsTryingAndReadsOnceItMay() throws Exception {
+        PrivateRedis redis = track(PrivateRedis.start());
+        try (RedisClient admin = RedisClient.create(redis.uri())) {
+            admin.sendCommand(Protocol.Command.ACL, "SETUSER", "reader", "on", ">pw", "~*", "&*", "+@all", "-xgroup");
+            String base = "redis://127.0.0.1:" + redis.port() + "?prefix=" + PREFIX;
+            AgentDescriptor echo = agent("nogroup", "echo", "redis:nogroup-" + run, 2);
+            track(transport(URI.create(base)).listen(echo,
+                    (task, reply) -> reply.reply(ResultEnvelope.success(task.taskId(), echo.id(), task.payload()))));
+            RedisTransport orchestratorSide = transport(URI.create("redis://reader:pw@127.0.0.1:" + redis.port() + "?prefix=" + PREFIX));
+
+            var answer = orchestratorSide.send(echo, envelope("waited", 5));
+            // The reply is written, but the reader has no group to read it with and may not make one.
+            await().atMost(PATIENCE).until(() -> admin.xlen(orchestratorSide.replyStream()) == 1);
+            assertThat(answer).isNotDone();
+
+            admin.sendCommand(Protocol.Command.ACL, "SETUSER", "reader", "+xgroup");
+            assertThat(get(answer).payload().asUtf8()).isEqualTo("waited");
+        }
+    }
+
     // ---------------------------------------------------------------- connection settings
 
     @Test
