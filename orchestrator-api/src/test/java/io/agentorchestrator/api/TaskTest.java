@@ -55,6 +55,15 @@ class TaskTest {
         assertThat(of.cacheable()).isFalse();
         assertThatThrownBy(() -> Task.of("bad cap", payload)).hasMessageStartingWith("capability must be");
         assertThatThrownBy(() -> Task.of("c", (Payload) null)).hasMessage("payload must not be null, but was null");
+        // The text and byte overloads are the same task, checked in the same order.
+        Task text = Task.of("c", "p");
+        assertThat(text).isEqualTo(Task.builder("c").id(text.id()).payload("p").build());
+        Task bytes = Task.of("c", new byte[] {1, 2});
+        assertThat(bytes).isEqualTo(Task.builder("c").id(bytes.id()).payload(Payload.of(new byte[] {1, 2})).build());
+        assertThatThrownBy(() -> Task.of("bad cap", (String) null)).hasMessageStartingWith("capability must be");
+        assertThatThrownBy(() -> Task.of("bad cap", (byte[]) null)).hasMessageStartingWith("capability must be");
+        assertThatThrownBy(() -> Task.of("c", (String) null)).hasMessage("payload must not be null, but was null");
+        assertThatThrownBy(() -> Task.of("c", (byte[]) null)).hasMessageContaining("must not be null");
         // The builder's maps start lazily: a copy of a task with headers and requirements keeps both.
         Task rich = Task.builder("c").header("h", "1").require("zone", "eu").build();
         assertThat(rich.toBuilder().build()).isEqualTo(rich);
