@@ -78,14 +78,12 @@ public final class Task {
 
     /** A task for {@code capability} carrying {@code text} as UTF-8. */
     public static Task of(String capability, String text) {
-        String checked = AgentDescriptor.requireCapability(capability, "capability");
-        return plain(checked, Payload.ofUtf8(text));
+        return plain(AgentDescriptor.requireCapability(capability, "capability"), Payload.ofUtf8(text));
     }
 
     /** A task for {@code capability} carrying a copy of {@code bytes}. */
     public static Task of(String capability, byte[] bytes) {
-        String checked = AgentDescriptor.requireCapability(capability, "capability");
-        return plain(checked, Payload.of(bytes));
+        return plain(AgentDescriptor.requireCapability(capability, "capability"), Payload.of(bytes));
     }
 
     /**

@@ -380,7 +380,8 @@ public final class EnvelopeCodec {
         } catch (IOException e) {
             throw new ValidationException(what, "must be valid JSON (" + e.getMessage() + ")", json.length + " bytes");
         }
-        ValidationException.require(n != null && n.isObject(), what, "must be a JSON object", kind(n));
+        // A parser over nothing but whitespace gives no tree at all (readTree of the bytes gave a missing node).
+        ValidationException.require(n != null && n.isObject(), what, "must be a JSON object", n == null ? "missing" : kind(n));
         ValidationException.require(!trailing, what, "must be one JSON object with nothing after it but whitespace", json.length + " bytes");
         return n;
     }

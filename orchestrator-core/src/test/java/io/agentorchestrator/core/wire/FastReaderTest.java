@@ -85,6 +85,9 @@ class FastReaderTest {
             assertThatThrownBy(() -> EnvelopeCodec.decodeResult(result)).as("result + %s", tail).isInstanceOf(ValidationException.class)
                     .hasMessageContaining("result").hasMessageContaining("nothing after");
         }
+        // Nothing but whitespace is no object at all, and says so as before.
+        assertThatThrownBy(() -> EnvelopeCodec.decodeTask(" \n".getBytes(StandardCharsets.UTF_8))).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("must be a JSON object").hasMessageContaining("missing");
         // Whitespace after the object is JSON still.
         assertThat(EnvelopeCodec.decodeTask(withTail(EnvelopeCodec.encodeTask(t), " \r\n\t"))).isEqualTo(t);
         assertThat(EnvelopeCodec.decodeResult(withTail(EnvelopeCodec.encodeResult(r), "\n"))).isEqualTo(r);
